@@ -1,1 +1,22 @@
+/** @pinhole/core public API: everything a plugin may use. Plugins import nothing else from core. */
+import 'reflect-metadata';
 export * from './errors';
+export * from './disposable';
+export * from './log';
+export * from './commands';
+export * from './hooks/hooks';
+export * from './hooks/types';
+export * from './hooks/tap';
+export * from './container/contribution-provider';
+export * from './manifest/contribution-points';
+export * from './manifest/discovery';
+export * from './activation/plugin-context';
+export * from './activation/plugin-host';
+export * from './config/config';
+export * from './host';
+export * from './version';
+export * from './schemas';
+export * from './wire/control';
+export * from './wire/framing';
+export * from './wire/datagram';
+export * from './wire/stun';

@@ -1,0 +1,221 @@
+import type Ajv from 'ajv';
+import type { interfaces } from 'inversify';
+import type { CommandRegistry } from '../commands';
+import { validatePluginOptions, type LoadedConfig } from '../config/config';
+import { disposeAll, type Disposable } from '../disposable';
+import { PinholeError, PluginError } from '../errors';
+import type { Hooks } from '../hooks/hooks';
+import { createTapApi } from '../hooks/tap';
+import type { Logger } from '../log';
+import type { Problem } from '../manifest/contribution-points';
+import type { PluginDescription } from '../manifest/discovery';
+import { orderByDependencies } from './dependency-order';
+import type { PluginContext, PluginModule } from './plugin-context';
+
+export type PluginState = 'invalid' | 'disabled' | 'inactive' | 'activating' | 'active' | 'failed';
+
+/** What `pinhole plugins` shows for one plugin. */
+export interface PluginInfo {
+  id: string;
+  name: string;
+  version: string;
+  dir: string;
+  state: PluginState;
+  activationEvents: string[];
+  contributes: Record<string, unknown>;
+  dependencies: string[];
+  problems: Problem[];
+  activationMs?: number;
+}
+
+interface Entry {
+  desc: PluginDescription;
+  problems: Problem[];
+  state: PluginState;
+  activating?: Promise<void>;
+  activationMs?: number;
+  module?: PluginModule;
+  subscriptions: Disposable[];
+}
+
+export interface PluginHostDeps {
+  container: interfaces.Container;
+  hooks: Hooks;
+  ajv: Ajv;
+  log: Logger;
+  config: LoadedConfig;
+  commands: CommandRegistry;
+}
+
+/**
+ * Loads manifests, orders plugins by dependency and activates them lazily by event.
+ * Activation order is recorded so deactivation runs in exact reverse.
+ */
+export class PluginHost {
+  private readonly entries = new Map<string, Entry>();
+  private order: string[] = [];
+  private readonly activated: string[] = [];
+
+  constructor(private readonly deps: PluginHostDeps) {}
+
+  load(descriptions: PluginDescription[]): void {
+    for (const desc of descriptions) {
+      const problems = [...desc.problems];
+      if (this.entries.has(desc.id)) {
+        const first = this.entries.get(desc.id)!.desc.dir;
+        problems.push({ code: 'E_PLUGIN_DUPLICATE', path: '/name', message: `plugin id "${desc.id}" is already provided by ${first}; rename or remove one` });
+        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, state: 'invalid', subscriptions: [] });
+        continue;
+      }
+      const enabled = this.deps.config.config.plugins?.[desc.id]?.enabled !== false;
+      const state: PluginState = problems.length > 0 ? 'invalid' : enabled ? 'inactive' : 'disabled';
+      this.entries.set(desc.id, { desc, problems, state, subscriptions: [] });
+    }
+    const loadable = [...this.entries.values()].filter((e) => e.state === 'inactive');
+    const graph = new Map(loadable.map((e) => [e.desc.id, e.desc.manifest.pinhole?.dependencies ?? []]));
+    const unavailable = new Map<string, string>();
+    for (const e of this.entries.values())
+      if (e.state === 'disabled') unavailable.set(e.desc.id, 'is disabled in the config; enable it or drop the dependency');
+      else if (e.state === 'invalid' && !unavailable.has(e.desc.id)) unavailable.set(e.desc.id, 'has manifest problems (run "pinhole plugins")');
+    const { order, problems } = orderByDependencies(graph, unavailable);
+    for (const [id, list] of problems) {
+      const e = this.entries.get(id)!;
+      e.problems.push(...list);
+      e.state = 'invalid';
+    }
+    this.order = order;
+    for (const id of Object.keys(this.deps.config.config.plugins ?? {}))
+      if (!this.entries.has(id))
+        this.deps.log.warn(`config names plugin "${id}", which is not installed`, { file: this.deps.config.file });
+  }
+
+  list(): PluginInfo[] {
+    return [...this.entries.values()].map((e) => this.info(e)).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): PluginInfo | undefined {
+    const e = this.entries.get(id);
+    return e && this.info(e);
+  }
+
+  /** Activation order among loadable plugins (dependencies first). */
+  loadOrder(): string[] {
+    return [...this.order];
+  }
+
+  /** Activates every loadable plugin listing `event` (and their dependencies); failures are reported per plugin. */
+  async activateByEvent(event: string): Promise<void> {
+    const ids = this.order.filter((id) => {
+      const events = this.entries.get(id)!.desc.activationEvents;
+      return events.includes(event) || events.includes('*');
+    });
+    const failures: unknown[] = [];
+    for (const id of ids) await this.activate(id).catch((err) => failures.push(err));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1)
+      throw new PluginError('E_ACTIVATION_FAILED', `${failures.length} plugins failed to activate on ${event}: ${failures.map((f) => (f as Error).message).join('; ')}`, { event });
+  }
+
+  activate(id: string): Promise<void> {
+    const e = this.entries.get(id);
+    if (!e) return Promise.reject(new PluginError('E_PLUGIN_UNKNOWN', `no plugin "${id}" is installed; run "pinhole plugins" to see what is`, { plugin: id }));
+    if (e.state === 'active') return Promise.resolve();
+    if (e.activating) return e.activating;
+    if (e.state !== 'inactive') {
+      const why = e.state === 'disabled' ? 'it is disabled in the config' : e.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+      return Promise.reject(new PluginError('E_PLUGIN_NOT_LOADABLE', `plugin "${id}" cannot be activated: ${why}`, { plugin: id, state: e.state }));
+    }
+    e.activating = this.doActivate(e).finally(() => (e.activating = undefined));
+    return e.activating;
+  }
+
+  private async doActivate(e: Entry): Promise<void> {
+    const id = e.desc.id;
+    e.state = 'activating';
+    const started = process.hrtime.bigint();
+    try {
+      for (const dep of e.desc.manifest.pinhole?.dependencies ?? []) await this.activate(dep);
+      const options = validatePluginOptions(
+        this.deps.ajv,
+        id,
+        e.desc.manifest.contributes?.configuration as Record<string, unknown> | undefined,
+        this.deps.config.config.plugins?.[id]?.options,
+        this.deps.config.file,
+      );
+      const mod = this.requireModule(e);
+      e.module = mod;
+      if (mod.containerModule) {
+        this.deps.container.load(mod.containerModule);
+        e.subscriptions.push({ dispose: () => this.deps.container.unload(mod.containerModule!) });
+      }
+      const context: PluginContext = Object.freeze({
+        pluginId: id,
+        manifest: e.desc.manifest,
+        dir: e.desc.dir,
+        subscriptions: e.subscriptions,
+        hooks: createTapApi(this.deps.hooks, id, (d) => e.subscriptions.push(d)),
+        options,
+        container: this.deps.container,
+        log: this.deps.log.child(id),
+        commands: { register: (name: string, h: Parameters<CommandRegistry['register']>[1]) => this.track(e, this.deps.commands.register(name, h)) },
+        activateByEvent: (event: string) => this.activateByEvent(event),
+      });
+      await mod.activate?.(context);
+      e.state = 'active';
+      this.activated.push(id);
+    } catch (err) {
+      e.state = 'failed';
+      const problem = err instanceof PinholeError ? err : undefined;
+      e.problems.push({ code: problem?.code ?? 'E_ACTIVATION_FAILED', path: '/main', message: (err as Error)?.message ?? String(err) });
+      await disposeAll(e.subscriptions);
+      if (err instanceof PinholeError) throw err;
+      throw new PluginError('E_ACTIVATION_FAILED', `plugin "${id}" failed to activate: ${(err as Error)?.message ?? err}`, { plugin: id }, { cause: err });
+    } finally {
+      e.activationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    }
+  }
+
+  private track(e: Entry, d: Disposable): Disposable {
+    e.subscriptions.push(d);
+    return d;
+  }
+
+  private requireModule(e: Entry): PluginModule {
+    const main = require.resolve(`${e.desc.dir}/${e.desc.manifest.main}`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(main) as PluginModule & { default?: PluginModule };
+    return loaded.activate || loaded.containerModule ? loaded : (loaded.default ?? loaded);
+  }
+
+  /** Deactivates in reverse activation order; each plugin's subscriptions are disposed after its deactivate(). */
+  async deactivateAll(): Promise<void> {
+    while (this.activated.length > 0) {
+      const id = this.activated.pop()!;
+      const e = this.entries.get(id)!;
+      try {
+        await e.module?.deactivate?.();
+      } catch (err) {
+        this.deps.log.error(`plugin "${id}" failed to deactivate`, { error: (err as Error).message });
+      }
+      for (const err of await disposeAll(e.subscriptions))
+        this.deps.log.error(`plugin "${id}": a subscription failed to dispose`, { error: (err as Error)?.message });
+      e.state = 'inactive';
+    }
+  }
+
+  private info(e: Entry): PluginInfo {
+    const m = e.desc.manifest;
+    return {
+      id: e.desc.id,
+      name: m.name,
+      version: m.version,
+      dir: e.desc.dir,
+      state: e.state,
+      activationEvents: e.desc.activationEvents,
+      contributes: m.contributes ?? {},
+      dependencies: m.pinhole?.dependencies ?? [],
+      problems: e.problems,
+      activationMs: e.activationMs,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The values that flow through the four hook points. Kept free of runtime code
+ * (js-libp2p style) so plugins depend on shapes, not on implementations.
+ */
+import type { Disposable } from '../disposable';
+
+export type CandidateKind = 'host' | 'reflexive' | 'relay';
+/** A UDP address a peer can be reached on (spec ¶76: a list of ports may be sent). */
+export interface Candidate {
+  address: string;
+  port: number;
+  kind: CandidateKind;
+}
+
+/** What a peer registers with the manager (spec ¶35–¶36). */
+export interface Registration {
+  peerId: string;
+  protocolVersion: number;
+  candidates: Candidate[];
+  payloadTypes: string[];
+  meta: Record<string, string>;
+}
+
+export interface RegisterContext {
+  /** `client`: building the registration to send; `manager`: admitting one received. */
+  side: 'client' | 'manager';
+  /** The address the manager saw the TCP/WebSocket connection come from. */
+  remoteAddress?: string;
+  transport?: 'tcp' | 'ws';
+}
+
+/** Something the manager told a peer; `kind` keys the notify HookMap. */
+export interface Notification<B = unknown> {
+  kind: string;
+  callId?: string;
+  body: B;
+}
+
+export interface DatagramAddress {
+  address: string;
+  port: number;
+}
+
+/** The peer's media UDP socket as strategies see it: the one socket the window is opened for. */
+export interface DatagramSocket {
+  readonly localPort: number;
+  send(data: Buffer, port: number, address: string, opts?: { ttl?: number }): Promise<void>;
+  onDatagram(handler: (data: Buffer, from: DatagramAddress) => void): Disposable;
+}
+
+/** openWindow's question: callee opens its firewall for the caller; caller reaches the callee. */
+export interface WindowRequest {
+  role: 'caller' | 'callee';
+  callId: string;
+  localEndpoint: number;
+  remoteEndpoint: number;
+  remoteCandidates: Candidate[];
+  socket: DatagramSocket;
+  signal: AbortSignal;
+}
+
+/** openWindow's answer: the first strategy that yields a working path wins (series-bail). */
+export interface WindowResult {
+  strategy: string;
+  path: 'direct' | 'relay';
+  remote: DatagramAddress;
+  detail?: Record<string, unknown>;
+}
+
+/** Per-packet transform (encryption, stats …): resolved once per session, then called per packet. */
+export type PacketTransform = (payload: Buffer) => Buffer;
+
+/** A direct session carrying one payload type; `stream` taps attach handlers and transforms. */
+export interface StreamContext {
+  callId: string;
+  payloadType: string;
+  role: 'caller' | 'callee';
+  remote: DatagramAddress;
+  outbound: PacketTransform[];
+  inbound: PacketTransform[];
+  send(payload: Buffer): void;
+  onPayload(handler: (payload: Buffer) => void): Disposable;
+}

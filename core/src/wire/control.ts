@@ -1,0 +1,80 @@
+import * as path from 'path';
+import * as protobuf from 'protobufjs';
+import { WireError } from '../errors';
+import { SCHEMAS_DIR } from '../schemas';
+
+/** Plain-object view of the control messages in schemas/control.proto (camelCase fields). */
+export interface CandidateMsg { address: string; port: number; kind?: number }
+export interface ControlEnvelope {
+  register?: { peerId: string; protocolVersion: number; candidates?: CandidateMsg[]; payloadTypes?: string[]; secret?: string; meta?: Record<string, string> };
+  registered?: { peerId: string; secret: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string };
+  keepAlive?: { seq: number | Long };
+  keepAliveAck?: { seq: number | Long };
+  callRequest?: { callId: string; calleeId: string; payloadTypes?: string[] };
+  openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[] };
+  windowOpened?: { callId: string; nullPackets?: number };
+  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number };
+  reject?: { callId?: string; code: string; reason?: string };
+  hangup?: { callId: string; reason?: string };
+  error?: { code: string; message: string; fatal?: boolean };
+}
+type Long = { low: number; high: number; unsigned: boolean };
+export type ControlKind = keyof ControlEnvelope;
+
+export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
+  'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',
+  'windowOpened', 'ready', 'reject', 'hangup', 'error',
+]);
+
+/** Default cap on one control message; framing enforces the same cap before buffering. */
+export const MAX_CONTROL_BYTES = 64 * 1024;
+
+let root: protobuf.Root | undefined;
+let envelopeType: protobuf.Type | undefined;
+
+/** Loads schemas/*.proto once (protobufjs compiles a specialised codec per type on first use). */
+export function wireRoot(): protobuf.Root {
+  if (!root) root = protobuf.loadSync([path.join(SCHEMAS_DIR, 'control.proto')]);
+  return root;
+}
+
+function envelope(): protobuf.Type {
+  if (!envelopeType) envelopeType = wireRoot().lookupType('pinhole.control.Envelope');
+  return envelopeType;
+}
+
+/** The one body kind set in an envelope (oneof), or undefined. */
+export function kindOf(env: ControlEnvelope): ControlKind | undefined {
+  for (const k of CONTROL_KINDS) if (env[k] != null) return k;
+  return undefined;
+}
+
+export function encodeControl(env: ControlEnvelope): Buffer {
+  const t = envelope();
+  const err = t.verify(env);
+  if (err) throw new WireError('E_WIRE_INVALID', `control message does not match schemas/control.proto: ${err}`);
+  if (!kindOf(env)) throw new WireError('E_WIRE_EMPTY', 'control message has no body; set exactly one of ' + CONTROL_KINDS.join(', '));
+  const bytes = t.encode(t.fromObject(env)).finish();
+  if (bytes.length > MAX_CONTROL_BYTES) throw new WireError('E_FRAME_TOO_LARGE', `control message is ${bytes.length} bytes, over the ${MAX_CONTROL_BYTES}-byte cap`);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * Decodes one control message. Size is checked before decoding, any protobuf fault
+ * (truncation, bad wire type, deep groups) becomes a WireError, and exactly one body must be set.
+ */
+export function decodeControl(bytes: Uint8Array, maxBytes = MAX_CONTROL_BYTES): ControlEnvelope & { kind: ControlKind } {
+  if (bytes.length > maxBytes)
+    throw new WireError('E_FRAME_TOO_LARGE', `control message is ${bytes.length} bytes, over the ${maxBytes}-byte cap`, { size: bytes.length, max: maxBytes });
+  const t = envelope();
+  let obj: ControlEnvelope;
+  try {
+    obj = t.toObject(t.decode(bytes), { longs: Number, enums: Number, defaults: true, arrays: true, objects: true, oneofs: false }) as ControlEnvelope;
+  } catch (err) {
+    throw new WireError('E_WIRE_DECODE', `malformed control message: ${(err as Error)?.message ?? err}`, { size: bytes.length });
+  }
+  const present = CONTROL_KINDS.filter((k) => obj[k] != null);
+  if (present.length !== 1)
+    throw new WireError('E_WIRE_EMPTY', present.length === 0 ? 'control message has no known body (peer speaks a newer protocol?)' : `control message has ${present.length} bodies`);
+  return Object.assign(obj, { kind: present[0] });
+}

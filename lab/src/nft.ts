@@ -1,0 +1,52 @@
+/**
+ * nftables ruleset of a site router. Named counters let tests prove where a packet died:
+ *   fwd_drop  – new connection from the WAN dropped by the stateful forward filter
+ *   in_drop   – unsolicited packet from the WAN to the router itself
+ *   loss_drop – packets discarded by the simulated random loss
+ */
+import { SiteKind } from './types';
+
+export const NFT_TABLE = 'pinhole';
+export const COUNTERS = ['fwd_drop', 'in_drop', 'loss_drop'] as const;
+
+export function routerRuleset(kind: SiteKind, lossPerMille: number): string {
+  const stateful = kind !== 'open';
+  const lines = [
+    `table ip ${NFT_TABLE} {`,
+    ...COUNTERS.map((c) => `  counter ${c} {}`),
+    // Without this an unsolicited packet to the router's own address:port gets a conntrack
+    // entry, and port-preserving masquerade must then pick another port for a LAN flow
+    // that wants the same public port (the NAT would look port-randomising).
+    '  chain input {',
+    '    type filter hook input priority filter; policy accept;',
+    '    iif "lo" accept',
+    '    ct state established,related accept',
+    `    iifname "wan" counter name in_drop drop`,
+    '  }',
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+    // Loss first, so it hits both directions and established flows alike.
+    ...(lossPerMille > 0 ? [`    numgen random mod 1000 < ${lossPerMille} counter name loss_drop drop`] : []),
+    ...(stateful
+      ? [
+          '    ct state established,related accept',
+          '    iifname "lan" accept',
+          '    iifname "wan" counter name fwd_drop drop',
+        ]
+      : []),
+    '  }',
+  ];
+  if (kind === 'nat' || kind === 'hardnat') {
+    // Plain masquerade keeps the source port when the tuple is free (endpoint-independent
+    // in practice); random,fully-random picks a fresh port per flow.
+    const flags = kind === 'hardnat' ? ' random,fully-random' : '';
+    lines.push(
+      '  chain postrouting {',
+      '    type nat hook postrouting priority srcnat; policy accept;',
+      `    oifname "wan" masquerade${flags}`,
+      '  }',
+    );
+  }
+  lines.push('}', '');
+  return lines.join('\n');
+}

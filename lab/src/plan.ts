@@ -1,0 +1,105 @@
+/**
+ * The lab's topology as data: namespace names, interface names and addresses.
+ * Pure, so it can be computed again from persisted options by another process.
+ *
+ *   ha 10.0.1.2 ── lan|ra|wan 198.51.100.1 ──┐                        ┌── 198.51.100.2 wan|rb|lan ── hb 10.0.2.2
+ *                                           └─ inet (manager) 198.51.100.254 ─┘
+ *
+ * Routers' default route points at the internet namespace, which forwards between
+ * them, so host→host crosses ra, inet and rb (three forwarding hops).
+ */
+import { LabError } from '@pinhole/core';
+import { LabNodes, LabOptions, SITE_KINDS, SiteKind } from './types';
+
+export const DEFAULT_PREFIX = 'ph';
+export const MANAGER_ADDRESS = '198.51.100.254';
+export const WAN_PREFIX_LEN = 24;
+
+export interface SitePlan {
+  side: 'a' | 'b';
+  kind: SiteKind;
+  routerNs: string;
+  hostNs: string;
+  /** Router WAN (public) address. */
+  wan: string;
+  lanNet: string;
+  routerLan: string;
+  host: string;
+  /** Name of this site's link inside the internet namespace. */
+  inetDev: string;
+}
+
+export interface LabPlan {
+  prefix: string;
+  options: Required<LabOptions>;
+  inetNs: string;
+  sites: { a: SitePlan; b: SitePlan };
+  nodes: LabNodes;
+  /** All namespaces the lab owns, internet first. */
+  namespaces: string[];
+}
+
+const PREFIX_RE = /^[a-z][a-z0-9-]{0,11}$/;
+
+/** Validates options and fills defaults; throws LabError E_LAB_OPTIONS naming the bad field. */
+export function normalizeOptions(opts: LabOptions): Required<LabOptions> {
+  const bad = (field: string, why: string): never => {
+    throw new LabError('E_LAB_OPTIONS', `Invalid lab option ${field}: ${why}`, { field });
+  };
+  for (const side of ['a', 'b'] as const) {
+    if (!SITE_KINDS.includes(opts[side])) bad(side, `got ${JSON.stringify(opts[side])}, expected one of ${SITE_KINDS.join(', ')}`);
+  }
+  const loss = opts.loss ?? 0;
+  if (!Number.isInteger(loss) || loss < 0 || loss > 1000) bad('loss', `got ${loss}, expected an integer per mille 0..1000`);
+  const rateMbit = opts.rateMbit ?? 0;
+  if (!Number.isFinite(rateMbit) || rateMbit < 0 || rateMbit > 10000) bad('rateMbit', `got ${rateMbit}, expected Mbit/s in 0..10000 (0 = unlimited)`);
+  const delayMs = opts.delayMs ?? 0;
+  if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > 10000) bad('delayMs', `got ${delayMs}, expected ms in 0..10000`);
+  const prefix = opts.prefix ?? DEFAULT_PREFIX;
+  checkPrefix(prefix);
+  return { a: opts.a, b: opts.b, loss, rateMbit, delayMs, prefix };
+}
+
+export function checkPrefix(prefix: string): void {
+  if (!PREFIX_RE.test(prefix)) {
+    throw new LabError('E_LAB_OPTIONS', `Invalid lab prefix ${JSON.stringify(prefix)}: use 1-12 chars of a-z, 0-9, '-', starting with a letter`, { field: 'prefix' });
+  }
+}
+
+/** Every namespace name a lab with this prefix can own (used to find leftovers). */
+export function namespacesFor(prefix: string): string[] {
+  return ['inet', 'ra', 'ha', 'rb', 'hb'].map((s) => `${prefix}-${s}`);
+}
+
+export function planLab(opts: LabOptions): LabPlan {
+  const options = normalizeOptions(opts);
+  const { prefix } = options;
+  const site = (side: 'a' | 'b', n: number): SitePlan => ({
+    side,
+    kind: options[side],
+    routerNs: `${prefix}-r${side}`,
+    hostNs: `${prefix}-h${side}`,
+    wan: `198.51.100.${n}`,
+    lanNet: `10.0.${n}.0/24`,
+    routerLan: `10.0.${n}.1`,
+    host: `10.0.${n}.2`,
+    inetDev: `r${side}`,
+  });
+  const a = site('a', 1);
+  const b = site('b', 2);
+  const inetNs = `${prefix}-inet`;
+  return {
+    prefix,
+    options,
+    inetNs,
+    sites: { a, b },
+    nodes: {
+      a: { ns: a.hostNs, address: a.host },
+      b: { ns: b.hostNs, address: b.host },
+      manager: { ns: inetNs, address: MANAGER_ADDRESS },
+      ra: { ns: a.routerNs, address: a.wan },
+      rb: { ns: b.routerNs, address: b.wan },
+    },
+    namespaces: namespacesFor(prefix),
+  };
+}

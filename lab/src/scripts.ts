@@ -1,0 +1,76 @@
+/**
+ * Per-namespace setup as small `sh -e` scripts, run inside the namespace with
+ * `ip netns exec NS sh -ec SCRIPT`. One process per namespace, all in parallel,
+ * keeps `up` fast; `set -e` plus the script's stderr makes failures precise.
+ */
+import { LabPlan, MANAGER_ADDRESS, SitePlan, WAN_PREFIX_LEN } from './plan';
+
+/** Link mode of the WAN links: veth on the internet bridge, or TUN pairs joined by a delay line. */
+export type WanMode = 'veth' | 'tun';
+
+const common = [
+  'set -e',
+  // IPv6 autoconf chatter would cross delay lines and loss rules; the lab is IPv4 only.
+  'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6',
+  'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
+  'ip link set lo up',
+];
+
+const sysctl = (key: string, value: number): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
+
+export function hostScript(site: SitePlan): string {
+  return [
+    ...common,
+    `ip addr add ${site.host}/24 dev eth0`,
+    'ip link set eth0 up',
+    `ip route add default via ${site.routerLan}`,
+  ].join('\n');
+}
+
+export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFile: string): string {
+  const { rateMbit } = plan.options;
+  const wan =
+    mode === 'veth'
+      ? [`ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS}`]
+      : [`ip addr add ${site.wan} peer ${MANAGER_ADDRESS} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS} dev wan`];
+  return [
+    ...common,
+    sysctl('ipv4.ip_forward', 1),
+    // Redirects from the internet namespace would make routers talk directly and change hop counts.
+    sysctl('ipv4.conf.all.accept_redirects', 0),
+    `ip addr add ${site.routerLan}/24 dev lan`,
+    'ip link set lan up',
+    ...wan,
+    `nft -f ${nftFile}`,
+    ...(rateMbit > 0 ? ['wan', 'lan'].map((dev) => tbf(dev, rateMbit)) : []),
+  ].join('\n');
+}
+
+export function internetScript(plan: LabPlan, mode: WanMode): string {
+  const sites = [plan.sites.a, plan.sites.b];
+  const links =
+    mode === 'veth'
+      ? sites.flatMap((s) => [`ip link set ${s.inetDev} master br0`, `ip link set ${s.inetDev} up`])
+      : sites.flatMap((s) => [`ip addr add ${MANAGER_ADDRESS} peer ${s.wan} dev ${s.inetDev}`, `ip link set ${s.inetDev} up`]);
+  // Only un-NATed sites are routable from the internet, as on the real internet.
+  const routes = sites.filter((s) => s.kind === 'open' || s.kind === 'filter').map((s) => `ip route add ${s.lanNet} via ${s.wan}`);
+  return [
+    ...common,
+    sysctl('ipv4.ip_forward', 1),
+    sysctl('ipv4.conf.all.send_redirects', 0),
+    sysctl('ipv4.conf.default.send_redirects', 0),
+    'ip link add br0 type bridge',
+    sysctl('ipv4.conf.br0.send_redirects', 0),
+    `ip addr add ${MANAGER_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
+    'ip link set br0 up',
+    ...links,
+    ...routes,
+  ].join('\n');
+}
+
+/** Token bucket: burst of 10 ms worth of traffic (at least a few MTUs), queue up to 50 ms. */
+function tbf(dev: string, rateMbit: number): string {
+  const kbit = Math.max(1, Math.round(rateMbit * 1000));
+  const burst = Math.max(4096, Math.ceil((kbit * 1000) / 8 / 100));
+  return `tc qdisc add dev ${dev} root tbf rate ${kbit}kbit burst ${burst} latency 50ms`;
+}

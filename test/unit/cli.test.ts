@@ -1,0 +1,62 @@
+import { strict as assert } from 'assert';
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FIXTURES } from '../helpers/fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'node_modules', '.bin', 'pinhole');
+
+function run(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(BIN, args, { cwd }, (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+  });
+}
+
+describe('cli', () => {
+  it('is linked as node_modules/.bin/pinhole and prints help', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /usage: pinhole <command>/);
+    assert.match(r.stdout, /plugins/);
+  });
+
+  it('plugins --json prints one NDJSON line per plugin with state and problems', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-cli-'));
+    const cfg = path.join(dir, 'pinhole.config.json');
+    fs.writeFileSync(cfg, JSON.stringify({ pluginPaths: [path.join(FIXTURES, 'plugins-bad')] }));
+    const r = await run(['plugins', '--json', '--config', cfg], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const bad = lines.find((l) => l.id === 'bad-engine');
+    assert.equal(bad.event, 'plugin');
+    assert.equal(bad.state, 'invalid');
+    assert.equal(bad.problems[0].code, 'E_ENGINE_MISMATCH');
+    const good = lines.find((l) => l.id === 'good');
+    assert.equal(good.state, 'inactive');
+    assert.ok('version' in good && 'activationEvents' in good && 'contributes' in good);
+  });
+
+  it('plugins --activate shows activation time in the human listing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-cli-'));
+    fs.writeFileSync(path.join(dir, 'pinhole.config.json'), JSON.stringify({ pluginPaths: [path.join(FIXTURES, 'plugins-bad', 'good')] }));
+    const r = await run(['plugins', '--activate', 'onStartup'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /good@1\.0\.0 {2}\[active \d+\.\dms\]/);
+  });
+
+  it('a bad config exits 2 with the file and path named', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-cli-'));
+    fs.writeFileSync(path.join(dir, 'pinhole.config.json'), JSON.stringify({ log: { level: 'loud' } }));
+    const r = await run(['plugins'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /pinhole\.config\.json: \/log\/level must be equal to one of the allowed values/);
+  });
+
+  it('an unknown command exits 2 and says how to list commands', async () => {
+    const r = await run(['frobnicate']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command "frobnicate"; run "pinhole help"/);
+  });
+});

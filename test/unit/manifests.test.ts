@@ -1,0 +1,54 @@
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import { FIXTURES, fixtureHost } from '../helpers/fixtures';
+
+describe('manifests', () => {
+  const { host, probe } = fixtureHost('plugins-bad');
+  const byId = (id: string) => host.plugins.get(id)!;
+  const codes = (id: string) => byId(id).problems.map((p) => `${p.code} ${p.path}`);
+
+  it('reports unreadable JSON for that plugin alone', () => {
+    assert.equal(byId('bad-json').state, 'invalid');
+    assert.deepEqual(codes('bad-json'), ['E_MANIFEST_UNREADABLE /']);
+    assert.match(byId('bad-json').problems[0].message, /fix the JSON syntax/);
+  });
+
+  it('reports schema faults with the JSON path', () => {
+    assert.deepEqual(codes('bad-schema'), ['E_MANIFEST_INVALID /version']);
+  });
+
+  it('each contribution point validates its own entry; unknown points are named', () => {
+    assert.deepEqual(codes('bad-contrib').sort(), ['E_CONTRIBUTION_UNKNOWN /contributes/widgets', 'E_MANIFEST_INVALID /contributes/codecs/1/name']);
+  });
+
+  it('checks engines.pinhole against the core version', () => {
+    assert.deepEqual(codes('bad-engine'), ['E_ENGINE_MISMATCH /engines/pinhole']);
+    assert.match(byId('bad-engine').problems[0].message, /needs Pinhole \^9\.0\.0 but this core is 0\.1\.0/);
+  });
+
+  it('reports a dependency cycle on every plugin in it', () => {
+    for (const id of ['cyc-a', 'cyc-b']) {
+      assert.deepEqual(codes(id), ['E_DEPENDENCY_CYCLE /pinhole/dependencies']);
+      assert.match(byId(id).problems[0].message, /cyc-a -> cyc-b -> cyc-a|cyc-b -> cyc-a -> cyc-b/);
+    }
+  });
+
+  it('reports a missing dependency by name', () => {
+    assert.deepEqual(codes('missing-dep'), ['E_DEPENDENCY_MISSING /pinhole/dependencies']);
+    assert.match(byId('missing-dep').problems[0].message, /depends on "nope", which is not installed/);
+  });
+
+  it('still loads and activates the good plugin', async () => {
+    assert.equal(byId('good').state, 'inactive');
+    await host.start();
+    assert.equal(byId('good').state, 'active');
+    assert.equal(probe.activated.callCount, 0); // the fixture does not use the probe
+  });
+
+  it('flags a second plugin with the same id', () => {
+    const { host: h } = fixtureHost('plugins-basic', {}, { pluginDirs: [path.join(FIXTURES, 'plugins-basic'), path.join(FIXTURES, 'plugins-dup')] });
+    const dup = h.plugins.list().find((p) => p.problems.some((x) => x.code === 'E_PLUGIN_DUPLICATE'));
+    assert.ok(dup, 'duplicate reported');
+    assert.equal(h.plugins.get('alpha')!.state, 'inactive');
+  });
+});
