@@ -20,3 +20,4 @@ export * from './wire/control';
 export * from './wire/framing';
 export * from './wire/datagram';
 export * from './wire/stun';
+export * from './services/directory';
