@@ -21,3 +21,4 @@ export * from './wire/framing';
 export * from './wire/datagram';
 export * from './wire/stun';
 export * from './services/directory';
+export * from './services/media';

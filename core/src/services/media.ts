@@ -1,0 +1,57 @@
+import type { Disposable } from '../disposable';
+import type { Candidate, DatagramAddress, DatagramSocket, StreamContext } from '../hooks/types';
+import type { DatagramTypeId } from '../wire/datagram';
+
+/** Where a direct session goes: ids from the manager, the remote address the window was opened to. */
+export interface SessionParams {
+  callId: string;
+  role: 'caller' | 'callee';
+  localEndpoint: number;
+  remoteEndpoint: number;
+  remote: DatagramAddress;
+  /** Idle interval after which a KEEPALIVE datagram is sent so both windows stay open (spec ¶52–¶53). */
+  keepaliveMs?: number;
+}
+
+export interface SessionStats {
+  sent: number;
+  received: number;
+  /** Datagrams for this session's address that failed validation (bad ids, CRC, version …). */
+  dropped: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** A live direct UDP session: only datagrams with its endpoint ids from its remote address reach it. */
+export interface DatagramSession {
+  readonly params: SessionParams;
+  readonly stats: SessionStats;
+  /** Sends one datagram of the given type (DATA by default); payload ≤ MAX_DATAGRAM_PAYLOAD. */
+  send(payload: Buffer, type?: DatagramTypeId): void;
+  /** DATA payloads as they arrive (already validated). */
+  onData(handler: (payload: Buffer) => void): Disposable;
+  /** Round trip over the direct path (PING → PONG), in milliseconds. */
+  ping(timeoutMs?: number): Promise<number>;
+  /** Resolves once any datagram from the peer has arrived on this session. */
+  firstDatagram(timeoutMs?: number): Promise<void>;
+  /** Runs the `stream` hook for a payload type and returns the context its taps attached to. */
+  openStream(payloadType: string): Promise<StreamContext>;
+  onClose(handler: (reason: string) => void): Disposable;
+  /** Sends HANGUP to the peer (unless it hung up) and stops keep-alives. */
+  close(reason?: string): Promise<void>;
+}
+
+/**
+ * The peer's media UDP socket and the sessions on it (one socket, one port: the one registered
+ * with the manager and punched through the firewall). STUN, Pinhole datagrams and udx share it.
+ */
+export interface MediaTransport {
+  readonly socket: DatagramSocket;
+  /** Host candidates: every local interface address with the bound port. */
+  hostCandidates(): Candidate[];
+  /** STUN Binding request from the media socket; resolves to the reflexive (public) address. */
+  discoverReflexive(server: DatagramAddress, opts?: { username?: string; timeoutMs?: number }): Promise<Candidate>;
+  openSession(params: SessionParams): DatagramSession;
+  close(): Promise<void>;
+}
+export const MediaTransport = Symbol('MediaTransport');
