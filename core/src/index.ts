@@ -22,3 +22,4 @@ export * from './wire/datagram';
 export * from './wire/stun';
 export * from './services/directory';
 export * from './services/media';
+export * from './services/peer-client';

@@ -9,6 +9,11 @@ export interface SessionParams {
   localEndpoint: number;
   remoteEndpoint: number;
   remote: DatagramAddress;
+  /**
+   * Other addresses the peer may legitimately send from (its candidates). The session latches
+   * onto the first one a valid datagram arrives from; anything else is dropped without reply.
+   */
+  alternates?: DatagramAddress[];
   /** Idle interval after which a KEEPALIVE datagram is sent so both windows stay open (spec ¶52–¶53). */
   keepaliveMs?: number;
 }

@@ -1,0 +1,54 @@
+import type { Disposable } from '../disposable';
+import type { Candidate, WindowResult } from '../hooks/types';
+import type { DatagramSession } from './media';
+
+export interface RegisteredInfo {
+  peerId: string;
+  /** The reflexive (public) address the manager saw via STUN, if discovery succeeded. */
+  reflexive?: Candidate;
+  candidates: Candidate[];
+  keepaliveMs: number;
+  expiryMs: number;
+}
+
+export interface CallOptions {
+  payloadTypes?: string[];
+  /** Whole setup budget: manager round trips plus window opening. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A call whose direct path is up: datagrams have flowed both ways on `session`. */
+export interface EstablishedCall {
+  callId: string;
+  role: 'caller' | 'callee';
+  remotePeerId: string;
+  window: WindowResult;
+  session: DatagramSession;
+  payloadTypes: string[];
+  /** Milliseconds from the start of setup to each step (callRequest, openWindow, windowOpened, ready, firstDatagram …). */
+  timeline: Record<string, number>;
+  setupMs: number;
+}
+
+/** The peer side of the manager (spec: client registration, keep-alive, call control). */
+export interface PeerClient {
+  readonly peerId: string;
+  readonly registered: boolean;
+  /** Connects and registers; resolves when Registered arrives (and reflexive discovery has run). */
+  start(): Promise<RegisteredInfo>;
+  call(calleeId: string, opts?: CallOptions): Promise<EstablishedCall>;
+  /** Called for each incoming call once its direct path is up. */
+  onIncomingCall(handler: (call: EstablishedCall) => void): Disposable;
+  hangup(callId: string, reason?: string): Promise<void>;
+  close(): Promise<void>;
+}
+export const PeerClient = Symbol('PeerClient');
+
+/** Builds PeerClients; bound by the manager-client plugin. */
+export interface PeerClientFactory {
+  create(opts: { peerId: string; manager: string; secret?: string; payloadTypes?: string[] }): PeerClient;
+}
+export const PeerClientFactory = Symbol('PeerClientFactory');
+
+
