@@ -60,3 +60,15 @@ export interface MediaTransport {
   close(): Promise<void>;
 }
 export const MediaTransport = Symbol('MediaTransport');
+
+export interface MediaTransportOptions {
+  /** UDP port to bind; 0 picks a free one. */
+  port?: number;
+  /** Address to bind; default all IPv4 interfaces. */
+  host?: string;
+}
+/** Binds a media socket; one per peer (a process may host several peers, e.g. in tests). */
+export interface MediaTransportFactory {
+  create(opts?: MediaTransportOptions): Promise<MediaTransport>;
+}
+export const MediaTransportFactory = Symbol('MediaTransportFactory');

@@ -47,7 +47,7 @@ export const PeerClient = Symbol('PeerClient');
 
 /** Builds PeerClients; bound by the manager-client plugin. */
 export interface PeerClientFactory {
-  create(opts: { peerId: string; manager: string; secret?: string; payloadTypes?: string[] }): PeerClient;
+  create(opts: { peerId: string; manager: string; secret?: string; payloadTypes?: string[]; udpPort?: number; udpHost?: string }): Promise<PeerClient>;
 }
 export const PeerClientFactory = Symbol('PeerClientFactory');
 
