@@ -1,0 +1,74 @@
+import {
+  decodeDatagram,
+  DatagramType,
+  encodeDatagram,
+  SignalError,
+  type DatagramAddress,
+  type WindowRequest,
+  type WindowResult,
+} from '@pinhole/core';
+import { randomBytes } from 'crypto';
+import type { NullUdpOptions } from './options';
+import { orderTargets } from './targets';
+
+/**
+ * Caller side (spec ¶49–¶51, step 89): the window is open, so send to the callee. Probes (PING)
+ * go to every callee candidate, reflexive first, until one is answered (PONG with this call's
+ * endpoint ids and our nonce): then datagrams have flowed both ways and the path is known.
+ */
+export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<WindowResult | undefined> {
+  const targets = orderTargets(req.remoteCandidates);
+  if (targets.length === 0) return Promise.resolve(undefined);
+  const nonce = randomBytes(4);
+  const probe = encodeDatagram(DatagramType.PING, req.remoteEndpoint, req.localEndpoint, nonce);
+  const started = process.hrtime.bigint();
+  let probes = 0;
+
+  return new Promise<WindowResult | undefined>((resolve, reject) => {
+    const finish = (err?: Error, from?: DatagramAddress) => {
+      clearInterval(interval);
+      clearTimeout(deadline);
+      listener.dispose();
+      req.signal.removeEventListener('abort', onAbort);
+      if (err) return reject(err);
+      resolve({
+        strategy: 'null-udp',
+        path: 'direct',
+        remote: from!,
+        detail: { probes, firstAnswerMs: Number(process.hrtime.bigint() - started) / 1e6 },
+      });
+    };
+    const listener = req.socket.onDatagram((data, from) => {
+      let d;
+      try {
+        d = decodeDatagram(data);
+      } catch {
+        return;
+      }
+      if (d.type === DatagramType.PONG && d.dst === req.localEndpoint && d.src === req.remoteEndpoint && d.payload.equals(nonce)) finish(undefined, from);
+    });
+    const send = () => {
+      for (const t of targets) {
+        probes++;
+        req.socket.send(probe, t.port, t.address).catch(() => undefined);
+      }
+    };
+    const interval = setInterval(send, o.probeIntervalMs);
+    const deadline = setTimeout(
+      () =>
+        finish(
+          new SignalError(
+            'E_WINDOW_TIMEOUT',
+            `no answer from the callee at ${targets.map((t) => `${t.address}:${t.port}`).join(', ')} within ${o.probeTimeoutMs} ms: ` +
+              `its firewall window did not open for us (a port-randomising "hard" NAT on either side maps the null packet to another port); ` +
+              `this path needs port probing or a relay`,
+            { callId: req.callId, probes },
+          ),
+        ),
+      o.probeTimeoutMs,
+    );
+    const onAbort = () => finish(new SignalError('E_ABORTED', `call ${req.callId} was cancelled while opening the window`));
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    send();
+  });
+}
