@@ -23,3 +23,4 @@ export * from './wire/stun';
 export * from './services/directory';
 export * from './services/media';
 export * from './services/peer-client';
+export * from './services/manager';

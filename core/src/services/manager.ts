@@ -1,0 +1,26 @@
+/** The external manager as a service, so an app (the demo, tests) can embed one by identifier. */
+export interface ManagerAddress {
+  tcp: { host: string; port: number };
+  udp: { host: string; port: number };
+}
+
+export interface ManagerServer {
+  address(): ManagerAddress;
+  stats(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export interface ManagerServerOptions {
+  host?: string;
+  /** TCP + WebSocket port; 0 picks a free one. */
+  port?: number;
+  udpHost?: string;
+  /** STUN port; 0 picks a free one. */
+  udpPort?: number;
+  [option: string]: unknown;
+}
+
+export interface ManagerServerFactory {
+  start(opts?: ManagerServerOptions): Promise<ManagerServer>;
+}
+export const ManagerServerFactory = Symbol('ManagerServerFactory');
