@@ -97,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    // onStartup plugins (punch strategies, …) are part of every running app.
+    await host.start();
     await host.plugins.activateByEvent(`onCommand:${command}`);
     const handler = host.commands.get(command);
     if (!handler) throw new PinholeError('E_COMMAND_MISSING', `plugin ${providers[0].id} contributes "${command}" but did not register a handler for it`);

@@ -16,6 +16,11 @@ export interface CallOptions {
   /** Whole setup budget: manager round trips plus window opening. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Beyond the spec: the manager sends the callee's candidates at once and the caller starts
+   * probing while the callee is still opening its window, saving one manager round trip.
+   */
+  optimistic?: boolean;
 }
 
 /** A call whose direct path is up: datagrams have flowed both ways on `session`. */
