@@ -49,18 +49,27 @@ export function isPinholeDatagram(buf: Uint8Array): boolean {
   return buf.length >= DATAGRAM_HEADER_BYTES && (buf[0] & 0xf0) === DATAGRAM_MARKER;
 }
 
-export function encodeDatagram(type: DatagramTypeId, dst: number, src: number, payload: Uint8Array = EMPTY): Buffer {
+/**
+ * Builds a datagram in one allocation. `channel`, when given, is written as the first payload
+ * byte (the stream channel of a DATA datagram, see DATAGRAM.md) so streams need no extra copy.
+ */
+export function encodeDatagram(type: DatagramTypeId, dst: number, src: number, payload: Uint8Array = EMPTY, channel?: number): Buffer {
+  const size = payload.length + (channel === undefined ? 0 : 1);
   if (!(type in TYPE_NAMES)) throw new WireError('E_DGRAM_TYPE', `unknown datagram message id ${type}`);
-  if (type === DatagramType.NULL && payload.length !== 0) throw new WireError('E_DGRAM_NULL_PAYLOAD', 'a null datagram carries no payload (spec ¶65)');
-  if (payload.length > MAX_DATAGRAM_PAYLOAD)
-    throw new WireError('E_DGRAM_TOO_LARGE', `payload of ${payload.length} bytes exceeds ${MAX_DATAGRAM_PAYLOAD}; split it (datagrams stay ≤ ${MAX_DATAGRAM_BYTES} bytes)`);
-  const out = Buffer.allocUnsafe(DATAGRAM_HEADER_BYTES + payload.length);
+  if (type === DatagramType.NULL && size !== 0) throw new WireError('E_DGRAM_NULL_PAYLOAD', 'a null datagram carries no payload (spec ¶65)');
+  if (size > MAX_DATAGRAM_PAYLOAD)
+    throw new WireError('E_DGRAM_TOO_LARGE', `payload of ${size} bytes exceeds ${MAX_DATAGRAM_PAYLOAD}; split it (datagrams stay ≤ ${MAX_DATAGRAM_BYTES} bytes)`);
+  const out = Buffer.allocUnsafe(DATAGRAM_HEADER_BYTES + size);
   out[0] = DATAGRAM_FIRST_BYTE;
   out[1] = type;
-  out.writeUInt16BE(payload.length, 2);
+  out.writeUInt16BE(size, 2);
   out.writeUInt32BE(dst >>> 0, 4);
   out.writeUInt32BE(src >>> 0, 8);
-  out.set(payload, DATAGRAM_HEADER_BYTES);
+  if (channel === undefined) out.set(payload, DATAGRAM_HEADER_BYTES);
+  else {
+    out[DATAGRAM_HEADER_BYTES] = channel;
+    out.set(payload, DATAGRAM_HEADER_BYTES + 1);
+  }
   out.writeUInt32BE(checksum(out), 12);
   return out;
 }

@@ -19,7 +19,7 @@ export const DEFAULT_KEEPALIVE_MS = 15000;
 const key = (a: DatagramAddress) => `${a.address}:${a.port}`;
 
 export interface SessionOwner {
-  sendDatagram(type: DatagramTypeId, dst: number, src: number, payload: Buffer, to: DatagramAddress): void;
+  sendDatagram(type: DatagramTypeId, dst: number, src: number, payload: Buffer, to: DatagramAddress, channel?: number): void;
   release(session: UdpDatagramSession): void;
 }
 
@@ -101,9 +101,9 @@ export class UdpDatagramSession implements DatagramSession {
     }
   }
 
-  send(payload: Buffer, type: DatagramTypeId = DatagramType.DATA): void {
+  send(payload: Buffer, type: DatagramTypeId = DatagramType.DATA, channel?: number): void {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
-    this.owner.sendDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, this.remote);
+    this.owner.sendDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, this.remote, channel);
     this.lastSent = Date.now();
     this.stats.sent++;
     this.stats.bytesSent += payload.length;
@@ -169,10 +169,7 @@ export class UdpDatagramSession implements DatagramSession {
       send: (payload) => {
         let p = payload;
         for (const t of outbound) p = t(p);
-        const framed = Buffer.allocUnsafe(p.length + 1);
-        framed[0] = channel;
-        framed.set(p, 1);
-        this.send(framed);
+        this.send(p, DatagramType.DATA, channel);
       },
       onPayload: (h) => {
         handlers.add(h);

@@ -89,10 +89,9 @@ export class UdpMediaTransport implements MediaTransport {
     const s = new UdpDatagramSession(
       params,
       {
-        sendDatagram: (type: DatagramTypeId, dst, src, payload, to) => {
-          void this.sendRaw(encodeDatagram(type, dst, src, payload), to.port, to.address).catch((err) =>
-            this.log.debug('datagram send failed', { error: (err as Error).message }),
-          );
+        sendDatagram: (type: DatagramTypeId, dst, src, payload, to, channel) => {
+          // Hot path: no promise per packet; send errors surface as socket 'error' events.
+          if (!this.closed) this.sock.send(encodeDatagram(type, dst, src, payload, channel), to.port, to.address);
         },
         release: (x) => void this.sessions.delete(x),
       },
