@@ -6,6 +6,7 @@ import {
   type EstablishedCall,
   type PluginContext,
 } from '@pinhole/core';
+import { labDemo } from './lab-demo';
 import { measureRtt, readyFields } from './measure';
 
 /**
@@ -14,11 +15,22 @@ import { measureRtt, readyFields } from './measure';
  */
 export function demoCommand(context: PluginContext) {
   return async (argv: string[], io: CommandIO): Promise<number> => {
-    const { values } = parseArgs({ args: argv, options: { optimistic: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        optimistic: { type: 'boolean', default: false },
+        lab: { type: 'boolean', default: false },
+        a: { type: 'string', default: 'filter' },
+        b: { type: 'string', default: 'nat' },
+        delay: { type: 'string', default: '0' },
+        help: { type: 'boolean', default: false },
+      },
+    });
     if (values.help) {
-      process.stderr.write('usage: pinhole demo [--optimistic] [--json]\n');
+      process.stderr.write('usage: pinhole demo [--optimistic] [--lab [--a KIND] [--b KIND] [--delay MS]] [--json]\n');
       return 0;
     }
+    if (values.lab) return labDemo(io, { a: values.a!, b: values.b!, delayMs: Number(values.delay), optimistic: values.optimistic });
     const step = (name: string, text: string, fields: Record<string, unknown> = {}) =>
       io.json ? io.log.event(`demo.${name}`, fields) : process.stdout.write(`${text}\n`);
 
