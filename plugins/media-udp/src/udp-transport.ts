@@ -1,4 +1,5 @@
-import * as dgram from 'dgram';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const UDX = require('udx-native') as UdxConstructor;
 import {
   decodeDatagram,
   encodeDatagram,
@@ -22,12 +23,30 @@ import { hostCandidates } from './candidates';
 import { UdpDatagramSession } from './session';
 import { StunClient } from './stun-client';
 
-const DEFAULT_TTL = 64;
+/** The part of udx-native (no bundled types) this transport uses. */
+interface UdxSocket {
+  bind(port: number, host: string): void;
+  address(): { host: string; port: number } | null;
+  on(event: 'message', h: (buf: Buffer, rinfo: { host: string; port: number }) => void): void;
+  send(buf: Buffer, port: number, host: string, ttl?: number): Promise<boolean>;
+  trySend(buf: Buffer, port: number, host: string, ttl?: number): void;
+  setRecvBufferSize(n: number): number;
+  setSendBufferSize(n: number): number;
+  close(): Promise<void>;
+}
+export interface Udx {
+  createSocket(opts?: object): UdxSocket;
+  createStream(id: number, opts?: object): unknown;
+}
+type UdxConstructor = new () => Udx;
+
 /** Larger than any datagram we accept, so oversize input is seen and dropped, never truncated silently. */
 const MAX_INBOUND = 2048;
 
 /**
- * The peer's one media socket. Incoming datagrams are demultiplexed by their first byte
+ * The peer's one media socket, a udx-native socket so that reliable udx streams (file
+ * transfer) share the very port the null packet opened, and so each send can carry its own TTL.
+ * Incoming datagrams are demultiplexed by their first byte
  * (STUN 0–3, Pinhole 0x5_, udx 0xff), size-capped before any decoding, and Pinhole datagrams
  * go to the session whose endpoint ids match; unclaimed ones go to raw listeners (punch
  * strategies waiting for a first answer). Nothing invalid is ever answered.
@@ -38,34 +57,39 @@ export class UdpMediaTransport implements MediaTransport {
   private readonly sessions = new Set<UdpDatagramSession>();
   private readonly raw = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private readonly otherHandlers = new Set<(data: Buffer, from: DatagramAddress) => void>();
-  /** Sends with a non-default TTL are serialised: TTL is a socket-wide option. */
-  private ttlChain: Promise<void> = Promise.resolve();
   private closed = false;
 
   static async bind(opts: MediaTransportOptions, hooks: Hooks, log: Logger): Promise<UdpMediaTransport> {
-    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', (err) => reject(new SignalError('E_UDP_BIND', `cannot bind UDP ${opts.host ?? '0.0.0.0'}:${opts.port ?? 0}: ${err.message}; pick another --udp-port`)));
-      sock.bind(opts.port ?? 0, opts.host ?? '0.0.0.0', () => resolve());
-    });
-    return new UdpMediaTransport(sock, opts.host ?? '0.0.0.0', hooks, log);
+    const udx = new UDX();
+    const sock = udx.createSocket();
+    const host = opts.host ?? '0.0.0.0';
+    try {
+      sock.bind(opts.port ?? 0, host);
+    } catch (err) {
+      await sock.close().catch(() => undefined);
+      throw new SignalError('E_UDP_BIND', `cannot bind UDP ${host}:${opts.port ?? 0}: ${(err as Error).message}; pick another --udp-port`);
+    }
+    sock.setRecvBufferSize(1 << 20);
+    sock.setSendBufferSize(1 << 20);
+    return new UdpMediaTransport(udx, sock, host, hooks, log);
   }
 
   private constructor(
-    private readonly sock: dgram.Socket,
+    /** The udx instance owning the socket; streams for this port are created from it. */
+    readonly udx: Udx,
+    readonly udxSocket: UdxSocket,
     private readonly host: string,
     private readonly hooks: Hooks,
     private readonly log: Logger,
   ) {
     this.stun = new StunClient((d, p, a) => this.sendRaw(d, p, a));
-    sock.on('message', (msg, rinfo) => this.onMessage(msg, { address: rinfo.address, port: rinfo.port }));
-    sock.on('error', (err) => this.log.warn('media socket error', { error: err.message }));
+    udxSocket.on('message', (msg, rinfo) => this.onMessage(msg, { address: rinfo.host, port: rinfo.port }));
     const self = this;
     this.socket = {
       get localPort() {
-        return self.sock.address().port;
+        return self.localPort;
       },
-      send: (data, port, address, o) => (o?.ttl ? this.sendWithTtl(data, port, address, o.ttl) : this.sendRaw(data, port, address)),
+      send: (data, port, address, o) => this.sendRaw(data, port, address, o?.ttl),
       onDatagram: (h) => {
         this.raw.add(h);
         return toDisposable(() => void this.raw.delete(h));
@@ -74,7 +98,7 @@ export class UdpMediaTransport implements MediaTransport {
   }
 
   get localPort(): number {
-    return this.sock.address().port;
+    return this.udxSocket.address()?.port ?? 0;
   }
 
   hostCandidates(): Candidate[] {
@@ -91,7 +115,7 @@ export class UdpMediaTransport implements MediaTransport {
       {
         sendDatagram: (type: DatagramTypeId, dst, src, payload, to, channel) => {
           // Hot path: no promise per packet; send errors surface as socket 'error' events.
-          if (!this.closed) this.sock.send(encodeDatagram(type, dst, src, payload, channel), to.port, to.address);
+          if (!this.closed) this.udxSocket.trySend(encodeDatagram(type, dst, src, payload, channel), to.port, to.address);
         },
         release: (x) => void this.sessions.delete(x),
       },
@@ -101,22 +125,17 @@ export class UdpMediaTransport implements MediaTransport {
     return s;
   }
 
-  /** Datagrams that are neither STUN nor Pinhole (udx streams share the socket). */
+  /** Datagrams that are neither STUN nor Pinhole nor udx stream packets (udx consumes its own). */
   onOtherDatagram(h: (data: Buffer, from: DatagramAddress) => void): Disposable {
     this.otherHandlers.add(h);
     return toDisposable(() => void this.otherHandlers.delete(h));
-  }
-
-  /** The underlying dgram socket, for transports that must share the port (udx). */
-  get dgramSocket(): dgram.Socket {
-    return this.sock;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions]) await s.close('transport closed');
-    await new Promise<void>((resolve) => this.sock.close(() => resolve()));
+    await this.udxSocket.close();
   }
 
   private onMessage(msg: Buffer, from: DatagramAddress): void {
@@ -139,22 +158,9 @@ export class UdpMediaTransport implements MediaTransport {
     for (const h of this.raw) h(msg, from);
   }
 
-  private sendRaw(data: Buffer, port: number, address: string): Promise<void> {
-    if (this.closed) return Promise.reject(new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed'));
-    return new Promise((resolve, reject) => this.sock.send(data, port, address, (err) => (err ? reject(err) : resolve())));
-  }
-
-  private sendWithTtl(data: Buffer, port: number, address: string, ttl: number): Promise<void> {
-    const run = async () => {
-      this.sock.setTTL(ttl);
-      try {
-        await this.sendRaw(data, port, address);
-      } finally {
-        if (!this.closed) this.sock.setTTL(DEFAULT_TTL);
-      }
-    };
-    const p = this.ttlChain.then(run, run);
-    this.ttlChain = p.catch(() => undefined);
-    return p;
+  private async sendRaw(data: Buffer, port: number, address: string, ttl?: number): Promise<void> {
+    if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
+    // udx sets the TTL on this one send only: no socket-wide state, no race with other sends.
+    await this.udxSocket.send(data, port, address, ttl);
   }
 }
