@@ -31,7 +31,7 @@ async function rawRun() {
   await new Promise((r) => rx.bind(0, '127.0.0.1', r));
   await new Promise((r) => tx.bind(0, '127.0.0.1', r));
   let bytes = 0;
-  rx.on('message', (m) => (bytes += m.length - 16)); // count the same payload bytes as the session
+  rx.on('message', (m) => (bytes += m.length - 17)); // count the same payload bytes as the session
   const port = rx.address().port;
   const frame = Buffer.alloc(PAYLOAD.length + 17, 0xab);
   const t0 = process.hrtime.bigint();
@@ -40,6 +40,26 @@ async function rawRun() {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   rx.close();
   tx.close();
+  return bytes / secs;
+}
+
+async function rawUdxRun() {
+  const UDX = require('udx-native');
+  const u = new UDX();
+  const rx = u.createSocket();
+  const tx = u.createSocket();
+  rx.bind(0, '127.0.0.1');
+  tx.bind(0, '127.0.0.1');
+  let bytes = 0;
+  rx.on('message', (m) => (bytes += m.length - 17));
+  const port = rx.address().port;
+  const frame = Buffer.alloc(PAYLOAD.length + 17, 0xab);
+  const t0 = process.hrtime.bigint();
+  await pump(() => tx.trySend(frame, port, '127.0.0.1'));
+  await new Promise((r) => setTimeout(r, 50));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await rx.close();
+  await tx.close();
   return bytes / secs;
 }
 
@@ -67,9 +87,11 @@ async function sessionRun(host) {
   const host = new Host({ config: { log: { level: 'silent' } } });
   await host.plugins.activate('media-udp');
   const raw = [];
+  const udx = [];
   const ses = [];
   for (let i = 0; i < RUNS; i++) {
     raw.push(await rawRun());
+    udx.push(await rawUdxRun());
     ses.push(await sessionRun(host));
   }
   await host.dispose();
@@ -77,6 +99,7 @@ async function sessionRun(host) {
   const kpps = (x) => (x / PAYLOAD.length / 1e3).toFixed(1);
   console.log(`# datagram session throughput (loopback) — ${machine()} — median of ${RUNS} runs of ${DURATION} ms`);
   console.log(`raw dgram (baseline)      ${mb(median(raw)).padStart(7)} MB/s  ${kpps(median(raw)).padStart(6)} kpps`);
-  console.log(`pinhole datagram session  ${mb(median(ses)).padStart(7)} MB/s  ${kpps(median(ses)).padStart(6)} kpps`);
-  console.log(`ratio session/raw: ${(median(ses) / median(raw)).toFixed(2)}`);
+  console.log(`raw udx socket (baseline) ${mb(median(udx)).padStart(7)} MB/s  ${kpps(median(udx)).padStart(6)} kpps`);
+  console.log(`pinhole datagram session  ${mb(median(ses)).padStart(7)} MB/s  ${kpps(median(ses)).padStart(6)} kpps  (on a udx socket)`);
+  console.log(`ratio session/raw dgram: ${(median(ses) / median(raw)).toFixed(2)}   session/raw udx socket: ${(median(ses) / median(udx)).toFixed(2)}`);
 })();

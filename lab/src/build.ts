@@ -12,6 +12,13 @@ import { hostScript, internetScript, routerScript, WanMode } from './scripts';
 import { mustRun } from './shell';
 import { prepareWorkDir, readState, removeState } from './state';
 
+/**
+ * Explicit ifindexes, distinct from the peer's: the kernel treats carrier-on of a veth whose
+ * ifindex equals its peer's as a non-urgent link event and delays it (and the qdisc that lets
+ * packets out) by up to a second, silently dropping the first packets.
+ */
+const IFINDEX = { lan: 10, wan: 11, eth0: 20, ra: 21, rb: 22 } as const;
+
 /** Creates everything in `plan`; returns the delay-line pids. Leaves partial state on failure (caller tears down). */
 export async function buildLab(plan: LabPlan): Promise<number[]> {
   const { a, b } = plan.sites;
@@ -22,8 +29,10 @@ export async function buildLab(plan: LabPlan): Promise<number[]> {
 
   // veth pairs are created straight inside their namespaces, so nothing touches the root
   // namespace and parallel labs cannot collide on interface names.
-  const veths = [a, b].map((s) => `link add lan netns ${s.routerNs} type veth peer name eth0 netns ${s.hostNs}\n`);
-  if (mode === 'veth') veths.push(...[a, b].map((s) => `link add wan netns ${s.routerNs} type veth peer name ${s.inetDev} netns ${plan.inetNs}\n`));
+  const veths = [a, b].map((s) => `link add lan index ${IFINDEX.lan} netns ${s.routerNs} type veth peer name eth0 index ${IFINDEX.eth0} netns ${s.hostNs}\n`);
+  if (mode === 'veth') {
+    veths.push(...[a, b].map((s) => `link add wan index ${IFINDEX.wan} netns ${s.routerNs} type veth peer name ${s.inetDev} index ${IFINDEX[s.side === 'a' ? 'ra' : 'rb']} netns ${plan.inetNs}\n`));
+  }
   const delayLines = (): Promise<number[]> =>
     Promise.all(
       [a, b].map((s) =>

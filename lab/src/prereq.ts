@@ -44,7 +44,8 @@ export function findTool(name: string): string | undefined {
  */
 export function checkLabPrerequisites(opts: { delayMs?: number } = { delayMs: 1 }): { ok: boolean; missing: string[] } {
   const missing: string[] = [];
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+  const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
+  if (!isRoot) {
     missing.push('root: network namespaces need root (CAP_NET_ADMIN); run with sudo');
   }
   const tools = { ...TOOLS, ...((opts.delayMs ?? 0) > 0 ? DELAY_TOOLS : {}) };
@@ -54,8 +55,11 @@ export function checkLabPrerequisites(opts: { delayMs?: number } = { delayMs: 1 
   if ((opts.delayMs ?? 0) > 0) {
     try {
       accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
-    } catch {
-      missing.push('/dev/net/tun: TUN device unavailable (needed for --delay); load the tun kernel module (modprobe tun) or, in a container, pass --device /dev/net/tun');
+    } catch (err) {
+      // Without root, "permission denied" is already covered by the root entry.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || isRoot) {
+        missing.push(`/dev/net/tun: TUN device unavailable (${(err as NodeJS.ErrnoException).code}; needed for --delay); load the tun kernel module (modprobe tun) or, in a container, pass --device /dev/net/tun`);
+      }
     }
   }
   return { ok: missing.length === 0, missing };

@@ -24,6 +24,7 @@ export function hostScript(site: SitePlan): string {
     `ip addr add ${site.host}/24 dev eth0`,
     'ip link set eth0 up',
     `ip route add default via ${site.routerLan}`,
+    waitUp(['eth0']),
   ].join('\n');
 }
 
@@ -43,6 +44,7 @@ export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFi
     ...wan,
     `nft -f ${nftFile}`,
     ...(rateMbit > 0 ? ['wan', 'lan'].map((dev) => tbf(dev, rateMbit)) : []),
+    waitUp(mode === 'veth' ? ['lan', 'wan'] : ['lan']),
   ].join('\n');
 }
 
@@ -65,7 +67,16 @@ export function internetScript(plan: LabPlan, mode: WanMode): string {
     'ip link set br0 up',
     ...links,
     ...routes,
+    ...(mode === 'veth' ? [waitUp([...sites.map((s) => s.inetDev), 'br0'])] : []),
   ].join('\n');
+}
+
+/**
+ * Waits (≤ 3 s) until the veths report carrier: the peer end is configured by another script
+ * running in parallel, and a packet sent before carrier-on is silently dropped.
+ */
+function waitUp(devs: string[]): string {
+  return `for d in ${devs.join(' ')}; do n=0; until [ "$(cat /sys/class/net/$d/operstate)" = up ]; do n=$((n+1)); [ $n -le 300 ] || { echo "link $d has no carrier after 3 s" >&2; exit 1; }; sleep 0.01; done; done`;
 }
 
 /** Token bucket: burst of 10 ms worth of traffic (at least a few MTUs), queue up to 50 ms. */

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type SiteKind } from '@pinhole/lab';
 import { PinholeProc } from '../helpers/lab-procs';
 
-const PREFIX = 'phpunch';
+const PREFIX = `php${process.pid}`;
 const MANAGER = `${MANAGER_ADDRESS}:8080`;
 const KINDS: SiteKind[] = ['open', 'filter', 'nat'];
 
