@@ -109,6 +109,30 @@ describe('media-udp: sessions on the media socket', () => {
     d.dispose();
   });
 
+  it('carries a reliable udx stream on the same socket and port pair, byte-identical', async () => {
+    const { createHash, randomBytes } = await import('crypto');
+    const data = randomBytes(1 << 20);
+    const rx = bs.openReliableStream(1);
+    const tx = as.openReliableStream(1);
+    const h = createHash('sha256');
+    let n = 0;
+    const done = new Promise<void>((resolve) => {
+      rx.on('data', (c) => {
+        h.update(c);
+        n += c.length;
+      });
+      rx.on('end', () => resolve());
+    });
+    for (let off = 0; off < data.length; off += 65536) tx.write(data.subarray(off, off + 65536));
+    tx.end();
+    await done;
+    rx.end();
+    assert.equal(n, data.length);
+    assert.equal(h.digest('hex'), createHash('sha256').update(data).digest('hex'));
+    // Datagrams keep working beside the stream on the same socket.
+    assert.ok((await as.ping()) >= 0);
+  });
+
   it('discovers nothing and fails clearly when the STUN server does not answer', async () => {
     const silent = dgram.createSocket('udp4');
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));

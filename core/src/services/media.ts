@@ -27,6 +27,26 @@ export interface SessionStats {
   bytesReceived: number;
 }
 
+/**
+ * A reliable, congestion-controlled byte stream (udx: BBR, SACK, RACK) riding the session's
+ * own socket and port pair, so the window the null packet opened carries it too.
+ */
+export interface ReliableStream {
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer): void;
+  destroy(err?: Error): void;
+  on(event: 'data', handler: (chunk: Buffer) => void): this;
+  on(event: 'end' | 'close' | 'drain' | 'finish', handler: () => void): this;
+  on(event: 'error', handler: (err: Error) => void): this;
+  once(event: 'data', handler: (chunk: Buffer) => void): this;
+  once(event: 'end' | 'close' | 'drain' | 'finish', handler: () => void): this;
+  once(event: 'error', handler: (err: Error) => void): this;
+  removeListener(event: string, handler: (...args: never[]) => void): this;
+  pause(): this;
+  resume(): this;
+  readonly destroyed: boolean;
+}
+
 /** A live direct UDP session: only datagrams with its endpoint ids from its remote address reach it. */
 export interface DatagramSession {
   readonly params: SessionParams;
@@ -39,6 +59,12 @@ export interface DatagramSession {
   ping(timeoutMs?: number): Promise<number>;
   /** Resolves once any datagram from the peer has arrived on this session. */
   firstDatagram(timeoutMs?: number): Promise<void>;
+  /**
+   * Opens the reliable stream numbered `channel` of this session; both sides open the same
+   * channel (ids are derived from the endpoint ids, so nothing is negotiated). Open it after the
+   * path is up (firstDatagram), so it targets the latched remote address.
+   */
+  openReliableStream(channel: number): ReliableStream;
   /** Runs the `stream` hook for a payload type and returns the context its taps attached to. */
   openStream(payloadType: string): Promise<StreamContext>;
   onClose(handler: (reason: string) => void): Disposable;

@@ -10,6 +10,7 @@ import {
   type Disposable,
   type Hooks,
   type PacketTransform,
+  type ReliableStream,
   type SessionParams,
   type SessionStats,
   type StreamContext,
@@ -17,8 +18,12 @@ import {
 
 export const DEFAULT_KEEPALIVE_MS = 15000;
 const key = (a: DatagramAddress) => `${a.address}:${a.port}`;
+/** udx stream ids: per endpoint and channel, never 0, the same on both sides by construction. */
+const streamId = (endpoint: number, channel: number) => (Math.imul(endpoint ^ 0x5bd1e995, 0x9e3779b1) ^ (channel + 1)) >>> 0 || 1;
 
 export interface SessionOwner {
+  /** A udx stream with this local id, connected to remoteId at `to` over the media socket. */
+  connectStream(localId: number, remoteId: number, to: DatagramAddress): ReliableStream;
   sendDatagram(type: DatagramTypeId, dst: number, src: number, payload: Buffer, to: DatagramAddress, channel?: number): void;
   release(session: UdpDatagramSession): void;
 }
@@ -38,6 +43,7 @@ export class UdpDatagramSession implements DatagramSession {
   private readonly pings = new Map<number, (rtt: number) => void>();
   private readonly firstWaiters: Array<() => void> = [];
   private readonly channels = new Map<number, StreamContext>();
+  private readonly streams = new Set<ReliableStream>();
   private lastSent = Date.now();
   private keepalive?: NodeJS.Timeout;
   private closed = false;
@@ -185,6 +191,15 @@ export class UdpDatagramSession implements DatagramSession {
     return ctx;
   }
 
+  openReliableStream(channel: number): ReliableStream {
+    if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
+    if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) throw new SignalError('E_STREAM_CHANNEL', `reliable stream channel must be an integer 0–65535, got ${channel}`);
+    const stream = this.owner.connectStream(streamId(this.params.localEndpoint, channel), streamId(this.params.remoteEndpoint, channel), this.remote);
+    this.streams.add(stream);
+    stream.once('close', () => this.streams.delete(stream));
+    return stream;
+  }
+
   onClose(handler: (reason: string) => void): Disposable {
     this.closeHandlers.add(handler);
     return toDisposable(() => void this.closeHandlers.delete(handler));
@@ -216,6 +231,7 @@ export class UdpDatagramSession implements DatagramSession {
     }
     this.closed = true;
     clearInterval(this.keepalive);
+    for (const s of this.streams) s.destroy();
     this.owner.release(this);
     for (const h of this.closeHandlers) h(reason);
   }

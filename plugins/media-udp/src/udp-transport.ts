@@ -17,6 +17,7 @@ import {
   type Logger,
   type MediaTransport,
   type MediaTransportOptions,
+  type ReliableStream,
   type SessionParams,
 } from '@pinhole/core';
 import { hostCandidates } from './candidates';
@@ -36,7 +37,7 @@ interface UdxSocket {
 }
 export interface Udx {
   createSocket(opts?: object): UdxSocket;
-  createStream(id: number, opts?: object): unknown;
+  createStream(id: number, opts?: object): ReliableStream & { connect(socket: UdxSocket, remoteId: number, port: number, host: string): void };
 }
 type UdxConstructor = new () => Udx;
 
@@ -118,6 +119,11 @@ export class UdpMediaTransport implements MediaTransport {
           if (!this.closed) this.udxSocket.trySend(encodeDatagram(type, dst, src, payload, channel), to.port, to.address);
         },
         release: (x) => void this.sessions.delete(x),
+        connectStream: (localId, remoteId, to) => {
+          const stream = this.udx.createStream(localId);
+          stream.connect(this.udxSocket, remoteId, to.port, to.address);
+          return stream;
+        },
       },
       this.hooks,
     );
