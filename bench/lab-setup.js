@@ -4,8 +4,7 @@
 // Needs root (network namespaces). Usage: node bench/lab-setup.js [delayMs=20] [calls=7]
 require('reflect-metadata');
 const path = require('path');
-const { Lab, MANAGER_ADDRESS, checkLabPrerequisites } = require('@pinhole/lab');
-const { NdjsonProc } = require('@pinhole/app/dist/ndjson-proc');
+const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites } = require('@pinhole/lab');
 const { median, machine } = require('./lib');
 
 const DELAY = Number(process.argv[2] || 20);

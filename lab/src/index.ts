@@ -5,3 +5,4 @@ export { checkLabPrerequisites } from './prereq';
 export { runLabCli } from './cli';
 export { DEFAULT_PREFIX, MANAGER_ADDRESS, namespacesFor } from './plan';
 export { UdpAgent, RecvEvent, SendOptions, AgentStats, AgentStartOptions, UDP_AGENT_SCRIPT } from './probe/udp-agent-client';
+export { NdjsonProc } from './ndjson-proc';

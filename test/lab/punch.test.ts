@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type SiteKind } from '@pinhole/lab';
-import { PinholeProc } from '../helpers/lab-procs';
+import type { NdjsonProc } from '@pinhole/lab';
+import { startPinhole } from '../helpers/lab-procs';
 
 const PREFIX = `php${process.pid}`;
 const MANAGER = `${MANAGER_ADDRESS}:8080`;
@@ -24,23 +25,23 @@ function writeConfig(obj: unknown): string {
 interface CallRun {
   code: number;
   events: Array<Record<string, unknown>>;
-  callee: PinholeProc;
+  callee: NdjsonProc;
   stderr: string;
 }
 
 /** Manager in the internet, peer bob on b, `pinhole call bob` from a; returns what happened. */
 async function runCall(lab: Lab, extra: { config?: string; callArgs?: string[] } = {}): Promise<CallRun> {
   const cfg = extra.config ? ['--config', extra.config] : [];
-  const manager = PinholeProc.start(lab, 'manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, ...cfg]);
+  const manager = startPinhole(lab, 'manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, ...cfg]);
   const procs = [manager];
   try {
-    await manager.waitFor('manager.ready');
-    const callee = PinholeProc.start(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000', ...cfg]);
+    await manager.waitFor('manager.ready', 10000);
+    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000', ...cfg]);
     procs.push(callee);
-    await callee.waitFor('peer.registered');
-    const caller = PinholeProc.start(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', ...cfg, ...(extra.callArgs ?? [])]);
+    await callee.waitFor('peer.registered', 10000);
+    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', ...cfg, ...(extra.callArgs ?? [])]);
     procs.push(caller);
-    const code = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 20000))]);
+    const code: number = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 20000))]);
     await new Promise((r) => setTimeout(r, 200)); // let the callee print call.ended
     return { code, events: caller.events, callee, stderr: caller.stderr.join('\n') };
   } finally {

@@ -1,6 +1,5 @@
 import * as path from 'path';
 import type { CommandIO } from '@pinhole/core';
-import { NdjsonProc } from './ndjson-proc';
 
 type LabModule = typeof import('@pinhole/lab');
 const BIN = path.resolve(__dirname, '..', '..', '..', 'core', 'bin', 'pinhole.js');
@@ -21,9 +20,9 @@ export async function labDemo(io: CommandIO, kinds: { a: string; b: string; dela
   const print = (who: string) => (e: Record<string, unknown>) =>
     io.json ? process.stdout.write(JSON.stringify({ ...e, node: who }) + '\n') : process.stdout.write(`${who.padEnd(8)} ${String(e.event).padEnd(18)} ${summary(e)}\n`);
   const l = await lab.Lab.up({ a: kinds.a as never, b: kinds.b as never, delayMs: kinds.delayMs, prefix: 'phdemo' });
-  const procs: NdjsonProc[] = [];
+  const procs: InstanceType<LabModule['NdjsonProc']>[] = [];
   const start = (node: 'a' | 'b' | 'manager', args: string[]) => {
-    const p = new NdjsonProc(l.exec(node, [process.execPath, BIN, ...args, '--json', ...(io.configFile ? ['--config', io.configFile] : [])]), print(node === 'manager' ? 'manager' : node === 'a' ? 'alice@a' : 'bob@b'));
+    const p = new lab.NdjsonProc(l.exec(node, [process.execPath, BIN, ...args, '--json', ...(io.configFile ? ['--config', io.configFile] : [])]), print(node === 'manager' ? 'manager' : node === 'a' ? 'alice@a' : 'bob@b'));
     procs.push(p);
     return p;
   };
