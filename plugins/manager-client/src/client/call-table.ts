@@ -1,0 +1,96 @@
+import { performance } from 'perf_hooks';
+import { SignalError, type DatagramSession } from '@pinhole/core';
+import type { ReadyMsg } from '../protocol';
+
+/** What `ended` reports for every call, established or not. */
+export interface CallEnded {
+  callId: string;
+  peer: string;
+  role: 'caller' | 'callee';
+  reason: string;
+  established: boolean;
+  sent: number;
+  received: number;
+  dropped: number;
+}
+
+/** One call from the first message until it ends. */
+export class CallEntry {
+  /** Aborted when the call ends (or its setup fails): strategies and waits stop on it. */
+  readonly abort = new AbortController();
+  readonly timeline: Record<string, number> = {};
+  session?: DatagramSession;
+  private readonly t0 = performance.now();
+  private resolveReady?: (r: ReadyMsg) => void;
+  /** Caller: settles with the manager's Ready. */
+  readonly ready: Promise<ReadyMsg>;
+
+  constructor(
+    readonly callId: string,
+    readonly role: 'caller' | 'callee',
+    readonly remotePeerId: string,
+  ) {
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+
+  onReady(r: ReadyMsg): void {
+    this.resolveReady?.(r);
+  }
+
+  /** Records when `step` happened, in ms since the call started. */
+  mark(step: string): void {
+    this.timeline[step] = Math.round((performance.now() - this.t0) * 100) / 100;
+  }
+
+  elapsed(): number {
+    return performance.now() - this.t0;
+  }
+}
+
+/**
+ * The client's calls by id. Ending is idempotent and does all the cleanup in one place:
+ * stops the setup, tells the manager when asked, closes the session, reports `ended` once.
+ */
+export class CallTable {
+  private readonly entries = new Map<string, CallEntry>();
+
+  constructor(
+    private readonly sendHangup: (callId: string, reason: string) => void,
+    private readonly onEnded: (e: CallEnded) => void,
+  ) {}
+
+  open(callId: string, role: 'caller' | 'callee', remotePeerId: string): CallEntry {
+    const e = new CallEntry(callId, role, remotePeerId);
+    this.entries.set(callId, e);
+    return e;
+  }
+
+  get(callId: string | undefined): CallEntry | undefined {
+    return callId === undefined ? undefined : this.entries.get(callId);
+  }
+
+  all(): CallEntry[] {
+    return [...this.entries.values()];
+  }
+
+  isLive(e: CallEntry): boolean {
+    return this.entries.get(e.callId) === e;
+  }
+
+  /** Binds the call's direct session: if it closes (peer's HANGUP datagram, socket closed) the call ends. */
+  attach(e: CallEntry, session: DatagramSession): void {
+    e.session = session;
+    session.onClose((reason) => void this.end(e.callId, reason, { tellManager: true }));
+  }
+
+  async end(callId: string, reason: string, o: { tellManager: boolean; abortWith?: Error }): Promise<void> {
+    const e = this.entries.get(callId);
+    if (!e) return;
+    this.entries.delete(callId);
+    if (!e.abort.signal.aborted) e.abort.abort(o.abortWith ?? new SignalError('E_HUNG_UP', `call ${callId} ended: ${reason}`));
+    if (o.tellManager) this.sendHangup(callId, reason);
+    if (e.session) await e.session.close(reason);
+    const s = e.session?.stats;
+    this.onEnded({ callId, peer: e.remotePeerId, role: e.role, reason, established: !!e.session, sent: s?.sent ?? 0, received: s?.received ?? 0, dropped: s?.dropped ?? 0 });
+  }
+}

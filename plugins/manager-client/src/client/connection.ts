@@ -1,0 +1,157 @@
+import * as net from 'net';
+import * as tls from 'tls';
+import WebSocket from 'ws';
+import { decodeControl, encodeControl, encodeFrame, FrameDecoder, MAX_CONTROL_BYTES, SignalError, type ControlEnvelope } from '@pinhole/core';
+import type { Received } from '../protocol';
+import type { ManagerAddress } from './manager-address';
+
+/**
+ * The peer's control connection to the manager, over raw TCP frames or WebSocket messages.
+ * Messages queue in an inbox until a handler is set, so none is lost between the
+ * registration exchange (read with next()) and the client taking over.
+ */
+export class ControlConnection {
+  private readonly inbox: Received[] = [];
+  private handler?: (env: Received) => void;
+  private waiter?: () => void;
+  private closeHandlers: Array<(reason: string) => void> = [];
+  private closeReason?: string;
+
+  /** Made by connect(); public for the transports below. */
+  constructor(
+    readonly transport: 'tcp' | 'ws',
+    /** The manager's IP as this connection reached it (where STUN probes go). */
+    readonly remoteAddress: string,
+    private readonly write: (bytes: Buffer) => void,
+    private readonly end: () => void,
+  ) {}
+
+  /** Connects within `timeoutMs`; the error names the address and what to check. */
+  static connect(addr: ManagerAddress, timeoutMs: number): Promise<ControlConnection> {
+    return addr.transport === 'ws' ? connectWs(addr, timeoutMs) : connectTcp(addr, timeoutMs);
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  send(env: ControlEnvelope): void {
+    if (this.closed) throw new SignalError('E_MANAGER_LOST', 'the connection to the manager is closed; it is being re-established');
+    this.write(encodeControl(env));
+  }
+
+  /** The next message, for request/response exchanges before a handler is set. */
+  async next(timeoutMs: number, what: string): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.inbox.shift();
+      if (m) return m;
+      if (this.closed) throw new SignalError('E_MANAGER_LOST', `the manager closed the connection while we waited for ${what} (${this.closeReason})`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new SignalError('E_MANAGER_TIMEOUT', `no ${what} from the manager within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** From now on every message goes to `handler` (queued ones first). */
+  setHandler(handler: (env: Received) => void): void {
+    this.handler = handler;
+    for (const m of this.inbox.splice(0)) handler(m);
+  }
+
+  onClose(h: (reason: string) => void): void {
+    if (this.closeReason !== undefined) h(this.closeReason);
+    else this.closeHandlers.push(h);
+  }
+
+  close(): void {
+    this.end();
+    this.markClosed('closed by us');
+  }
+
+  /** Called by the transport for each complete message. */
+  receive(bytes: Buffer): void {
+    let env: Received;
+    try {
+      env = decodeControl(bytes);
+    } catch (err) {
+      this.end();
+      return this.markClosed(`undecodable message from the manager: ${(err as Error).message}`);
+    }
+    if (this.handler) return this.handler(env);
+    this.inbox.push(env);
+    this.waiter?.();
+  }
+
+  markClosed(reason: string): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.waiter?.();
+    for (const h of this.closeHandlers.splice(0)) h(reason);
+  }
+}
+
+function unreachable(addr: ManagerAddress, why: string): SignalError {
+  return new SignalError('E_MANAGER_UNREACHABLE', `cannot reach the manager at ${addr.text}: ${why}; check the address and that the manager runs (pinhole manager)`);
+}
+
+function connectTcp(addr: ManagerAddress, timeoutMs: number): Promise<ControlConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = addr.tls ? tls.connect({ host: addr.host, port: addr.port, servername: net.isIP(addr.host) ? undefined : addr.host }) : net.connect(addr.port, addr.host);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(unreachable(addr, `no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(unreachable(addr, (err as NodeJS.ErrnoException).code ?? err.message));
+    });
+    socket.once(addr.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      const conn = new ControlConnection('tcp', socket.remoteAddress ?? addr.host, (b) => socket.write(encodeFrame(b)), () => socket.destroy());
+      const decoder = new FrameDecoder(MAX_CONTROL_BYTES);
+      socket.on('data', (chunk: Buffer) => {
+        let frames: Buffer[];
+        try {
+          frames = decoder.push(chunk);
+        } catch (err) {
+          socket.destroy();
+          return conn.markClosed((err as Error).message);
+        }
+        for (const f of frames) conn.receive(f);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => conn.markClosed('connection closed'));
+      resolve(conn);
+    });
+  });
+}
+
+function connectWs(addr: ManagerAddress, timeoutMs: number): Promise<ControlConnection> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(addr.url!, { handshakeTimeout: timeoutMs, maxPayload: MAX_CONTROL_BYTES, perMessageDeflate: false });
+    ws.once('error', (err) => reject(unreachable(addr, (err as NodeJS.ErrnoException).code ?? err.message)));
+    ws.once('unexpected-response', (_req, res) => {
+      ws.terminate();
+      reject(unreachable(addr, `HTTP ${res.statusCode} instead of a WebSocket upgrade`));
+    });
+    let remote = addr.host;
+    ws.once('upgrade', (res) => (remote = res.socket.remoteAddress ?? remote));
+    ws.once('open', () => {
+      const conn = new ControlConnection('ws', remote, (b) => ws.send(b, { binary: true }), () => ws.terminate());
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) conn.receive(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
+      });
+      ws.on('error', () => undefined);
+      ws.on('close', (code) => conn.markClosed(`WebSocket closed (${code})`));
+      resolve(conn);
+    });
+  });
+}

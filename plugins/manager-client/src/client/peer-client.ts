@@ -1,0 +1,313 @@
+import { EventEmitter } from 'events';
+import {
+  PinholeError,
+  SignalError,
+  toDisposable,
+  type CallOptions,
+  type Candidate,
+  type Disposable,
+  type EstablishedCall,
+  type Hooks,
+  type Logger,
+  type MediaTransport,
+  type PeerClient,
+  type RegisteredInfo,
+} from '@pinhole/core';
+import type { ClientOptions } from '../options';
+import type { Msg, ReadyMsg, Received } from '../protocol';
+import { Backoff } from './backoff';
+import type { CallContext } from './call-context';
+import { CallTable, type CallEnded } from './call-table';
+import { answerCall } from './callee';
+import { placeCall } from './caller';
+import { ControlConnection } from './connection';
+import { parseManagerAddress, type ManagerAddress } from './manager-address';
+import { registerOn } from './registration';
+
+export interface PeerClientParams {
+  peerId: string;
+  /** HOST:PORT, tls://HOST:PORT, ws://HOST:PORT or wss://HOST:PORT */
+  manager: string;
+  secret?: string;
+  payloadTypes?: string[];
+}
+
+export interface PeerClientDeps {
+  hooks: Hooks;
+  log: Logger;
+  media: MediaTransport;
+  options: ClientOptions;
+  /** Close the media transport with the client (true when the factory made it). */
+  ownsMedia: boolean;
+}
+
+/** Call lifecycle events beyond the PeerClient interface (the `peer` command prints them). */
+export interface PeerClientEvents {
+  /** An OpenWindow arrived: someone is calling. */
+  incoming: { callId: string; peer: string };
+  /** A call ended (or its setup failed), with its datagram counts. */
+  ended: CallEnded;
+}
+
+/** Manager refusals after which reconnecting cannot help. */
+const FINAL = new Set(['E_REPLACED', 'E_ID_TAKEN', 'E_PROTOCOL_VERSION', 'E_REGISTER_INVALID']);
+const TRANSIENT_REFUSALS = new Set(['E_TOO_MANY_CONNECTIONS', 'E_RATE_LIMITED', 'E_HELLO_TIMEOUT', 'E_IDLE_TIMEOUT', 'E_EXPIRED', 'E_INTERNAL']);
+
+/**
+ * The peer side of the manager (spec ¶29, ¶35–¶40, Figure 6): registers over TCP or WebSocket,
+ * learns its reflexive address by a STUN probe from the media socket, keeps the registration
+ * alive, reconnects with backoff (re-registering with its secret), and runs call control.
+ * Direct sessions do not depend on the manager connection: they survive its loss.
+ */
+export class ManagerPeerClient implements PeerClient {
+  private readonly emitter = new EventEmitter();
+  private readonly addr: ManagerAddress;
+  private readonly calls: CallTable;
+  private readonly backoff: Backoff;
+  private readonly incomingHandlers = new Set<(call: EstablishedCall) => void>();
+  private readonly ctx: CallContext;
+  private conn?: ControlConnection;
+  private info?: RegisteredInfo;
+  private secret?: string;
+  private starting?: Promise<RegisteredInfo>;
+  private keepaliveTimer?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private lastFatal?: Msg<'error'>;
+  private lastHeard = 0;
+  private seq = 0;
+  private dispatching: Promise<void> = Promise.resolve();
+  private closing = false;
+
+  constructor(private readonly params: PeerClientParams, private readonly deps: PeerClientDeps) {
+    this.addr = parseManagerAddress(params.manager);
+    this.secret = params.secret;
+    this.backoff = new Backoff(deps.options.reconnectMinMs, deps.options.reconnectMaxMs);
+    this.calls = new CallTable(
+      (callId, reason) => this.trySend({ hangup: { callId, reason } }),
+      (e) => this.emitter.emit('ended', e),
+    );
+    this.ctx = {
+      peerId: params.peerId,
+      hooks: deps.hooks,
+      media: deps.media,
+      options: deps.options,
+      calls: this.calls,
+      log: deps.log,
+      send: (env) => {
+        if (!this.conn) throw new SignalError('E_MANAGER_LOST', `not connected to the manager at ${this.addr.text} (reconnecting); try again after peer.registered`);
+        this.conn.send(env);
+      },
+      offered: (info) => this.emitter.emit('incoming', info),
+      established: (call) => {
+        for (const h of this.incomingHandlers) h(call);
+      },
+    };
+  }
+
+  get peerId(): string {
+    return this.params.peerId;
+  }
+
+  get registered(): boolean {
+    return !!this.conn && !this.conn.closed;
+  }
+
+  /** The media transport this client registered (its socket is the one windows are opened for). */
+  get media(): MediaTransport {
+    return this.deps.media;
+  }
+
+  /** The last registration, if any. */
+  get registration(): RegisteredInfo | undefined {
+    return this.info;
+  }
+
+  on<K extends keyof PeerClientEvents>(event: K, handler: (e: PeerClientEvents[K]) => void): Disposable {
+    this.emitter.on(event, handler);
+    return toDisposable(() => void this.emitter.off(event, handler));
+  }
+
+  start(): Promise<RegisteredInfo> {
+    if (this.closing) return Promise.reject(new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" is closed; create a new one`));
+    this.starting ??= this.connect(false).catch((err) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  call(calleeId: string, opts?: CallOptions): Promise<EstablishedCall> {
+    if (!this.registered)
+      return Promise.reject(new SignalError('E_NOT_REGISTERED', `"${this.peerId}" is not registered with the manager; call start() first (or wait for peer.registered after a reconnect)`));
+    return placeCall(this.ctx, calleeId, opts);
+  }
+
+  onIncomingCall(handler: (call: EstablishedCall) => void): Disposable {
+    this.incomingHandlers.add(handler);
+    return toDisposable(() => void this.incomingHandlers.delete(handler));
+  }
+
+  hangup(callId: string, reason = 'hangup'): Promise<void> {
+    return this.calls.end(callId, reason, { tellManager: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.keepaliveTimer);
+    for (const e of this.calls.all()) await this.calls.end(e.callId, 'client closed', { tellManager: true });
+    this.conn?.close();
+    this.conn = undefined;
+    if (this.deps.ownsMedia) await this.deps.media.close();
+  }
+
+  // ---- connection -----------------------------------------------------------------------
+
+  private async connect(reconnected: boolean): Promise<RegisteredInfo> {
+    const conn = await ControlConnection.connect(this.addr, this.deps.options.connectTimeoutMs);
+    try {
+      const { registration, registered } = await registerOn(
+        conn,
+        { peerId: this.params.peerId, secret: this.secret, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates() },
+        this.deps.hooks,
+        this.deps.options.connectTimeoutMs,
+      );
+      this.secret = registered.secret; // proves who we are when we re-register (spec ¶40)
+      const reflexive = await this.probe(conn, registered);
+      if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
+      this.conn = conn;
+      this.lastHeard = Date.now();
+      conn.setHandler((env) => this.onMessage(env));
+      conn.onClose((reason) => this.onDisconnect(conn, reason));
+      this.info = { peerId: registered.peerId, reflexive, candidates: registration.candidates, keepaliveMs: registered.keepaliveMs, expiryMs: registered.expiryMs };
+      this.startKeepalive(registered.keepaliveMs || 25000);
+      this.backoff.reset();
+      this.deps.log.event('peer.registered', {
+        id: registered.peerId,
+        manager: this.addr.text,
+        transport: conn.transport,
+        reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
+        candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        reconnected,
+      });
+      void this.observe('registered', undefined, registered);
+      return this.info;
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+
+  /** STUN from the media socket to the manager with the probe token: the manager records where it came from. */
+  private async probe(conn: ControlConnection, registered: Msg<'registered'>): Promise<Candidate | undefined> {
+    if (!registered.stunPort || !registered.probeToken) return undefined;
+    try {
+      return await this.deps.media.discoverReflexive(
+        { address: conn.remoteAddress, port: registered.stunPort },
+        { username: registered.probeToken, timeoutMs: this.deps.options.stunTimeoutMs },
+      );
+    } catch (err) {
+      this.deps.log.warn('reflexive address unknown: the STUN probe failed; callers behind NAT may not reach us', { error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  private startKeepalive(everyMs: number): void {
+    clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = setInterval(() => {
+      const conn = this.conn;
+      if (!conn) return;
+      // Two missed acks and then some: the path is dead even if TCP has not noticed.
+      if (Date.now() - this.lastHeard > 2 * everyMs + this.deps.options.connectTimeoutMs) return conn.close();
+      this.trySend({ keepAlive: { seq: ++this.seq } });
+    }, everyMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private onDisconnect(conn: ControlConnection, reason: string): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    clearInterval(this.keepaliveTimer);
+    // Setups in flight need the manager; established sessions do not.
+    for (const e of this.calls.all())
+      if (!e.session) void this.calls.end(e.callId, 'manager connection lost', { tellManager: false, abortWith: new SignalError('E_MANAGER_LOST', `lost the manager connection during call setup (${reason}); try again`) });
+    if (this.closing) return;
+    const fatal = this.lastFatal;
+    this.lastFatal = undefined;
+    const reconnect = !(fatal && FINAL.has(fatal.code));
+    this.deps.log.event('peer.disconnected', { id: this.peerId, reason: fatal ? `${fatal.code}: ${fatal.message}` : reason, reconnect });
+    if (reconnect) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(async () => {
+      try {
+        await this.connect(true);
+      } catch (err) {
+        if (this.closing) return;
+        const e = err as PinholeError;
+        const retry = !e.details?.fromManager || TRANSIENT_REFUSALS.has(e.code);
+        this.deps.log.debug('reconnect failed', { code: e.code, message: e.message, retry });
+        if (retry) return this.scheduleReconnect();
+        this.deps.log.event('peer.stopped', { id: this.peerId, code: e.code, message: e.message });
+      }
+    }, delay);
+  }
+
+  private trySend(env: Parameters<ControlConnection['send']>[0]): void {
+    try {
+      this.conn?.send(env);
+    } catch {
+      // closed under us: the reconnect re-registers and the manager has ended our calls
+    }
+  }
+
+  // ---- messages from the manager --------------------------------------------------------
+
+  private onMessage(env: Received): void {
+    this.lastHeard = Date.now();
+    if (env.kind === 'keepAliveAck') return;
+    // Noted at once: the connection's close may be handled before the queued dispatch runs.
+    if (env.error?.fatal) this.lastFatal = env.error;
+    // In order, one at a time: a Hangup must not overtake the Ready before it.
+    this.dispatching = this.dispatching
+      .then(() => this.dispatch(env))
+      .catch((err) => this.deps.log.error('fault while handling a manager message', { kind: env.kind, error: (err as Error)?.stack ?? String(err) }));
+  }
+
+  private async dispatch(env: Received): Promise<void> {
+    if (env.openWindow) {
+      // Runs alongside later messages: a Hangup for this call must be able to stop it.
+      void answerCall(this.ctx, env.openWindow).catch((err) => this.deps.log.error('fault while answering a call', { error: (err as Error)?.stack }));
+      return;
+    }
+    const body = env[env.kind] as { callId?: string } | undefined;
+    await this.observe(env.kind, body?.callId, body);
+    if (env.ready) this.calls.get(env.ready.callId)?.onReady(env.ready as ReadyMsg);
+    else if (env.windowOpened) this.calls.get(env.windowOpened.callId)?.mark('windowOpened');
+    else if (env.reject) {
+      const { callId = '', code, reason } = env.reject;
+      await this.calls.end(callId, `rejected: ${code}`, { tellManager: false, abortWith: new SignalError(code, reason || `the call was rejected (${code})`, { callId, fromManager: true }) });
+    } else if (env.hangup) {
+      const { callId, reason } = env.hangup;
+      const peer = this.calls.get(callId)?.remotePeerId ?? 'the other side';
+      await this.calls.end(callId, reason ? `remote hung up: ${reason}` : 'remote hung up', {
+        tellManager: false,
+        abortWith: new SignalError('E_HUNG_UP', `"${peer}" hung up${reason ? `: ${reason}` : ''}`, { callId }),
+      });
+    } else if (env.error) {
+      this.deps.log.warn('the manager reported an error', { code: env.error.code, message: env.error.message, fatal: env.error.fatal });
+    }
+  }
+
+  /** notify hook observers; their faults are logged, never fatal to the client. */
+  private async observe(kind: string, callId: string | undefined, body: unknown): Promise<void> {
+    try {
+      await this.deps.hooks.notify.for(kind).promise({ kind, callId, body });
+    } catch (err) {
+      this.deps.log.warn(`a notify:${kind} tap failed`, { error: (err as Error).message });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'crypto';
+import type { Disposable, ManagerAddress, ManagerServer } from '@pinhole/core';
+import { resolveOptions, type StartManagerOptions } from './options';
+import { CallRouter } from './server/call-router';
+import { PeerConnection, type ConnectionHandlers } from './server/connection';
+import { startExpirySweep } from './server/expiry';
+import { ControlListener } from './server/listener';
+import { LocalPeers } from './server/local-peers';
+import { Registrar } from './server/registrar';
+import { StunResponder } from './server/stun-responder';
+
+export interface RunningManager extends ManagerServer {
+  readonly nodeId: string;
+}
+
+/**
+ * Starts the external manager (spec "external manager 20"): TCP + WebSocket control on one
+ * port, the STUN responder on UDP, call routing through the given directory. The directory
+ * is the caller's: close() leaves it open.
+ */
+export async function startManager(options: StartManagerOptions): Promise<RunningManager> {
+  const o = resolveOptions(options);
+  const nodeId = options.nodeId ?? randomBytes(8).toString('hex');
+  const log = o.log;
+  const peers = new LocalPeers();
+  const stats = { connections: 0, expired: 0 };
+
+  // STUN first: Registered tells each peer the STUN port, so it is known before anyone registers.
+  const stun = await StunResponder.bind({
+    host: o.udpHost,
+    port: o.udpPort,
+    log,
+    onProbe: async (username, from) => {
+      const peerId = peers.peerForToken(username);
+      if (peerId) await o.directory.update(peerId, { reflexive: { address: from.address, port: from.port, kind: 'reflexive' } });
+    },
+  });
+  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, orphanMs: o.expiryMs, log });
+  const registrar = new Registrar({
+    node: nodeId,
+    directory: o.directory,
+    hooks: o.hooks,
+    peers,
+    keepaliveMs: o.keepaliveMs,
+    expiryMs: o.expiryMs,
+    stunPort: stun.address().port,
+    replaceRemote: (node, peerId) => router.replaceRemote(node, peerId),
+    log,
+  });
+  const handlers: ConnectionHandlers = {
+    register: (c, m) => registrar.register(c, m),
+    keepAlive: (c, m) => registrar.keepAlive(c, m),
+    callRequest: (c, m) => router.callRequest(c, m),
+    windowOpened: (c, m) => router.windowOpened(c, m),
+    reject: (c, m) => router.reject(c, m),
+    hangup: (c, m) => router.hangup(c, m),
+    closed: (c) => {
+      // The record stays until it expires, reserved for the secret holder to reconnect (spec ¶40).
+      if (peers.unbind(c)) router.peerGone(c.peerId!);
+    },
+  };
+
+  let subscription: Disposable | undefined;
+  let listener: ControlListener;
+  try {
+    subscription = await o.directory.subscribe(nodeId, (bytes) =>
+      void router.onBusMessage(bytes).catch((err) => log.warn('dropped a routed message', { error: (err as Error).message })),
+    );
+    listener = await ControlListener.listen({ host: o.host, port: o.port, tls: o.tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log }, (channel, deadline) => {
+      stats.connections++;
+      new PeerConnection(channel, deadline, o.limits, handlers, log);
+    });
+  } catch (err) {
+    await subscription?.dispose();
+    await stun.close();
+    throw err;
+  }
+  const stopSweep = startExpirySweep({ directory: o.directory, peers, everyMs: o.sweepMs, expiryMs: o.expiryMs, log, onExpired: (ids) => (stats.expired += ids.length) });
+  const tcp = listener.address();
+  const udp = stun.address();
+  log.info('manager listening', { node: nodeId, tcp, udp, tls: !!o.tls });
+
+  let closing: Promise<void> | undefined;
+  return {
+    nodeId,
+    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp } }),
+    stats: () => ({
+      ...stats,
+      openConnections: listener.connections,
+      peers: peers.size,
+      callLegs: router.activeLegs,
+      ...prefixed('listener', listener.stats),
+      ...prefixed('calls', router.stats),
+      ...prefixed('stun', stun.stats),
+    }),
+    close: () =>
+      (closing ??= (async () => {
+        stopSweep();
+        router.close();
+        await subscription!.dispose();
+        await listener.close();
+        await stun.close();
+      })()),
+  };
+}
+
+function prefixed(prefix: string, o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}.${k}`, v]));
+}

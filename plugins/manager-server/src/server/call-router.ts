@@ -1,0 +1,317 @@
+import { randomBytes } from 'crypto';
+import { SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { reachableCandidates, safeCode, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import type { PeerConnection } from './connection';
+import { fatal } from './faults';
+import type { LocalPeers } from './local-peers';
+import { decodeRouted, encodeRouted } from './routed';
+
+/** One side of a call, held by the node that holds that side's peer connection. */
+interface Leg {
+  callId: string;
+  /** The local peer this leg belongs to. */
+  peerId: string;
+  remoteId: string;
+  role: 'caller' | 'callee';
+  state: 'opening' | 'active';
+  callerEndpoint: number;
+  calleeEndpoint: number;
+  payloadTypes: string[];
+  optimistic: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export interface CallRouterDeps {
+  node: string;
+  directory: Directory;
+  peers: LocalPeers;
+  callTimeoutMs: number;
+  maxCallsPerPeer: number;
+  /** How long an established call outlives its peer's control connection (the peer may reconnect). */
+  orphanMs: number;
+  log: Logger;
+}
+
+const legKey = (peerId: string, callId: string) => `${peerId}\u0000${callId}`;
+
+/**
+ * Call control (spec Figure 6, steps 80–88). Each node keeps the legs of its own peers; the
+ * two legs of a call talk by routing envelopes peer-to-peer: in process when both peers are
+ * here, else through Directory.publish to the node the callee's record names. The caller's
+ * node owns the setup timeout; the callee's node enforces the callee's call limit.
+ */
+export class CallRouter {
+  readonly stats = { callRequests: 0, ready: 0, rejected: 0, timeouts: 0, routedOut: 0, routedIn: 0 };
+  private readonly legs = new Map<string, Leg>();
+  private readonly byPeer = new Map<string, Set<string>>();
+
+  constructor(private readonly d: CallRouterDeps) {}
+
+  get activeLegs(): number {
+    return this.legs.size;
+  }
+
+  // ---- from local peers -------------------------------------------------------------
+
+  async callRequest(conn: PeerConnection, msg: CallRequestMsg): Promise<void> {
+    this.stats.callRequests++;
+    const callerId = conn.peerId!;
+    const { callId, calleeId } = msg;
+    if (!callId || callId.length > 64) throw new SignalError('E_BAD_REQUEST', 'CallRequest needs a call id of 1–64 characters (a fresh random id per call)');
+    const refuse = (code: string, reason: string) => {
+      this.stats.rejected++;
+      conn.send({ reject: { callId, code, reason } });
+    };
+    if (calleeId === callerId) return refuse('E_CALL_SELF', 'a peer cannot call itself');
+    if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
+    if (this.count(callerId) >= this.d.maxCallsPerPeer)
+      return refuse('E_TOO_MANY_CALLS', `you have ${this.count(callerId)} call(s) open, your limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); hang one up first`);
+
+    const callee = await this.d.directory.get(calleeId);
+    if (!callee || callee.expiresAt <= Date.now())
+      return refuse('E_PEER_UNKNOWN', `no peer "${calleeId}" is registered with this manager; check the id (ids are case-sensitive) or wait until it registers`);
+    const payloadTypes = negotiate(msg.payloadTypes ?? [], callee.payloadTypes);
+    if (!payloadTypes)
+      return refuse('E_PAYLOAD_UNSUPPORTED', `"${calleeId}" supports ${callee.payloadTypes.join(', ')}; none of ${(msg.payloadTypes ?? []).join(', ')} was offered`);
+    const caller = await this.d.directory.get(callerId);
+    if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
+    if (conn.closed) return;
+    if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
+
+    const [callerEndpoint, calleeEndpoint] = endpointPair();
+    const leg = this.addLeg({ callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening', callerEndpoint, calleeEndpoint, payloadTypes, optimistic: !!msg.optimistic });
+    leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
+    leg.timer.unref();
+    if (leg.optimistic) conn.send({ ready: this.ready(leg, callee, true) });
+    const routed = await this.route(calleeId, callerId, {
+      openWindow: { callId, callerId, callerCandidates: reachableCandidates(caller), callerEndpoint, calleeEndpoint, payloadTypes },
+    });
+    if (!routed && this.take(leg)) refuse('E_PEER_UNKNOWN', `"${calleeId}" left the directory while the call was being set up`);
+  }
+
+  async windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void> {
+    const leg = this.ownLeg(conn, msg.callId, 'WindowOpened');
+    if (leg.role !== 'callee') throw fatal('E_OUT_OF_ORDER', `WindowOpened is sent by the callee; you are the caller of call ${msg.callId}`);
+    if (leg.state === 'active') return; // a repeat: already relayed
+    leg.state = 'active';
+    clearTimeout(leg.timer);
+    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } });
+  }
+
+  async reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void> {
+    const leg = this.ownLeg(conn, msg.callId ?? '', 'Reject');
+    if (leg.role !== 'callee' || leg.state !== 'opening')
+      throw fatal('E_OUT_OF_ORDER', `Reject answers an OpenWindow; call ${msg.callId} is not waiting for your answer (end a call with Hangup)`);
+    this.take(leg);
+    this.stats.rejected++;
+    await this.route(leg.remoteId, leg.peerId, {
+      reject: { callId: leg.callId, code: safeCode(msg.code, 'E_REJECTED'), reason: msg.reason || `"${leg.peerId}" declined the call` },
+    });
+  }
+
+  async hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void> {
+    const leg = this.legs.get(legKey(conn.peerId!, msg.callId));
+    if (!leg || !this.take(leg)) return; // hangups cross on the wire: a second one is harmless
+    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: msg.reason ?? '' } });
+  }
+
+  /**
+   * The peer's connection closed. Calls still being set up end now (the other side is told).
+   * Established calls go on: their media flows directly, and the peer may reconnect and later
+   * hang up; if it does not come back within orphanMs, the other side is told then.
+   */
+  peerGone(peerId: string): void {
+    for (const key of [...(this.byPeer.get(peerId) ?? [])]) {
+      const leg = this.legs.get(key);
+      if (!leg) continue;
+      if (leg.state === 'active') {
+        clearTimeout(leg.timer);
+        leg.timer = setTimeout(() => {
+          if (this.d.peers.get(peerId) || !this.take(leg)) return;
+          this.route(leg.remoteId, peerId, { hangup: { callId: leg.callId, reason: `"${peerId}" lost its manager connection and did not come back within ${this.d.orphanMs} ms` } }).catch((err) => this.routeFailed(err));
+        }, this.d.orphanMs);
+        leg.timer.unref();
+        continue;
+      }
+      if (!this.take(leg)) continue;
+      const env: ControlEnvelope =
+        leg.role === 'callee'
+          ? { reject: { callId: leg.callId, code: 'E_PEER_GONE', reason: `"${peerId}" disconnected before opening its window` } }
+          : { hangup: { callId: leg.callId, reason: `"${peerId}" disconnected during call setup` } };
+      this.route(leg.remoteId, peerId, env).catch((err) => this.routeFailed(err));
+    }
+  }
+
+  // ---- between nodes -------------------------------------------------------------------
+
+  /** A message another node published for one of our peers. */
+  async onBusMessage(bytes: Uint8Array): Promise<void> {
+    this.stats.routedIn++;
+    const m = decodeRouted(bytes);
+    await this.deliver(m.toPeer, m.fromPeer, m.envelope);
+  }
+
+  /** Asks the node holding an older connection of `peerId` to close it. */
+  async replaceRemote(node: string, peerId: string): Promise<void> {
+    await this.d.directory.publish(node, encodeRouted({ toPeer: peerId, fromPeer: peerId, envelope: { error: { code: 'E_REPLACED', message: `peer "${peerId}" registered again on another manager node; this connection is closed`, fatal: true } } }));
+  }
+
+  close(): void {
+    for (const leg of this.legs.values()) clearTimeout(leg.timer);
+    this.legs.clear();
+    this.byPeer.clear();
+  }
+
+  // ---- delivery ---------------------------------------------------------------------------
+
+  /** Sends `env` toward peer `to`, wherever its connection is; false if `to` is not in the directory. */
+  private async route(to: string, from: string, env: ControlEnvelope): Promise<boolean> {
+    if (this.d.peers.get(to)) {
+      await this.deliver(to, from, env);
+      return true;
+    }
+    const record = await this.d.directory.get(to);
+    if (!record) return false;
+    if (record.node === this.d.node) {
+      await this.deliver(to, from, env); // registered here but not connected right now
+      return true;
+    }
+    this.stats.routedOut++;
+    await this.d.directory.publish(record.node, encodeRouted({ toPeer: to, fromPeer: from, envelope: env }));
+    return true;
+  }
+
+  /** Runs on the node holding `to`: updates `to`'s leg, then tells `to`. */
+  private async deliver(to: string, from: string, env: ControlEnvelope): Promise<void> {
+    const conn = this.d.peers.get(to);
+    if (env.openWindow) return this.deliverOpenWindow(conn, to, from, env.openWindow);
+    if (!conn) return; // its legs ended when it disconnected
+    if (env.windowOpened) return this.deliverWindowOpened(conn, from, env.windowOpened);
+    if (env.error) return conn.fail(env.error.code, env.error.message);
+    const callId = env.reject?.callId ?? env.hangup?.callId ?? '';
+    const leg = this.legs.get(legKey(to, callId));
+    if (!leg || leg.remoteId !== from || !this.take(leg)) return;
+    conn.send(env);
+  }
+
+  private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>): Promise<void> {
+    const back = (code: string, reason: string) => this.route(from, to, { reject: { callId: ow.callId, code, reason } });
+    if (!conn) return void (await back('E_PEER_UNAVAILABLE', `"${to}" is registered but not connected right now (reconnecting?); try again shortly`));
+    const n = this.count(to);
+    if (n >= this.d.maxCallsPerPeer) return void (await back('E_BUSY', `"${to}" is busy: ${n} call(s) open, its limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); try again later`));
+    if (this.legs.has(legKey(to, ow.callId))) return void (await back('E_CALL_EXISTS', `call id ${ow.callId} is already in use at "${to}"; use a fresh random id per call`));
+    const leg = this.addLeg({
+      callId: ow.callId, peerId: to, remoteId: from, role: 'callee', state: 'opening',
+      callerEndpoint: ow.callerEndpoint, calleeEndpoint: ow.calleeEndpoint, payloadTypes: ow.payloadTypes ?? [], optimistic: false,
+    });
+    // The caller's node times the setup out; this only frees the slot if that node vanished.
+    leg.timer = setTimeout(() => leg.state === 'opening' && this.take(leg), this.d.callTimeoutMs * 2);
+    leg.timer.unref();
+    conn.send({ openWindow: ow });
+  }
+
+  private async deliverWindowOpened(conn: PeerConnection, from: string, wo: Msg<'windowOpened'>): Promise<void> {
+    const leg = this.legs.get(legKey(conn.peerId!, wo.callId));
+    if (!leg || leg.role !== 'caller' || leg.remoteId !== from || leg.state === 'active') return;
+    leg.state = 'active';
+    clearTimeout(leg.timer);
+    if (leg.optimistic) return conn.send({ windowOpened: wo }); // Ready went out already
+    const callee = await this.d.directory.get(from);
+    if (this.legs.get(legKey(leg.peerId, leg.callId)) !== leg) return; // hung up meanwhile
+    if (!callee) {
+      this.take(leg);
+      conn.send({ reject: { callId: leg.callId, code: 'E_PEER_GONE', reason: `"${from}" left the directory during call setup` } });
+      return;
+    }
+    this.stats.ready++;
+    conn.send({ ready: this.ready(leg, callee, false) });
+  }
+
+  private async timeout(leg: Leg): Promise<void> {
+    if (leg.state !== 'opening' || !this.take(leg)) return;
+    this.stats.timeouts++;
+    this.d.peers.get(leg.peerId)?.send({
+      reject: {
+        callId: leg.callId,
+        code: 'E_CALL_TIMEOUT',
+        reason: `"${leg.remoteId}" did not confirm its firewall window within ${this.d.callTimeoutMs} ms (no WindowOpened); it may be unable to open one, or be unreachable`,
+      },
+    });
+    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: 'call setup timed out' } });
+  }
+
+  // ---- legs ----------------------------------------------------------------------------------
+
+  private ready(leg: Leg, callee: PeerRecord, optimistic: boolean): ReadyMsg {
+    return {
+      callId: leg.callId,
+      calleeId: leg.remoteId,
+      calleeCandidates: reachableCandidates(callee),
+      callerEndpoint: leg.callerEndpoint,
+      calleeEndpoint: leg.calleeEndpoint,
+      optimistic,
+      payloadTypes: leg.payloadTypes,
+    };
+  }
+
+  /** The sender's own leg for `callId`, or a refusal: fatal if the call belongs to another peer here. */
+  private ownLeg(conn: PeerConnection, callId: string, what: string): Leg {
+    const leg = this.legs.get(legKey(conn.peerId!, callId));
+    if (leg) return leg;
+    for (const other of this.legs.values())
+      if (other.callId === callId) throw fatal('E_CALL_NOT_YOURS', `${what} for call ${callId}, which is not yours`);
+    // Not fatal: a late answer after a timeout or hangup is an ordinary race.
+    throw new SignalError('E_CALL_UNKNOWN', `${what} for call ${callId}, which is not waiting for it (timed out or hung up?)`);
+  }
+
+  private addLeg(leg: Leg): Leg {
+    const key = legKey(leg.peerId, leg.callId);
+    this.legs.set(key, leg);
+    let set = this.byPeer.get(leg.peerId);
+    if (!set) this.byPeer.set(leg.peerId, (set = new Set()));
+    set.add(key);
+    return leg;
+  }
+
+  /** Removes `leg` if it is still current; true if it was. */
+  private take(leg: Leg): boolean {
+    const key = legKey(leg.peerId, leg.callId);
+    if (this.legs.get(key) !== leg) return false;
+    clearTimeout(leg.timer);
+    this.legs.delete(key);
+    const set = this.byPeer.get(leg.peerId);
+    set?.delete(key);
+    if (set?.size === 0) this.byPeer.delete(leg.peerId);
+    return true;
+  }
+
+  private count(peerId: string): number {
+    return this.byPeer.get(peerId)?.size ?? 0;
+  }
+
+  private routeFailed(err: unknown): void {
+    this.d.log.warn('could not route a call message', { error: (err as Error)?.message ?? String(err) });
+  }
+}
+
+/** Two distinct random non-zero u32 endpoint ids (the datagram header's destination/source ids). */
+function endpointPair(): [number, number] {
+  const draw = () => {
+    for (;;) {
+      const v = randomBytes(4).readUInt32BE(0);
+      if (v !== 0) return v;
+    }
+  };
+  const a = draw();
+  let b = draw();
+  while (b === a) b = draw();
+  return [a, b];
+}
+
+/** Caller's request intersected with what the callee registered; an empty side accepts the other's list. */
+function negotiate(requested: string[], offered: string[]): string[] | undefined {
+  if (requested.length === 0) return [...offered];
+  if (offered.length === 0) return [...requested];
+  const common = requested.filter((t) => offered.includes(t));
+  return common.length ? common : undefined;
+}

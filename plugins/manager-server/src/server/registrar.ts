@@ -1,0 +1,114 @@
+import { createHash, randomBytes } from 'crypto';
+import { isIP } from 'net';
+import { tapErrorCause, type Candidate, type Directory, type Hooks, type Logger, type PeerRecord, type Registration } from '@pinhole/core';
+import { fromCandidateMsg, PROTOCOL_VERSION, type Msg } from '../protocol';
+import type { PeerConnection } from './connection';
+import { fatal } from './faults';
+import type { LocalPeers } from './local-peers';
+
+export interface RegistrarDeps {
+  node: string;
+  directory: Directory;
+  hooks: Hooks;
+  peers: LocalPeers;
+  keepaliveMs: number;
+  expiryMs: number;
+  /** Where peers send their STUN probe (Registered.stun_port). */
+  stunPort: number;
+  /** Tells the node holding an older connection of `peerId` to close it (re-registration elsewhere). */
+  replaceRemote(node: string, peerId: string): Promise<void>;
+  log: Logger;
+}
+
+const PEER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/;
+const MAX_CANDIDATES = 16;
+const MAX_PAYLOAD_TYPES = 32;
+const MAX_META = 32;
+
+export const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+/**
+ * Admits peers (spec ¶35–¶36): validates the Register message, runs the manager-side
+ * `register` hook (a tap refuses by throwing), and claims the id in the directory with the
+ * SHA-256 of the peer's secret, so a live id can only be taken over by whoever holds it.
+ */
+export class Registrar {
+  constructor(private readonly d: RegistrarDeps) {}
+
+  async register(conn: PeerConnection, msg: Msg<'register'>): Promise<void> {
+    if (msg.protocolVersion !== PROTOCOL_VERSION)
+      throw fatal('E_PROTOCOL_VERSION', `protocol version ${msg.protocolVersion} is not supported; this manager speaks version ${PROTOCOL_VERSION} (upgrade the peer or the manager)`);
+    let registration = validate(msg);
+    try {
+      registration = await this.d.hooks.register.promise(registration, { side: 'manager', remoteAddress: conn.remoteAddress, transport: conn.transport });
+    } catch (err) {
+      const cause = tapErrorCause(err) as { code?: string; message?: string };
+      throw fatal(cause?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${cause?.message ?? String(cause)}`);
+    }
+    if (!registration || !PEER_ID.test(registration.peerId)) throw fatal('E_REGISTER_INVALID', 'a register hook returned a registration without a valid peer id');
+    if (conn.closed) return;
+
+    const secret = msg.secret || randomBytes(24).toString('base64url');
+    const secretHash = hashSecret(secret);
+    const now = Date.now();
+    const record: PeerRecord = {
+      peerId: registration.peerId,
+      secretHash,
+      candidates: registration.candidates,
+      payloadTypes: registration.payloadTypes,
+      meta: registration.meta,
+      node: this.d.node,
+      registeredAt: now,
+      lastSeen: now,
+      expiresAt: now + this.d.expiryMs,
+    };
+    const claim = await this.d.directory.claim(record, now);
+    if (!claim.ok) {
+      const freeIn = Math.max(0, Math.ceil((claim.holder.expiresAt - now) / 1000));
+      throw fatal('E_ID_TAKEN', `peer id "${record.peerId}" is registered by a live peer; pick another id, or present the secret issued at its first registration (the id frees ${freeIn} s after that peer's last keep-alive)`);
+    }
+    if (conn.closed) return; // gone while we claimed: the record stays reserved until it expires
+
+    const previous = this.d.peers.get(record.peerId);
+    if (previous && previous !== conn) previous.fail('E_REPLACED', `peer "${record.peerId}" registered again from another connection with its secret; this connection is closed`);
+    else if (claim.previous && claim.previous.node !== this.d.node && claim.previous.expiresAt > now)
+      await this.d.replaceRemote(claim.previous.node, record.peerId).catch((err) => this.d.log.warn('could not reach the previous node', { error: (err as Error).message }));
+
+    const probeToken = randomBytes(16).toString('hex');
+    this.d.peers.bind(conn, record.peerId, secretHash, probeToken);
+    conn.send({
+      registered: {
+        peerId: record.peerId,
+        secret,
+        keepaliveMs: this.d.keepaliveMs,
+        expiryMs: this.d.expiryMs,
+        stunPort: this.d.stunPort,
+        probeToken,
+      },
+    });
+    this.d.log.info('peer registered', { peer: record.peerId, transport: conn.transport, remote: conn.remoteAddress, reregistration: !!claim.previous });
+  }
+
+  async keepAlive(conn: PeerConnection, msg: Msg<'keepAlive'>): Promise<void> {
+    const alive = await this.d.directory.touch(conn.peerId!, Date.now(), this.d.expiryMs);
+    if (!alive) throw fatal('E_EXPIRED', `the registration of "${conn.peerId}" expired (no keep-alive within ${this.d.expiryMs} ms); reconnect and register again`);
+    conn.send({ keepAliveAck: { seq: msg.seq } });
+  }
+}
+
+function validate(msg: Msg<'register'>): Registration {
+  const bad = (what: string) => fatal('E_REGISTER_INVALID', `Register refused: ${what}`);
+  if (!PEER_ID.test(msg.peerId ?? '')) throw bad(`peer id "${String(msg.peerId).slice(0, 80)}" must be 1–64 characters of letters, digits and . _ @ : - (starting with a letter or digit)`);
+  if ((msg.secret ?? '').length > 256) throw bad('the secret is longer than 256 characters');
+  const candidates = msg.candidates ?? [];
+  if (candidates.length > MAX_CANDIDATES) throw bad(`${candidates.length} candidates, at most ${MAX_CANDIDATES}`);
+  const parsed: Candidate[] = candidates.map(fromCandidateMsg);
+  for (const c of parsed)
+    if (!isIP(c.address) || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw bad(`candidate ${c.address}:${c.port} is not an IP address with a port 1–65535`);
+  const payloadTypes = msg.payloadTypes ?? [];
+  if (payloadTypes.length > MAX_PAYLOAD_TYPES || payloadTypes.some((t) => !t || t.length > 64)) throw bad(`payload types must be at most ${MAX_PAYLOAD_TYPES} names of 1–64 characters`);
+  const meta = msg.meta ?? {};
+  const entries = Object.entries(meta);
+  if (entries.length > MAX_META || entries.some(([k, v]) => k.length > 64 || String(v).length > 256)) throw bad(`meta must be at most ${MAX_META} entries (keys ≤ 64, values ≤ 256 characters)`);
+  return { peerId: msg.peerId, protocolVersion: msg.protocolVersion, candidates: parsed, payloadTypes: [...payloadTypes], meta: { ...meta } };
+}

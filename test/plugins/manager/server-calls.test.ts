@@ -1,0 +1,229 @@
+import { strict as assert } from 'assert';
+import { RawPeer, silentDirectory, testManager } from '../../helpers/manager';
+
+type Manager = Awaited<ReturnType<typeof testManager>>;
+
+describe('manager-server: call control (spec Figure 6)', () => {
+  let m: Manager;
+  let extra: Manager | undefined;
+  const peers: RawPeer[] = [];
+  const peer = async (id: string, port = 40000, mgr = m) => {
+    const p = await RawPeer.tcp(mgr.address().tcp.port);
+    peers.push(p);
+    await p.register(id, { candidates: [{ address: '127.0.0.1', port, kind: 0 }] });
+    return p;
+  };
+  afterEach(async () => {
+    for (const p of peers.splice(0)) p.close();
+    await extra?.close();
+    extra = undefined;
+    await m?.close();
+  });
+
+  it('CallRequest → OpenWindow to the callee → WindowOpened → Ready to the caller, same endpoint ids; Hangup is relayed', async () => {
+    m = await testManager();
+    const a = await peer('alice', 41000);
+    const b = await peer('bob', 42000);
+    await m.directory.update('bob', { reflexive: { address: '203.0.113.7', port: 6000, kind: 'reflexive' } });
+    a.send({ callRequest: { callId: 'c1', calleeId: 'bob', payloadTypes: [] } });
+    const ow = (await b.next('openWindow')).openWindow!;
+    assert.equal(ow.callId, 'c1');
+    assert.equal(ow.callerId, 'alice');
+    assert.deepEqual(ow.callerCandidates!.map((c) => [c.address, c.port]), [['127.0.0.1', 41000]]);
+    assert.ok(ow.callerEndpoint > 0 && ow.calleeEndpoint > 0 && ow.callerEndpoint !== ow.calleeEndpoint);
+    assert.equal(a.received.length, 0, 'nothing for the caller until the window is open');
+    b.send({ windowOpened: { callId: 'c1', nullPackets: 1 } });
+    const ready = (await a.next('ready')).ready!;
+    assert.equal(ready.calleeId, 'bob');
+    assert.deepEqual(
+      ready.calleeCandidates!.map((c) => [c.address, c.port, c.kind]),
+      [['203.0.113.7', 6000, 1], ['127.0.0.1', 42000, 0]],
+      'reflexive first, then host candidates',
+    );
+    assert.deepEqual([ready.callerEndpoint, ready.calleeEndpoint], [ow.callerEndpoint, ow.calleeEndpoint]);
+    assert.equal(m.stats().callLegs, 2);
+    a.send({ hangup: { callId: 'c1', reason: 'bye' } });
+    assert.deepEqual((await b.next('hangup')).hangup, { callId: 'c1', reason: 'bye' });
+    assert.equal(m.stats().callLegs, 0);
+  });
+
+  it('optimistic: Ready goes out at once (optimistic=true), WindowOpened follows to the caller', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 'o1', calleeId: 'bob', optimistic: true } as never });
+    const ready = (await a.next('ready')).ready as { optimistic?: boolean; callerEndpoint: number };
+    assert.equal(ready.optimistic, true);
+    const ow = (await b.next('openWindow')).openWindow!;
+    assert.equal(ow.callerEndpoint, ready.callerEndpoint);
+    b.send({ windowOpened: { callId: 'o1', nullPackets: 2 } });
+    assert.equal((await a.next('windowOpened')).windowOpened!.nullPackets, 2);
+  });
+
+  it('E_PEER_UNKNOWN for a callee nobody registered', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    a.send({ callRequest: { callId: 'u1', calleeId: 'nobody' } });
+    const r = (await a.next('reject')).reject!;
+    assert.equal(r.code, 'E_PEER_UNKNOWN');
+    assert.equal(r.callId, 'u1');
+    assert.match(r.reason!, /nobody/);
+  });
+
+  it('E_BUSY when the callee is at its call limit', async () => {
+    m = await testManager({ maxCallsPerPeer: 1 });
+    const a = await peer('alice');
+    const b = await peer('bob');
+    const c = await peer('carol');
+    a.send({ callRequest: { callId: 'b1', calleeId: 'bob' } });
+    await b.next('openWindow');
+    b.send({ windowOpened: { callId: 'b1' } });
+    await a.next('ready');
+    c.send({ callRequest: { callId: 'b2', calleeId: 'bob' } });
+    const r = (await c.next('reject')).reject!;
+    assert.equal(r.code, 'E_BUSY');
+    assert.equal(b.received.filter((x) => x.kind === 'openWindow').length, 0, 'the busy callee is not disturbed');
+    a.send({ hangup: { callId: 'b1' } });
+    await b.next('hangup');
+    c.send({ callRequest: { callId: 'b3', calleeId: 'bob' } });
+    assert.equal((await b.next('openWindow')).openWindow!.callerId, 'carol', 'free again after the hangup');
+  });
+
+  it('E_CALL_TIMEOUT to the caller and Hangup to the callee when no WindowOpened comes', async () => {
+    m = await testManager({ callTimeoutMs: 150 });
+    const a = await peer('alice');
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 't1', calleeId: 'bob' } });
+    await b.next('openWindow');
+    const r = (await a.next('reject', 1000)).reject!;
+    assert.equal(r.code, 'E_CALL_TIMEOUT');
+    assert.match(r.reason!, /150 ms/);
+    assert.equal((await b.next('hangup')).hangup!.callId, 't1');
+    assert.equal(m.stats().callLegs, 0);
+    b.send({ windowOpened: { callId: 't1' } });
+    const late = (await b.next('error')).error!;
+    assert.equal(late.code, 'E_CALL_UNKNOWN', 'a late WindowOpened is an ordinary race: noticed, not fatal');
+    assert.equal(late.fatal, false);
+  });
+
+  it("the callee's Reject is relayed to the caller with its code", async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 'r1', calleeId: 'bob' } });
+    await b.next('openWindow');
+    b.send({ reject: { callId: 'r1', code: 'E_DO_NOT_DISTURB', reason: 'in a meeting' } });
+    assert.deepEqual((await a.next('reject')).reject, { callId: 'r1', code: 'E_DO_NOT_DISTURB', reason: 'in a meeting' });
+  });
+
+  it('a callee that disconnects during setup gives the caller E_PEER_GONE', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 'g1', calleeId: 'bob' } });
+    await b.next('openWindow');
+    b.close();
+    assert.equal((await a.next('reject')).reject!.code, 'E_PEER_GONE');
+  });
+
+  it('an established call outlives a dropped control connection: the peer may come back and hang up, else the other side hears after expiryMs', async () => {
+    m = await testManager({ expiryMs: 300, limits: { idleTimeoutMs: 10000 } });
+    const a = await RawPeer.tcp(m.address().tcp.port);
+    peers.push(a);
+    const { secret } = await a.register('alice');
+    const c = await peer('carol');
+    let seq = 0;
+    let caller = a;
+    const alive = setInterval(() => [c, caller].forEach((p) => p.ended || p.send({ keepAlive: { seq: ++seq } })), 80);
+    try {
+      const call = async (callId: string) => {
+        caller.send({ callRequest: { callId, calleeId: 'carol' } });
+        await c.next('openWindow');
+        c.send({ windowOpened: { callId } });
+      };
+      await call('g2');
+      await a.next('ready');
+      a.close();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(c.received.filter((x) => x.kind === 'hangup').length, 0, 'no Hangup: the media path does not need the manager');
+      const back = await RawPeer.tcp(m.address().tcp.port);
+      peers.push(back);
+      await back.register('alice', { secret });
+      caller = back;
+      back.send({ hangup: { callId: 'g2', reason: 'later' } });
+      assert.equal((await c.next('hangup')).hangup!.reason, 'later', 'the reconnected peer hangs up its old call');
+
+      await call('g3');
+      await back.next('ready');
+      const started = Date.now();
+      back.close();
+      const h = (await c.next('hangup', 2000)).hangup!;
+      assert.equal(h.callId, 'g3');
+      assert.match(h.reason!, /did not come back within 300 ms/);
+      assert.ok(Date.now() - started >= 250);
+    } finally {
+      clearInterval(alive);
+    }
+  });
+
+  it('WindowOpened for a call that is not yours closes the connection (E_CALL_NOT_YOURS); the call goes on', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob');
+    const mallory = await peer('mallory');
+    a.send({ callRequest: { callId: 'n1', calleeId: 'bob' } });
+    await b.next('openWindow');
+    mallory.send({ windowOpened: { callId: 'n1' } });
+    assert.equal((await mallory.next('error')).error!.code, 'E_CALL_NOT_YOURS');
+    await mallory.closed;
+    assert.equal(a.received.length, 0);
+    b.send({ windowOpened: { callId: 'n1' } });
+    await a.next('ready');
+  });
+
+  it('the caller cannot answer its own call (E_OUT_OF_ORDER) nor call itself (E_CALL_SELF)', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    await peer('bob');
+    a.send({ callRequest: { callId: 's1', calleeId: 'alice' } });
+    assert.equal((await a.next('reject')).reject!.code, 'E_CALL_SELF');
+    a.send({ callRequest: { callId: 's2', calleeId: 'bob' } });
+    a.send({ windowOpened: { callId: 's2' } });
+    assert.equal((await a.next('error')).error!.code, 'E_OUT_OF_ORDER');
+    await a.closed;
+  });
+
+  it('routes a call across two manager nodes sharing one directory (publish/subscribe)', async () => {
+    const shared = silentDirectory();
+    m = await testManager({ directory: shared });
+    extra = await testManager({ directory: shared.connect() });
+    assert.notEqual(m.nodeId, extra.nodeId);
+    const a = await peer('alice', 41000, m);
+    const b = await peer('bob', 42000, extra);
+    a.send({ callRequest: { callId: 'x1', calleeId: 'bob' } });
+    const ow = (await b.next('openWindow')).openWindow!;
+    assert.deepEqual(ow.callerCandidates!.map((c) => c.port), [41000]);
+    b.send({ windowOpened: { callId: 'x1' } });
+    const ready = (await a.next('ready')).ready!;
+    assert.deepEqual(ready.calleeCandidates!.map((c) => c.port), [42000]);
+    assert.equal(ready.calleeEndpoint, ow.calleeEndpoint);
+    b.send({ hangup: { callId: 'x1', reason: 'done' } });
+    assert.equal((await a.next('hangup')).hangup!.reason, 'done');
+    assert.ok(m.stats()['calls.routedOut'] >= 1 && extra.stats()['calls.routedIn'] >= 1);
+  });
+
+  it('a re-registration on another node closes the old connection on the first (E_REPLACED)', async () => {
+    const shared = silentDirectory();
+    m = await testManager({ directory: shared });
+    extra = await testManager({ directory: shared.connect() });
+    const old = await RawPeer.tcp(m.address().tcp.port);
+    peers.push(old);
+    const { secret } = await old.register('roamer');
+    const moved = await RawPeer.tcp(extra.address().tcp.port);
+    peers.push(moved);
+    await moved.register('roamer', { secret });
+    assert.equal((await old.next('error')).error!.code, 'E_REPLACED');
+    await old.closed;
+    assert.equal((await shared.get('roamer'))!.node, extra.nodeId);
+  });
+});
