@@ -110,23 +110,25 @@ describe('lab: null-packet calls across real firewalls', function () {
     });
   });
 
-  describe('hardnat × filter: the null packet alone is expected to fail', () => {
-    let lab: Lab;
-    before(async () => (lab = await Lab.up({ a: 'hardnat', b: 'filter', prefix: PREFIX })));
-    after(async () => lab?.down());
+  for (const [a, b] of [['hardnat', 'filter'], ['filter', 'hardnat']] as Array<[SiteKind, SiteKind]>)
+    describe(`${a} × ${b}: the null packet alone is expected to fail`, () => {
+      let lab: Lab;
+      before(async () => (lab = await Lab.up({ a, b, prefix: PREFIX })));
+      after(async () => lab?.down());
 
-    it('records what happens: the call fails cleanly with a reason, it does not hang', async () => {
-      const config = writeConfig({ plugins: { 'punch-null-udp': { options: { probeTimeoutMs: 2000 } } } });
-      const started = Date.now();
-      const r = await runCall(lab, { config });
-      const outcome = ev(r.events, 'call.failed') ?? ev(r.events, 'call.ready');
-      console.log(`      hardnat × filter outcome: ${JSON.stringify(outcome)}`);
-      assert.notEqual(r.code, -2, 'the call did not hang');
-      assert.ok(Date.now() - started < 15000);
-      if (r.code !== 0) {
-        assert.equal(r.code, 1);
-        assert.match(String(ev(r.events, 'call.failed')!.message), /hard|NAT|relay|window/i);
-      }
+      it('records what happens: the call fails cleanly with a reason, it does not hang', async () => {
+        const config = writeConfig({ plugins: { 'punch-null-udp': { options: { probeTimeoutMs: 2000 } } } });
+        const started = Date.now();
+        const r = await runCall(lab, { config });
+        const outcome = ev(r.events, 'call.failed') ?? ev(r.events, 'call.ready');
+        console.log(`      ${a} × ${b} outcome: ${JSON.stringify(outcome)}`);
+        assert.notEqual(r.code, -2, 'the call did not hang');
+        assert.ok(Date.now() - started < 15000);
+        if (r.code !== 0) {
+          assert.equal(r.code, 1);
+          assert.match(String(ev(r.events, 'call.failed')!.message), /hard|NAT|relay|window/i);
+        }
+      });
     });
-  });
+
 });

@@ -2,6 +2,7 @@ import * as path from 'path';
 import * as protobuf from 'protobufjs';
 import { WireError } from '../errors';
 import { SCHEMAS_DIR } from '../schemas';
+import type { Candidate } from '../hooks/types';
 
 /** Plain-object view of the control messages in schemas/control.proto (camelCase fields). */
 export interface CandidateMsg { address: string; port: number; kind?: number }
@@ -10,16 +11,26 @@ export interface ControlEnvelope {
   registered?: { peerId: string; secret: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string };
   keepAlive?: { seq: number | Long };
   keepAliveAck?: { seq: number | Long };
-  callRequest?: { callId: string; calleeId: string; payloadTypes?: string[] };
+  callRequest?: { callId: string; calleeId: string; payloadTypes?: string[]; optimistic?: boolean };
   openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[] };
   windowOpened?: { callId: string; nullPackets?: number };
-  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number };
+  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; optimistic?: boolean; payloadTypes?: string[] };
   reject?: { callId?: string; code: string; reason?: string };
   hangup?: { callId: string; reason?: string };
   error?: { code: string; message: string; fatal?: boolean };
 }
 type Long = { low: number; high: number; unsigned: boolean };
 export type ControlKind = keyof ControlEnvelope;
+/** The body type of one control message kind. */
+export type ControlMsg<K extends ControlKind> = NonNullable<ControlEnvelope[K]>;
+
+/** The control protocol version this build speaks (Register.protocol_version). */
+export const CONTROL_PROTOCOL_VERSION = 1;
+
+const KIND_NUMBER = { host: 0, reflexive: 1, relay: 2 } as const;
+const KIND_NAME = ['host', 'reflexive', 'relay'] as const;
+export const toCandidateMsg = (c: Candidate): CandidateMsg => ({ address: c.address, port: c.port, kind: KIND_NUMBER[c.kind] });
+export const fromCandidateMsg = (m: CandidateMsg): Candidate => ({ address: m.address, port: m.port, kind: KIND_NAME[m.kind ?? 0] ?? 'host' });
 
 export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
   'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',

@@ -1,19 +1,12 @@
-import type { Candidate, CandidateMsg, ControlEnvelope, ControlKind, DatagramAddress } from '@pinhole/core';
+import { CONTROL_PROTOCOL_VERSION, type Candidate, type ControlEnvelope, type ControlKind, type ControlMsg, type DatagramAddress } from '@pinhole/core';
 
+export { fromCandidateMsg, toCandidateMsg } from '@pinhole/core';
 /** The control protocol version this client speaks (Register.protocol_version). */
-export const PROTOCOL_VERSION = 1;
-
-export type Msg<K extends ControlKind> = NonNullable<ControlEnvelope[K]>;
+export const PROTOCOL_VERSION = CONTROL_PROTOCOL_VERSION;
+export type Msg<K extends ControlKind> = ControlMsg<K>;
 export type Received = ControlEnvelope & { kind: ControlKind };
-/** Fields appended to control.proto after core's ControlEnvelope typing was written. */
-export type CallRequestMsg = Msg<'callRequest'> & { optimistic?: boolean };
-export type ReadyMsg = Msg<'ready'> & { optimistic?: boolean; payloadTypes?: string[] };
-
-const KIND_NUMBER = { host: 0, reflexive: 1, relay: 2 } as const;
-const KIND_NAME = ['host', 'reflexive', 'relay'] as const;
-
-export const toCandidateMsg = (c: Candidate): CandidateMsg => ({ address: c.address, port: c.port, kind: KIND_NUMBER[c.kind] });
-export const fromCandidateMsg = (m: CandidateMsg): Candidate => ({ address: m.address, port: m.port, kind: KIND_NAME[m.kind ?? 0] ?? 'host' });
+export type CallRequestMsg = ControlMsg<'callRequest'>;
+export type ReadyMsg = ControlMsg<'ready'>;
 
 /** Addresses other than `primary`, deduplicated: where else the peer may legitimately send from. */
 export function alternates(candidates: Candidate[], primary: DatagramAddress): DatagramAddress[] {
