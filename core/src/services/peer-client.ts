@@ -1,4 +1,5 @@
 import type { Disposable } from '../disposable';
+import type { Logger } from '../log';
 import type { Candidate, WindowResult } from '../hooks/types';
 import type { DatagramSession } from './media';
 
@@ -52,7 +53,16 @@ export const PeerClient = Symbol('PeerClient');
 
 /** Builds PeerClients; bound by the manager-client plugin. */
 export interface PeerClientFactory {
-  create(opts: { peerId: string; manager: string; secret?: string; payloadTypes?: string[]; udpPort?: number; udpHost?: string }): Promise<PeerClient>;
+  create(opts: {
+    peerId: string;
+    manager: string;
+    secret?: string;
+    payloadTypes?: string[];
+    udpPort?: number;
+    udpHost?: string;
+    /** Where this client's events and diagnostics go (default: the host's logger). */
+    log?: Logger;
+  }): Promise<PeerClient>;
 }
 export const PeerClientFactory = Symbol('PeerClientFactory');
 

@@ -1,5 +1,9 @@
+import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import {
+  createLogger,
+  createTapApi,
+  Hooks,
   ManagerServerFactory,
   PeerClientFactory,
   type CommandIO,
@@ -11,7 +15,7 @@ import { measureRtt, readyFields } from './measure';
 
 /**
  * `pinhole demo` (npm start): an embedded manager and two peers on loopback walk through the
- * spec's whole flow, printing each step as it happens.
+ * spec's whole flow (Figure 6), printing each step with its time since the call started.
  */
 export function demoCommand(context: PluginContext) {
   return async (argv: string[], io: CommandIO): Promise<number> => {
@@ -27,46 +31,62 @@ export function demoCommand(context: PluginContext) {
       },
     });
     if (values.help) {
-      process.stderr.write('usage: pinhole demo [--optimistic] [--lab [--a KIND] [--b KIND] [--delay MS]] [--json]\n');
+      process.stdout.write('usage: pinhole demo [--optimistic] [--lab [--a KIND] [--b KIND] [--delay MS]] [--json]\n');
       return 0;
     }
     if (values.lab) return labDemo(io, { a: values.a!, b: values.b!, delayMs: Number(values.delay), optimistic: values.optimistic });
+
     const step = (name: string, text: string, fields: Record<string, unknown> = {}) =>
       io.json ? io.log.event(`demo.${name}`, fields) : process.stdout.write(`${text}\n`);
-
     await context.activateByEvent('onManager');
     const manager = await context.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0 });
     const m = manager.address();
     const managerAt = `${m.tcp.host}:${m.tcp.port}`;
-    step('manager', `manager     listening on tcp ${managerAt} (TCP + WebSocket), STUN on udp ${m.udp.host}:${m.udp.port}`, { tcp: managerAt, udp: `${m.udp.host}:${m.udp.port}` });
+    step('manager', `manager      listening on tcp ${managerAt} (TCP + WebSocket), STUN on udp ${m.udp.host}:${m.udp.port}`, { tcp: managerAt, udp: `${m.udp.host}:${m.udp.port}` });
 
+    // The demo narrates; the clients' own events would repeat it (kept in --json mode).
+    const clientLog = io.json ? io.log : createLogger({ events: false, level: 'warn' });
     const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
-    const alice = await factory.create({ peerId: 'alice', manager: managerAt, udpHost: '127.0.0.1' });
-    const bob = await factory.create({ peerId: 'bob', manager: managerAt, udpHost: '127.0.0.1' });
+    const alice = await factory.create({ peerId: 'alice', manager: managerAt, udpHost: '127.0.0.1', log: clientLog });
+    const bob = await factory.create({ peerId: 'bob', manager: managerAt, udpHost: '127.0.0.1', log: clientLog });
+    const observers = createTapApi(context.container.get<Hooks>(Hooks), 'app-demo');
+    const seen: Record<string, number> = {};
+    const subs = [
+      observers.notify.for('openWindow').tap({}, () => void (seen.openWindow = performance.now())),
+      observers.notify.for('ready').tap({}, () => void (seen.ready = performance.now())),
+    ];
     try {
       const regs = [];
       for (const p of [alice, bob]) {
         const r = await p.start();
         regs.push(r);
-        step('registered', `registered  ${r.peerId}: media udp ${r.candidates[0].address}:${r.candidates[0].port}, reflexive ${r.reflexive ? `${r.reflexive.address}:${r.reflexive.port}` : 'unknown'}`, { id: r.peerId, reflexive: r.reflexive });
+        step('registered', `registered   ${r.peerId}: media udp ${r.candidates[0].address}:${r.candidates[0].port}, reflexive (STUN) ${r.reflexive ? `${r.reflexive.address}:${r.reflexive.port}` : 'unknown'}`, { id: r.peerId, reflexive: r.reflexive });
       }
       const incoming = new Promise<EstablishedCall>((resolve) => bob.onIncomingCall(resolve));
-      step('call', 'call        alice -> manager: CallRequest(bob)');
+      const t0 = performance.now();
       const call = await alice.call('bob', { optimistic: values.optimistic, signal: io.signal });
       const bobSide = await incoming;
-      const t = call.timeline;
-      const at = (k: string) => (t[k] !== undefined ? `+${t[k].toFixed(1)} ms` : '');
-      step('null', `null packet bob -> alice: ${String(bobSide.window.detail?.nullPackets ?? '?')} null datagram(s), ttl ${String(bobSide.window.detail?.ttl ?? '?')}, window opened in bob's firewall`, { detail: bobSide.window.detail });
-      step('windowOpened', `window      bob -> manager: WindowOpened ${at('windowOpened')}`);
-      step('ready', `ready       manager -> alice: Ready ${at('ready')}`);
-      step('firstDatagram', `datagram    alice <-> bob direct over udp ${at('windowOpen')} (path ${call.window.path}, strategy ${call.window.strategy})`);
+      // Bob's timeline starts when OpenWindow reached him; put it on alice's clock.
+      const onBob = (k: string) => (seen.openWindow ?? t0) - t0 + ((bobSide.timeline[k] ?? 0) - (bobSide.timeline.openWindow ?? 0));
+      const ms = (x: number) => `+${x.toFixed(1).padStart(5)} ms`;
+      const d = bobSide.window.detail ?? {};
+      const rows: Array<[number, string, string]> = [
+        [0, 'call', `alice -> manager  CallRequest(bob)${values.optimistic ? ' [optimistic]' : ''}`],
+        [onBob('openWindow'), 'openWindow', `manager -> bob    OpenWindow: send the null packet to alice's candidates`],
+        [onBob('windowOpen'), 'nullPacket', `bob -> alice      null datagram (0-byte payload, ttl ${String(d.ttl ?? '?')}) to ${String(d.nullPackets ?? '?')} candidate(s), ${Math.max(0, Number(d.repeats ?? 1) - 1)} repeats to follow: window opened in bob's firewall`],
+        [onBob('windowOpened'), 'windowOpened', 'bob -> manager    WindowOpened'],
+        [(seen.ready ?? t0) - t0, 'ready', `manager -> alice  Ready${values.optimistic ? ' (sent at once: optimistic)' : ''}`],
+        [call.timeline.windowOpen ?? call.setupMs, 'firstDatagram', `alice <-> bob     first datagram answered on the direct path (${call.window.strategy}, ${call.window.path})`],
+      ];
+      for (const [t, name, text] of rows.sort((x, y) => x[0] - y[0])) step(name, `${ms(t)}  ${text}`, { ms: Math.round(t * 100) / 100 });
       if (io.json) io.log.event('call.ready', readyFields(call, regs[0].reflexive ?? regs[0].candidates[0]));
       const rtt = await measureRtt(call, 5);
-      step('rtt', `rtt         median ${rtt.medianMs} ms over 5 PING/PONG on the direct path; setup ${call.setupMs.toFixed(1)} ms`, rtt);
+      step('rtt', `rtt          median ${rtt.medianMs} ms over 5 PING/PONG on the direct path; setup ${call.setupMs.toFixed(1)} ms`, rtt);
       await alice.hangup(call.callId, 'demo done');
-      step('hangup', 'hangup      alice hung up; both sessions closed');
+      step('hangup', 'hangup       alice hung up; both sessions closed');
       return 0;
     } finally {
+      for (const s of subs) s.dispose();
       await alice.close();
       await bob.close();
       await manager.close();

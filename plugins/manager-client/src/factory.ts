@@ -6,6 +6,7 @@ import { ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options';
 export interface CreatePeerOptions extends PeerClientParams {
   udpPort?: number;
   udpHost?: string;
+  log?: Logger;
 }
 
 /**
@@ -18,7 +19,7 @@ export async function createPeerClient(container: interfaces.Container, o: Creat
   try {
     return new ManagerPeerClient(
       { peerId: o.peerId, manager: o.manager, secret: o.secret, payloadTypes: o.payloadTypes },
-      { hooks: container.get<Hooks>(Hooks), log: container.get<Logger>(Logger).child('manager-client'), media, options, ownsMedia: true },
+      { hooks: container.get<Hooks>(Hooks), log: (o.log ?? container.get<Logger>(Logger)).child('manager-client'), media, options, ownsMedia: true },
     );
   } catch (err) {
     await media.close();
