@@ -33,7 +33,7 @@ const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
       const setups = [];
       const rtts = [];
       for (let i = 0; i < CALLS; i++) {
-        const c = start('a', ['call', 'bob', '--id', `alice${i}`, '--manager', managerAt, '--pings', '3', ...(mode === 'optimistic' ? ['--optimistic'] : [])]);
+        const c = start('a', ['call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '3', ...(mode === 'optimistic' ? ['--optimistic'] : [])]);
         const code = await c.exited;
         const ready = c.events.find((e) => e.event === 'call.ready');
         const rtt = c.events.find((e) => e.event === 'call.rtt');

@@ -18,6 +18,7 @@ export interface ControlEnvelope {
   reject?: { callId?: string; code: string; reason?: string };
   hangup?: { callId: string; reason?: string };
   error?: { code: string; message: string; fatal?: boolean };
+  bye?: { reason?: string };
 }
 type Long = { low: number; high: number; unsigned: boolean };
 export type ControlKind = keyof ControlEnvelope;
@@ -34,7 +35,7 @@ export const fromCandidateMsg = (m: CandidateMsg): Candidate => ({ address: m.ad
 
 export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
   'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',
-  'windowOpened', 'ready', 'reject', 'hangup', 'error',
+  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye',
 ]);
 
 /** Default cap on one control message; framing enforces the same cap before buffering. */

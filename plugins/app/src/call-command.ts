@@ -31,8 +31,7 @@ export function callCommand(context: PluginContext) {
     const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
     const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
     try {
-      const reg = await client.start();
-      io.log.event('registered', { id: reg.peerId, reflexive: reg.reflexive && `${reg.reflexive.address}:${reg.reflexive.port}` });
+      const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, { timeoutMs: Number(values.timeout), signal: io.signal, optimistic: values.optimistic });
       const local = reg.reflexive ?? reg.candidates[0];
       io.log.event('call.ready', readyFields(call, local));

@@ -54,6 +54,11 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     windowOpened: (c, m) => router.windowOpened(c, m),
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
+    bye: async (c) => {
+      // A goodbye frees the id now; only this registration's record is removed.
+      if (c.peerId && c.secretHash) await o.directory.remove(c.peerId, c.secretHash);
+      c.close();
+    },
     closed: (c) => {
       // The record stays until it expires, reserved for the secret holder to reconnect (spec ¶40).
       if (peers.unbind(c)) router.peerGone(c.peerId!);

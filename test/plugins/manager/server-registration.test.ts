@@ -45,6 +45,22 @@ describe('manager-server: registration', () => {
     assert.deepEqual(rec.meta, { app: 'test' });
   });
 
+  it('frees the id at once on Bye (a dropped connection keeps it for the secret holder instead)', async () => {
+    m = await testManager();
+    const a = await tcp();
+    await a.register('leaver');
+    a.send({ bye: { reason: 'done' } });
+    await until(async () => !(await m.directory.get('leaver')), 2000, 'record removed');
+    const b = await tcp();
+    const reg = await b.register('leaver');
+    assert.equal(reg.peerId, 'leaver', 'a new peer without the secret takes the id');
+    const c = await tcp();
+    await c.register('dropper');
+    c.close();
+    const d = await tcp();
+    await assert.rejects(d.register('dropper'), /E_ID_TAKEN/);
+  });
+
   it('registers over WebSocket on the same port (one binary message per envelope)', async () => {
     m = await testManager();
     const a = await ws();

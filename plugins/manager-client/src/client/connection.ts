@@ -24,7 +24,21 @@ export class ControlConnection {
     readonly remoteAddress: string,
     private readonly write: (bytes: Buffer) => void,
     private readonly end: () => void,
+    /** Closes after what was written is flushed (used after Bye). */
+    private readonly finish: () => void = end,
   ) {}
+
+  /** Tells the manager we leave for good (it frees our id at once), then closes gracefully. */
+  bye(reason: string): void {
+    if (this.closed) return;
+    try {
+      this.send({ bye: { reason } });
+    } catch {
+      // already gone: nothing to say goodbye to
+    }
+    this.finish();
+    this.markClosed('closed by us');
+  }
 
   /** Connects within `timeoutMs`; the error names the address and what to check. */
   static connect(addr: ManagerAddress, timeoutMs: number): Promise<ControlConnection> {
@@ -115,7 +129,10 @@ function connectTcp(addr: ManagerAddress, timeoutMs: number): Promise<ControlCon
     socket.once(addr.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.setNoDelay(true);
-      const conn = new ControlConnection('tcp', socket.remoteAddress ?? addr.host, (b) => socket.write(encodeFrame(b)), () => socket.destroy());
+      const conn = new ControlConnection('tcp', socket.remoteAddress ?? addr.host, (b) => socket.write(encodeFrame(b)), () => socket.destroy(), () => {
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
       const decoder = new FrameDecoder(MAX_CONTROL_BYTES);
       socket.on('data', (chunk: Buffer) => {
         let frames: Buffer[];
@@ -145,7 +162,7 @@ function connectWs(addr: ManagerAddress, timeoutMs: number): Promise<ControlConn
     let remote = addr.host;
     ws.once('upgrade', (res) => (remote = res.socket.remoteAddress ?? remote));
     ws.once('open', () => {
-      const conn = new ControlConnection('ws', remote, (b) => ws.send(b, { binary: true }), () => ws.terminate());
+      const conn = new ControlConnection('ws', remote, (b) => ws.send(b, { binary: true }), () => ws.terminate(), () => ws.close(1000, 'bye'));
       ws.on('message', (data, isBinary) => {
         if (isBinary) conn.receive(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
       });

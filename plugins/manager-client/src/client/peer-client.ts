@@ -157,7 +157,7 @@ export class ManagerPeerClient implements PeerClient {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.keepaliveTimer);
     for (const e of this.calls.all()) await this.calls.end(e.callId, 'client closed', { tellManager: true });
-    this.conn?.close();
+    this.conn?.bye('client closed');
     this.conn = undefined;
     if (this.deps.ownsMedia) await this.deps.media.close();
   }

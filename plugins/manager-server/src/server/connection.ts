@@ -13,6 +13,7 @@ export interface ConnectionHandlers {
   windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void>;
   reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void>;
   hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void>;
+  bye(conn: PeerConnection, msg: Msg<'bye'>): Promise<void>;
   closed(conn: PeerConnection): void;
 }
 
@@ -141,6 +142,8 @@ export class PeerConnection {
         return this.handlers.reject(this, env.reject!);
       case 'hangup':
         return this.handlers.hangup(this, env.hangup!);
+      case 'bye':
+        return this.handlers.bye(this, env.bye!);
     }
   }
 
