@@ -1,8 +1,8 @@
 import { SignalError, tapErrorCause, type PinholeError } from '@pinhole/core';
-import { alternates, fromCandidateMsg, type Msg } from '../protocol';
+import { fromCandidateMsg, type Msg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
-import { noStrategy, openWindow } from './window';
+import { openPath } from './window';
 
 /**
  * Callee side (spec Figure 6, steps 82–86): observers see the OpenWindow (a notify tap may
@@ -23,26 +23,11 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
   try {
     await c.hooks.notify.for('openWindow').promise({ kind: 'openWindow', callId, body: ow });
     const remoteCandidates = (ow.callerCandidates ?? []).map(fromCandidateMsg);
-    const window = await openWindow(c.hooks, {
-      role: 'callee',
-      callId,
-      localEndpoint: ow.calleeEndpoint,
-      remoteEndpoint: ow.callerEndpoint,
-      remoteCandidates,
-      socket: c.media.socket,
-      signal: entry.abort.signal,
-    });
-    if (!window) throw noStrategy(callId, 'callee');
-    entry.mark('windowOpen');
-    const session = c.media.openSession({
-      callId,
-      role: 'callee',
-      localEndpoint: ow.calleeEndpoint,
-      remoteEndpoint: ow.callerEndpoint,
-      remote: window.remote,
-      alternates: alternates(remoteCandidates, window.remote),
-      keepaliveMs: c.options.sessionKeepaliveMs,
-    });
+    const { window, session } = await openPath(
+      c,
+      { role: 'callee', callId, localEndpoint: ow.calleeEndpoint, remoteEndpoint: ow.callerEndpoint, remoteCandidates, signal: entry.abort.signal },
+      () => entry.mark('windowOpen'),
+    );
     c.calls.attach(entry, session);
     c.send({ windowOpened: { callId, nullPackets: Number(window.detail?.nullPackets ?? 0) || 0 } });
     entry.mark('windowOpened');

@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
 import { PinholeError, SignalError, type CallOptions, type EstablishedCall } from '@pinhole/core';
-import { alternates, fromCandidateMsg, type CallRequestMsg } from '../protocol';
+import { fromCandidateMsg, type CallRequestMsg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
-import { noStrategy, openWindow } from './window';
+import { openPath } from './window';
 
 /**
  * Caller side (spec Figure 6, steps 80 and 88–89): CallRequest, wait for Ready (the callee's
@@ -28,26 +28,11 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
     const ready = await raceAbort(entry.ready, entry.abort.signal);
     entry.mark('ready');
     const remoteCandidates = (ready.calleeCandidates ?? []).map(fromCandidateMsg);
-    const window = await openWindow(c.hooks, {
-      role: 'caller',
-      callId,
-      localEndpoint: ready.callerEndpoint,
-      remoteEndpoint: ready.calleeEndpoint,
-      remoteCandidates,
-      socket: c.media.socket,
-      signal: entry.abort.signal,
-    });
-    if (!window) throw noStrategy(callId, 'caller');
-    entry.mark('windowOpen');
-    const session = c.media.openSession({
-      callId,
-      role: 'caller',
-      localEndpoint: ready.callerEndpoint,
-      remoteEndpoint: ready.calleeEndpoint,
-      remote: window.remote,
-      alternates: alternates(remoteCandidates, window.remote),
-      keepaliveMs: c.options.sessionKeepaliveMs,
-    });
+    const { window, session } = await openPath(
+      c,
+      { role: 'caller', callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, signal: entry.abort.signal },
+      () => entry.mark('windowOpen'),
+    );
     c.calls.attach(entry, session);
     entry.mark('session');
     return {
