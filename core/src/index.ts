@@ -24,3 +24,7 @@ export * from './services/directory';
 export * from './services/media';
 export * from './services/peer-client';
 export * from './services/manager';
+export * from './services/codec';
+export * from './services/voice';
+export * from './services/payload';
+export * from './services/file-transfer';

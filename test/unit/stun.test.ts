@@ -1,10 +1,10 @@
 import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
-import { WireError } from '@pinhole/core/dist/errors';
+import { WireError } from '@pinhole/core';
 import {
   STUN_MAGIC_COOKIE, StunAttr, StunClass, StunMethod, bindingRequest, bindingSuccess, decodeStun, encodeStun,
   isStunPacket, verifyMessageIntegrity,
-} from '@pinhole/core/dist/wire/stun';
+} from '@pinhole/core';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

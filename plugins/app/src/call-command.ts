@@ -1,12 +1,24 @@
 import { parseArgs } from 'util';
-import { PeerClientFactory, PinholeError, type CommandIO, type PluginContext } from '@pinhole/core';
+import { PeerClientFactory, PinholeError, PluginError, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
+import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
+import { runVoice } from './voice';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--json]';
+const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+
+/** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
+async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
+  await context.activateByEvent('onPayload:file');
+  if (!context.container.isBound(FileTransfer))
+    throw new PluginError('E_PAYLOAD_MISSING', 'sending files needs the payload-file plugin; install it or enable it in pinhole.config.json');
+  const outcomes = await context.container.get<FileTransfer>(FileTransfer).sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
+  return outcomes.every((o) => o.ok);
+}
 
 /**
  * `pinhole call`: register as ME, call NAME, open the windows, then measure the RTT over the
- * direct path. Exit 0 when the direct path worked, 1 with a clear reason when it did not.
+ * direct path and send each --send FILE over it. Exit 0 when the direct path worked (and every
+ * file arrived verified), 1 with a clear reason when it did not.
  */
 export function callCommand(context: PluginContext) {
   return async (argv: string[], io: CommandIO): Promise<number> => {
@@ -20,6 +32,10 @@ export function callCommand(context: PluginContext) {
         optimistic: { type: 'boolean', default: false },
         pings: { type: 'string', default: '5' },
         timeout: { type: 'string', default: '10000' },
+        send: { type: 'string', multiple: true, default: [] },
+        voice: { type: 'string' },
+        codec: { type: 'string' },
+        record: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -37,9 +53,11 @@ export function callCommand(context: PluginContext) {
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, Number(values.pings));
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
+      const filesOk = values.send.length === 0 || (await sendFiles(context, call, values.send, io));
+      if (values.voice || values.record) await runVoice(context, call, { input: values.voice, record: values.record, codec: values.codec }, io);
       await client.hangup(call.callId, 'done');
       io.log.event('call.ended', { callId: call.callId });
-      return 0;
+      return filesOk ? 0 : 1;
     } catch (err) {
       const e = err as PinholeError;
       io.log.event('call.failed', { code: e.code ?? 'E_INTERNAL', message: e.message });

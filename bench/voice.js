@@ -1,0 +1,166 @@
+'use strict';
+// Voice: (1) codec cost as a real-time factor on one core (encode / decode time ÷ audio time;
+// 0.01 = 1 % of a core, 100 streams per core), with G.711 µ-law as the same-run baseline;
+// (2) call quality under loss and jitter: one-way voice calls between two real datagram sessions
+// on loopback, the receiver's datagrams dropped at random (1 %, 3 %) and delayed uniformly by
+// 0–40 ms (20 ms mean); the E-model R/MOS comes from what the receiver measured (loss incl. late
+// frames, burst ratio, RFC 3550 jitter, jitter-buffer delay, RTT from receiver reports).
+// Calls run at BENCH_SPEED× real time (all times scale; default 4) to keep the bench short.
+require('reflect-metadata');
+const { Host, MediaTransportFactory, VoiceService, Codec, contributionProvider } = require('@pinhole/core');
+const { median, machine } = require('./lib');
+
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const SPEED = Number(process.env.BENCH_SPEED || 4);
+const CALL_SECONDS = Number(process.env.BENCH_CALL_SECONDS || 6);
+const CODEC_SECONDS = 10;
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Talk-like test signal: voiced syllables (harmonics of a gliding 110–230 Hz pitch) and faint pauses. */
+function speech(rate, seconds, seed) {
+  const r = rng(seed);
+  const out = new Int16Array(Math.round(rate * seconds));
+  let i = 0;
+  let phase = 0;
+  while (i < out.length) {
+    const syl = Math.round(rate * (0.15 + 0.2 * r()));
+    const f0a = 110 + 120 * r();
+    const f0b = 110 + 120 * r();
+    for (let k = 0; k < syl && i < out.length; k++, i++) {
+      const f0 = f0a + ((f0b - f0a) * k) / syl;
+      phase += (2 * Math.PI * f0) / rate;
+      let v = 0;
+      for (let h = 1; h * f0 < Math.min(3400, rate / 2 - 200); h++) v += Math.sin(h * phase) / h;
+      out[i] = Math.max(-32768, Math.min(32767, Math.round(4500 * (0.5 - 0.5 * Math.cos((2 * Math.PI * k) / syl)) * v + (r() - 0.5) * 60)));
+    }
+    const gap = Math.round(rate * (0.1 + 0.3 * r()));
+    for (let k = 0; k < gap && i < out.length; k++, i++) out[i] = Math.round((r() - 0.5) * 60);
+  }
+  return out;
+}
+
+/** Seconds of CPU (wall, single thread) per second of audio for encode and decode. */
+function codecRtf(codec) {
+  const n = codec.frameSamples;
+  const x = speech(codec.clockRate, CODEC_SECONDS, 1);
+  const frames = [];
+  for (let at = 0; at + n <= x.length; at += n) frames.push(x.subarray(at, at + n));
+  const enc = codec.createEncoder();
+  const dec = codec.createDecoder();
+  for (const f of frames.slice(0, 50)) dec.decode(enc.encode(f)); // warm up JIT / WebAssembly tiers
+  const payloads = [];
+  let t = process.hrtime.bigint();
+  for (const f of frames) payloads.push(enc.encode(f));
+  const encS = Number(process.hrtime.bigint() - t) / 1e9;
+  t = process.hrtime.bigint();
+  for (const p of payloads) dec.decode(p);
+  const decS = Number(process.hrtime.bigint() - t) / 1e9;
+  enc.dispose();
+  dec.dispose();
+  const audio = (frames.length * n) / codec.clockRate;
+  return { enc: encS / audio, dec: decS / audio, kbps: (payloads.reduce((s, p) => s + p.length, 0) * 8) / audio / 1000 };
+}
+
+/** A session's voice stream with arriving datagrams dropped and delayed (the network's doing). */
+function impaired(target, loss, jitterMs, seed) {
+  const r = rng(seed);
+  return {
+    callId: target.callId,
+    role: target.role,
+    session: {
+      onClose: (h) => target.session.onClose(h),
+      openStream: async (type) => {
+        const ctx = await target.session.openStream(type);
+        return {
+          ...ctx,
+          send: (p) => ctx.send(p),
+          onPayload: (h) =>
+            ctx.onPayload((p) => {
+              if (r() < loss) return;
+              setTimeout(() => h(p), (r() * 2 * jitterMs) / SPEED);
+            }),
+        };
+      },
+    },
+  };
+}
+
+let callNo = 0;
+async function callQuality(host, codec, loss, jitterMs, seed) {
+  const f = host.container.get(MediaTransportFactory);
+  const a = await f.create({ host: '127.0.0.1' });
+  const b = await f.create({ host: '127.0.0.1' });
+  const addr = (t) => ({ address: '127.0.0.1', port: t.socket.localPort });
+  const id = ++callNo;
+  const callId = `bench-${id}`;
+  const as = a.openSession({ callId, role: 'caller', localEndpoint: 2 * id, remoteEndpoint: 2 * id + 1, remote: addr(b), keepaliveMs: 0 });
+  const bs = b.openSession({ callId, role: 'callee', localEndpoint: 2 * id + 1, remoteEndpoint: 2 * id, remote: addr(a), keepaliveMs: 0 });
+  const voice = host.container.get(VoiceService);
+  const input = { sampleRate: 8000, samples: speech(8000, CALL_SECONDS, seed) };
+  const [talker, listener] = await Promise.all([
+    voice.start(impaired({ callId, role: 'caller', session: as }, loss, jitterMs, seed), { input, codec, speed: SPEED }),
+    voice.start(impaired({ callId, role: 'callee', session: bs }, loss, jitterMs, seed + 1), { speed: SPEED }),
+  ]);
+  await Promise.all([talker.finished, listener.finished]);
+  await talker.stop();
+  const s = await listener.stop();
+  await as.close();
+  await bs.close();
+  await a.close();
+  await b.close();
+  return s;
+}
+
+(async () => {
+  const host = new Host({ config: { log: { level: 'silent' } } });
+  await host.plugins.activate('media-udp');
+  await host.plugins.activateByEvent('onPayload:voice');
+  const codecs = contributionProvider(host.container, Codec).getContributions();
+  const names = ['pcmu', 'pcma', 'opus'].filter((n) => codecs.some((c) => c.name === n));
+  const byName = (n) => codecs.find((c) => c.name === n);
+
+  console.log(`# voice — ${machine()} — medians of ${RUNS} runs`);
+  console.log(`## codec real-time factor, one core (${CODEC_SECONDS} s of speech-like audio; lower is cheaper)`);
+  const rtf = {};
+  for (const n of names) {
+    const runs = Array.from({ length: RUNS }, () => codecRtf(byName(n)));
+    rtf[n] = { enc: median(runs.map((r) => r.enc)), dec: median(runs.map((r) => r.dec)), kbps: median(runs.map((r) => r.kbps)) };
+  }
+  const base = rtf.pcmu;
+  for (const n of names) {
+    const r = rtf[n];
+    console.log(
+      `${n.padEnd(5)} encode RTF ${r.enc.toExponential(2)} (${Math.round(1 / r.enc)} streams/core, ${(r.enc / base.enc).toFixed(1)}× pcmu)` +
+        `   decode RTF ${r.dec.toExponential(2)} (${Math.round(1 / r.dec)} streams/core, ${(r.dec / base.dec).toFixed(1)}× pcmu)   ${r.kbps.toFixed(1)} kbit/s payload`,
+    );
+  }
+
+  console.log(`## call quality, ${CALL_SECONDS} s one-way calls at ${SPEED}× speed, 0–40 ms uniform jitter (20 ms mean)`);
+  for (const n of names) {
+    for (const loss of [0.01, 0.03]) {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await callQuality(host, n, loss, 20, 1000 * i + Math.round(loss * 100)));
+      const m = (k) => median(runs.map((s) => s[k] ?? 0));
+      console.log(
+        `${n.padEnd(5)} ${(loss * 100).toFixed(0)} % loss: MOS ${m('mos').toFixed(2)} (R ${m('r').toFixed(1)})  measured loss ${m('lossPercent').toFixed(1)} %  ` +
+          `late ${m('packetsLate')}  concealed ${m('framesConcealed')}  jitter ${m('jitterMs').toFixed(1)} ms  buffer ${m('bufferDelayMs').toFixed(1)} ms  ` +
+          `rtt ${m('rttMs').toFixed(1)} ms  mouth-to-ear ${m('mouthToEarMs').toFixed(1)} ms`,
+      );
+    }
+  }
+  await host.dispose();
+})().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+import { PinholeError } from '../errors';
+
+/**
+ * Codec faults: a PCM frame of the wrong size, an undecodable payload, a disposed instance,
+ * a codec nobody installed. Codes: E_CODEC_FRAME_SIZE, E_CODEC_PAYLOAD, E_CODEC_DISPOSED,
+ * E_CODEC_UNKNOWN, E_CODEC_INTERNAL.
+ */
+export class CodecError extends PinholeError {}
+
+/**
+ * ITU-T G.113 figures the E-model (G.107) needs for a codec: equipment impairment `ie` and
+ * packet-loss robustness `bpl`, with where they come from (a table, or a stated estimate).
+ */
+export interface CodecImpairment {
+  ie: number;
+  bpl: number;
+  source: string;
+}
+
+/**
+ * Turns one frame of PCM into one payload. Stateful (Opus predicts from earlier frames), so a
+ * call creates its own and disposes it when the call ends.
+ */
+export interface CodecEncoder {
+  /** `pcm` holds exactly frameSamples × channels samples (interleaved); else E_CODEC_FRAME_SIZE. */
+  encode(pcm: Int16Array): Buffer;
+  dispose(): void;
+}
+
+/** Turns payloads back into PCM, and makes up a frame when one is missing (packet-loss concealment). */
+export interface CodecDecoder {
+  /** Exactly frameSamples × channels samples; a payload that is not one frame of this codec is E_CODEC_PAYLOAD. */
+  decode(payload: Buffer): Int16Array;
+  /**
+   * One frame standing in for a lost one, built from what was decoded before and fading out
+   * over consecutive losses; silence before anything was decoded.
+   */
+  conceal(): Int16Array;
+  dispose(): void;
+}
+
+/**
+ * A voice (or video) codec as a codec plugin binds it: its static description — which matches
+ * the plugin's `contributes.codecs` entry — and factories for per-call encoders and decoders.
+ */
+export interface Codec {
+  readonly name: string;
+  readonly payloadType: 'voice' | 'video';
+  /** PCM sample rate in and out, and the RTP timestamp clock. */
+  readonly clockRate: number;
+  readonly channels: number;
+  readonly frameMs: number;
+  /** Samples per channel in one frame: clockRate × frameMs / 1000. */
+  readonly frameSamples: number;
+  /** The static RTP payload type (RFC 3551) when the codec has one (PCMU 0, PCMA 8). */
+  readonly rtpPayloadType?: number;
+  /** Algorithmic look-ahead in ms, part of the mouth-to-ear delay. */
+  readonly lookaheadMs: number;
+  readonly impairment: CodecImpairment;
+  createEncoder(): CodecEncoder;
+  createDecoder(): CodecDecoder;
+}
+export const Codec = Symbol('Codec');

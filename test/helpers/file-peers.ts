@@ -1,0 +1,65 @@
+import { FrameDecoder, type DatagramSession, type Host, type ReliableStream } from '@pinhole/core';
+// Not yet re-exported from @pinhole/core's index.
+import { FileTransfer } from '@pinhole/core';
+import { PayloadType } from '@pinhole/core';
+import { chunkFrameHeader, decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType } from '@pinhole/payload-file';
+import { mediaHost } from './media';
+
+/** A host with media-udp and payload-file active, payload-file taking these options. */
+export async function fileHost(options: Record<string, unknown> = {}): Promise<Host> {
+  const host = await mediaHost({ plugins: { 'payload-file': { options } } });
+  await host.plugins.activateByEvent('onPayload:file');
+  return host;
+}
+
+export const filePayload = (host: Host): FilePayloadType => host.container.getNamed<FilePayloadType>(PayloadType, 'file');
+export const fileTransfer = (host: Host): FileTransfer => host.container.get<FileTransfer>(FileTransfer);
+
+type ControlFrame = Exclude<FileFrame, { kind: 'chunk' }>;
+
+/** Speaks raw frames on a session's file channel: for what a well-behaved peer never sends. */
+export class RawFilePeer {
+  private readonly stream: ReliableStream;
+  private readonly decoder = new FrameDecoder(MAX_FILE_FRAME);
+  private readonly frames: FileFrame[] = [];
+  private wake?: () => void;
+
+  constructor(session: DatagramSession) {
+    this.stream = session.openReliableStream(FILE_CHANNEL);
+    this.stream.on('error', () => undefined);
+    this.stream.on('end', () => this.stream.end());
+    this.stream.on('data', (c) => {
+      for (const f of this.decoder.push(c)) this.frames.push(decodeFileFrame(f));
+      this.wake?.();
+    });
+  }
+
+  send(frame: ControlFrame): void {
+    this.stream.write(encodeFileFrame(frame));
+  }
+
+  chunk(data: Buffer): void {
+    this.stream.write(Buffer.concat([chunkFrameHeader(data.length), data]));
+  }
+
+  /** The next frame that is not an ack. */
+  async next(timeoutMs = 5000): Promise<FileFrame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.frames.findIndex((f) => f.kind !== 'ack');
+      if (i >= 0) return this.frames.splice(i, 1)[0];
+      if (Date.now() > deadline) throw new Error(`no frame within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+  }
+}

@@ -1,0 +1,38 @@
+import type { DatagramSession, Host, MediaTransport } from '@pinhole/core';
+import { transport } from './media';
+
+/** Two media sockets on loopback with one direct session between them, path up both ways. */
+export interface SessionPair {
+  a: MediaTransport;
+  b: MediaTransport;
+  /** a's session (the caller's side). */
+  as: DatagramSession;
+  /** b's session (the callee's side). */
+  bs: DatagramSession;
+  close(): Promise<void>;
+}
+
+let nextEndpoint = 0x7000;
+
+/** What the manager would set up for a call: matching endpoint ids, each side aimed at the other. */
+export async function sessionPair(host: Host): Promise<SessionPair> {
+  const a = await transport(host);
+  const b = await transport(host);
+  const ids = [nextEndpoint++, nextEndpoint++];
+  const addr = (t: MediaTransport) => ({ address: '127.0.0.1', port: t.socket.localPort });
+  const callId = `pair-${ids[0]}`;
+  const as = a.openSession({ callId, role: 'caller', localEndpoint: ids[0], remoteEndpoint: ids[1], remote: addr(b), keepaliveMs: 0 });
+  const bs = b.openSession({ callId, role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: addr(a), keepaliveMs: 0 });
+  await as.ping();
+  await bs.ping();
+  return {
+    a,
+    b,
+    as,
+    bs,
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { strict as assert } from 'assert';
+import { fork, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DatagramSession, Host, MediaTransport, PinholeError } from '@pinhole/core';
+import type { FileReceived } from '@pinhole/core';
+import type { FileEndpoint } from '@pinhole/payload-file';
+import type { ChildMessage, GoMessage } from '../../helpers/file-sender-child';
+import { fileHost, filePayload } from '../../helpers/file-peers';
+import { listDir, randomFile, sha256Of, tempDir } from '../../helpers/files';
+import { transport } from '../../helpers/media';
+
+const CHILD = path.join(__dirname, '..', '..', 'helpers', 'file-sender-child.js');
+const SIZE = 48 << 20;
+const KILL_AFTER = 6 << 20;
+
+/** A sender process aimed at our socket, with our side's session and receiving endpoint ready before it starts. */
+async function startSender(rxT: MediaTransport, host: Host, inbox: string, file: string, ids: [number, number], idleTimeoutMs = 500) {
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'] });
+  const messages: ChildMessage[] = [];
+  const waiters = new Set<() => void>();
+  child.on('message', (m: ChildMessage) => {
+    messages.push(m);
+    for (const w of waiters) w();
+  });
+  const next = (type: ChildMessage['type']) =>
+    new Promise<ChildMessage>((resolve, reject) => {
+      const check = () => {
+        const m = messages.find((x) => x.type === type);
+        if (m) {
+          waiters.delete(check);
+          resolve(m);
+        }
+      };
+      waiters.add(check);
+      child.once('exit', () => reject(new Error(`sender exited before "${type}"`)));
+      check();
+    });
+  const bound = (await next('bound')) as Extract<ChildMessage, { type: 'bound' }>;
+  const session = rxT.openSession({ callId: 'resume', role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: { address: '127.0.0.1', port: bound.port }, keepaliveMs: 0 });
+  const rx = filePayload(host).attach(session, { inbox, idleTimeoutMs });
+  const go: GoMessage = { type: 'go', remotePort: rxT.socket.localPort, localEndpoint: ids[0], remoteEndpoint: ids[1], file };
+  child.send(go);
+  return { child, session, rx, next };
+}
+
+const exited = (c: ChildProcess) => new Promise<NodeJS.Signals | number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.signalCode ?? c.exitCode) : c.once('exit', (code, sig) => r(sig ?? code))));
+
+describe('payload-file: a sender killed mid-transfer resumes where it stopped', function () {
+  this.timeout(60000);
+  let host: Host;
+  let rxT: MediaTransport;
+  let dir: string;
+  const children: ChildProcess[] = [];
+  const sessions: DatagramSession[] = [];
+
+  before(async () => {
+    host = await fileHost();
+    rxT = await transport(host);
+    dir = tempDir('resume');
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const s of sessions) await s.close();
+    await rxT.close();
+    await host.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SIGKILL part-way keeps the part; the same file sent again (new process, new call) re-sends only the rest, byte-identical', async () => {
+    const inbox = path.join(dir, 'inbox');
+    fs.mkdirSync(inbox);
+    const file = await randomFile(dir, 'movie.bin', SIZE);
+
+    // 1. First sender: killed for real once a few MiB have reached our disk.
+    const first = await startSender(rxT, host, inbox, file, [0x9100, 0x9101]);
+    children.push(first.child);
+    sessions.push(first.session);
+    const stalled = new Promise<PinholeError>((r) => first.rx.onError(r));
+    await new Promise<void>((resolve) =>
+      first.rx.onProgress((p) => {
+        if (p.bytes >= KILL_AFTER && first.child.signalCode === null) {
+          first.child.kill('SIGKILL');
+          resolve();
+        }
+      }),
+    );
+    assert.equal(await exited(first.child), 'SIGKILL');
+    const err = await stalled;
+    assert.equal(err.code, 'E_FILE_STALLED');
+    assert.match(err.message, /partial file is kept — send it again to resume/);
+    await first.session.close('caller vanished'); // what the manager's hangup does
+    await (first.rx as FileEndpoint).closed;
+    assert.deepEqual(listDir(inbox), ['.movie.bin.pinhole-part', '.movie.bin.pinhole-part.json'], 'no file under the final name yet');
+    const offset = fs.statSync(path.join(inbox, '.movie.bin.pinhole-part')).size;
+    assert.ok(offset >= KILL_AFTER && offset < SIZE, `part holds ${offset} of ${SIZE}`);
+
+    // 2. The same file sent again from a new process on a new call: only the rest goes over the wire.
+    const second = await startSender(rxT, host, inbox, file, [0x9200, 0x9201]);
+    children.push(second.child);
+    sessions.push(second.session);
+    const received = new Promise<FileReceived>((r) => second.rx.onReceived(r));
+    const done = (await second.next('done')) as Extract<ChildMessage, { type: 'done' }>;
+    const got = await received;
+    assert.equal(done.sent.resumedFrom, offset);
+    assert.equal(done.sent.transferred, SIZE - offset);
+    assert.equal(got.resumedFrom, offset);
+    assert.equal(got.transferred, SIZE - offset);
+    // What actually crossed the wire on resume (frames both ways, counted by the receiver): ≈ size − offset.
+    assert.ok(got.wireBytes >= SIZE - offset && got.wireBytes <= (SIZE - offset) * 1.001 + 4096, `wire bytes ${got.wireBytes} for ${SIZE - offset} remaining`);
+    assert.equal(await sha256Of(path.join(inbox, 'movie.bin')), await sha256Of(file));
+    assert.equal(got.sha256, done.sent.sha256);
+    assert.deepEqual(listDir(inbox), ['movie.bin'], 'part and sidecar are gone');
+    assert.equal(await exited(second.child), 0);
+  });
+
+  it('a sender restarted at once takes over the partial file from the stale call (E_FILE_SUPERSEDED there) and resumes', async () => {
+    const inbox = path.join(dir, 'inbox3');
+    fs.mkdirSync(inbox);
+    const file = await randomFile(dir, 'quick.bin', 24 << 20);
+    const first = await startSender(rxT, host, inbox, file, [0x9400, 0x9401], 30000);
+    children.push(first.child);
+    sessions.push(first.session);
+    const firstErr = new Promise<PinholeError>((r) => first.rx.onError(r));
+    await new Promise<void>((resolve) =>
+      first.rx.onProgress((p) => {
+        if (p.bytes >= 2 << 20 && first.child.signalCode === null) {
+          first.child.kill('SIGKILL');
+          resolve();
+        }
+      }),
+    );
+    await exited(first.child);
+    // No stall detected (idle timeout 30 s) and no hangup: the old call still holds the part.
+    const second = await startSender(rxT, host, inbox, file, [0x9500, 0x9501]);
+    children.push(second.child);
+    sessions.push(second.session);
+    assert.equal((await firstErr).code, 'E_FILE_SUPERSEDED');
+    const done = (await second.next('done')) as Extract<ChildMessage, { type: 'done' }>;
+    assert.ok(done.sent.resumedFrom >= 2 << 20, `resumed from ${done.sent.resumedFrom}`);
+    assert.equal(await sha256Of(path.join(inbox, 'quick.bin')), await sha256Of(file));
+    assert.deepEqual(listDir(inbox), ['quick.bin']);
+  });
+
+  it('a part left by a different file of the same name is not continued: the transfer starts over', async () => {
+    const inbox = path.join(dir, 'inbox2');
+    fs.mkdirSync(inbox);
+    fs.writeFileSync(path.join(inbox, '.doc.bin.pinhole-part'), Buffer.alloc(5000, 7));
+    fs.writeFileSync(path.join(inbox, '.doc.bin.pinhole-part.json'), JSON.stringify({ name: 'doc.bin', size: 9000, sha256: 'ab'.repeat(32) }));
+    const file = await randomFile(dir, 'doc.bin', 9000);
+    const s = await startSender(rxT, host, inbox, file, [0x9300, 0x9301]);
+    children.push(s.child);
+    sessions.push(s.session);
+    const done = (await s.next('done')) as Extract<ChildMessage, { type: 'done' }>;
+    assert.equal(done.sent.resumedFrom, 0);
+    assert.equal(await sha256Of(path.join(inbox, 'doc.bin')), await sha256Of(file));
+    assert.deepEqual(listDir(inbox), ['doc.bin']);
+  });
+});

@@ -1,0 +1,116 @@
+import { strict as assert } from 'assert';
+import { JitterBuffer, type PlayoutSlot } from '@pinhole/payload-voice';
+import { rng } from '../../helpers/rng';
+
+const RATE = 8000;
+const FRAME = 160; // 20 ms
+
+interface Run {
+  played: Array<PlayoutSlot<number>>;
+  jb: JitterBuffer<number>;
+  results: string[];
+}
+
+/**
+ * Drives a buffer from synthetic arrivals: frame i (sent at i·20 ms by the sender's clock,
+ * scaled by `senderClock` for drift) arrives at `arrival(i)`; playout polls every 5 ms.
+ */
+function simulate(frames: number, arrival: (i: number) => number | undefined, opts: { senderClock?: number; minDelayMs?: number; maxDelayMs?: number } = {}): Run {
+  const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, minDelayMs: opts.minDelayMs ?? 20, maxDelayMs: opts.maxDelayMs ?? 500 });
+  const events = Array.from({ length: frames }, (_, i) => ({ i, at: arrival(i) }))
+    .filter((e): e is { i: number; at: number } => e.at !== undefined)
+    .sort((a, b) => a.at - b.at);
+  const played: Array<PlayoutSlot<number>> = [];
+  const results: string[] = [];
+  let k = 0;
+  const end = (events.length ? events[events.length - 1].at : 0) + 1000;
+  for (let now = 0; now <= end; now += 5) {
+    while (k < events.length && events[k].at <= now) {
+      results.push(jb.insert(events[k].i * FRAME, events[k].i, events[k].at));
+      k++;
+    }
+    played.push(...jb.pop(now, frames * FRAME));
+  }
+  return { played, jb, results };
+}
+
+const meanDelay = (jb: JitterBuffer<number>) => jb.stats.delaySumMs / Math.max(1, jb.stats.played);
+
+describe('payload-voice: adaptive jitter buffer (synthetic arrivals)', () => {
+  it('plays an even stream in order with the minimum delay and nothing late', () => {
+    const { played, jb } = simulate(200, (i) => 50 + i * 20);
+    assert.deepEqual(played.map((s) => s.item), Array.from({ length: 200 }, (_, i) => i));
+    assert.equal(jb.stats.late, 0);
+    assert.ok(Math.abs(meanDelay(jb) - 20) < 0.5, `delay ${meanDelay(jb)} ms`);
+  });
+
+  it('puts reordered frames back in order (every pair swapped, 15 ms apart)', () => {
+    const { played, jb } = simulate(200, (i) => 50 + i * 20 + (i % 2 === 0 ? 15 : -5));
+    assert.deepEqual(played.map((s) => s.item), Array.from({ length: 200 }, (_, i) => i));
+    assert.equal(jb.stats.late + jb.stats.missing, 0);
+  });
+
+  it('adapts to random jitter near the 95th percentile: about 5 % late at most, delay ≈ the quantile', () => {
+    const r = rng(5);
+    const delays = Array.from({ length: 1500 }, () => r.next() * 60); // uniform 0–60 ms
+    const { jb } = simulate(1500, (i) => 50 + i * 20 + delays[i]);
+    const lateShare = jb.stats.late / 1500;
+    assert.ok(lateShare < 0.07, `late ${(lateShare * 100).toFixed(1)} %`);
+    // Uniform 0–60 ms: the 95th percentile above the fastest packet is ≈ 57 ms.
+    const d = meanDelay(jb);
+    assert.ok(d > 45 && d < 70, `mean delay ${d.toFixed(1)} ms`);
+  });
+
+  it('rides out recurring bursts: after two 200 ms stalls the delay covers them and nothing more is late', () => {
+    // Every 2 s the network holds packets for 200 ms, then delivers them at once (a stall + burst).
+    const arrival = (i: number) => {
+      const t = i * 20;
+      const inStall = t % 2000 >= 1000 && t % 2000 < 1200;
+      return 50 + (inStall ? t - (t % 2000) + 1200 : t);
+    };
+    const twoStalls = simulate(200, arrival);
+    const all = simulate(1500, arrival); // 15 stalls over 30 s
+    assert.ok(twoStalls.jb.stats.late > 0, 'stalls cost late frames until they recur');
+    assert.equal(all.jb.stats.late, twoStalls.jb.stats.late, 'no late frames after the second stall');
+    assert.ok(all.jb.stats.maxDelayMs >= 180 && all.jb.stats.maxDelayMs <= 220, `delay grew to ${all.jb.stats.maxDelayMs.toFixed(1)} ms`);
+    const got = all.played.filter((s) => s.item !== undefined).map((s) => s.item as number);
+    assert.ok(got.every((v, i) => i === 0 || v > got[i - 1]), 'played in order');
+  });
+
+  it('shrinks the delay again when jitter stops (at most 10 % faster playout)', () => {
+    const r = rng(9);
+    const { jb, played } = simulate(1500, (i) => 50 + i * 20 + (i < 500 ? r.next() * 100 : 0));
+    const late = jb.stats.late;
+    assert.ok(jb.delayMs < 25, `delay at the end ${jb.delayMs.toFixed(1)} ms`);
+    assert.equal(played.length, 1500);
+    assert.ok(late < 60, `late ${late}`);
+  });
+
+  for (const drift of [1.01, 0.99]) {
+    it(`follows a sender clock ${drift > 1 ? '1 % fast' : '1 % slow'} for 60 s: no late frames, bounded delay and buffer`, () => {
+      const r = rng(3);
+      // Sender frame i leaves at i·20/drift ms of receiver time, plus 0–10 ms jitter.
+      const { jb, played } = simulate(3000, (i) => 50 + (i * 20) / drift + r.next() * 10);
+      assert.ok(jb.stats.late <= 3, `late ${jb.stats.late}`);
+      assert.ok(jb.stats.maxDelayMs < 80, `max delay ${jb.stats.maxDelayMs.toFixed(1)} ms`);
+      assert.equal(played.filter((s) => s.item !== undefined).length, 3000 - jb.stats.late);
+      assert.ok(jb.size <= 1, `left buffered: ${jb.size}`);
+    });
+  }
+
+  it('counts duplicates and late frames, refuses frames far in the future, and drains at the end', () => {
+    const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME });
+    assert.equal(jb.insert(0, 0, 100), 'ok');
+    assert.equal(jb.insert(0, 0, 101), 'duplicate');
+    assert.equal(jb.insert(FRAME * 2, 2, 140), 'ok');
+    const slots = jb.pop(1000);
+    assert.ok(slots.length >= 3);
+    assert.deepEqual(slots.slice(0, 3).map((s) => s.item), [0, undefined, 2]);
+    assert.equal(jb.insert(FRAME, 1, 1001), 'late');
+    assert.equal(jb.insert(FRAME * 100_000, 9, 1002), 'early');
+    jb.insert(jb.nextPosition + FRAME * 3, 7, 1003);
+    const rest = jb.drain();
+    assert.deepEqual(rest.map((s) => s.item), [undefined, undefined, undefined, 7]);
+    assert.deepEqual([jb.stats.duplicate, jb.stats.late, jb.stats.early, jb.size], [1, 1, 1, 0]);
+  });
+});
