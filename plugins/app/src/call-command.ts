@@ -48,7 +48,13 @@ export function callCommand(context: PluginContext) {
     const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
     try {
       const reg = await client.start(); // the client prints peer.registered
-      const call = await client.call(callee, { timeoutMs: Number(values.timeout), signal: io.signal, optimistic: values.optimistic });
+      const call = await client.call(callee, {
+        timeoutMs: Number(values.timeout),
+        signal: io.signal,
+        optimistic: values.optimistic,
+        // Asked for by what this call will carry, so a callee that cannot take it refuses early.
+        payloadTypes: [...(values.send.length ? ['file'] : []), ...(values.voice || values.record ? ['voice'] : [])],
+      });
       const local = reg.reflexive ?? reg.candidates[0];
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, Number(values.pings));

@@ -1,15 +1,19 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { parseArgs } from 'util';
-import type { interfaces } from 'inversify';
-import type { CommandIO } from '@pinhole/core';
+import { ConfigError, type CommandIO, type PluginContext } from '@pinhole/core';
 import { createPeerClient } from './factory';
+import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
-const USAGE = 'usage: pinhole peer --id NAME --manager HOST:PORT|ws://HOST:PORT [--udp-port N] [--udp-host ADDR] [--secret S] [--json]';
+const USAGE =
+  'usage: pinhole peer --id NAME --manager HOST:PORT|ws://HOST:PORT [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
 
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
  * peer.registered (with the reflexive address), then call.incoming / call.ready / call.ended.
  */
-export function peerCommand(container: interfaces.Container) {
+export function peerCommand(context: PluginContext) {
+  const container = context.container;
   return async (argv: string[], io: CommandIO): Promise<number> => {
     const { values } = parseArgs({
       args: argv,
@@ -19,6 +23,9 @@ export function peerCommand(container: interfaces.Container) {
         'udp-port': { type: 'string', default: '0' },
         'udp-host': { type: 'string' },
         secret: { type: 'string' },
+        inbox: { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+        voice: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -31,7 +38,18 @@ export function peerCommand(container: interfaces.Container) {
       process.stderr.write(`pinhole peer: --udp-port ${values['udp-port']} is not a port 0–65535\n${USAGE}\n`);
       return 2;
     }
-    const client = await createPeerClient(container, { peerId: values.id, manager: values.manager, udpPort, udpHost: values['udp-host'], secret: values.secret });
+    const inbox = values.inbox ? path.resolve(values.inbox) : undefined;
+    if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
+      throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
+    const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
+    const client = await createPeerClient(container, {
+      peerId: values.id,
+      manager: values.manager,
+      udpPort,
+      udpHost: values['udp-host'],
+      secret: values.secret,
+      payloadTypes: offeredPayloadTypes(answer),
+    });
     client.on('incoming', (e) => io.log.event('call.incoming', e));
     client.on('ended', (e) => io.log.event('call.ended', { ...e }));
     client.onIncomingCall((call) =>
@@ -45,6 +63,7 @@ export function peerCommand(container: interfaces.Container) {
       }),
     );
     try {
+      await answerWithPayloads(context, client, answer, io);
       await client.start(); // prints peer.registered
       await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
       return 0;

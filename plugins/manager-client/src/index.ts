@@ -22,5 +22,5 @@ export const containerModule = new ContainerModule((bind) => {
 export function activate(context: PluginContext): void {
   context.container.bind<ClientOptions>(ClientOptions).toConstantValue(context.options as unknown as ClientOptions);
   context.subscriptions.push({ dispose: () => context.container.unbind(ClientOptions) });
-  context.commands.register('peer', peerCommand(context.container));
+  context.commands.register('peer', peerCommand(context));
 }

@@ -37,7 +37,10 @@ export class VoiceActivityDetector {
   process(frame: Int16Array): VadDecision {
     const level = levelDbov(frame);
     const rise = (this.o.floorRiseDbPerSec * this.o.frameMs) / 1000;
-    this.floor = this.floor === undefined || level < this.floor ? level : Math.min(level, this.floor + rise);
+    // Start from the absolute floor, not the first frame: a talker who starts at once must not
+    // become the noise floor.
+    const floor = this.floor ?? this.o.absoluteFloorDb;
+    this.floor = level < floor ? level : Math.min(level, floor + rise);
     const loud = level > this.o.absoluteFloorDb && level > this.floor + this.o.thresholdDb;
     if (loud) this.hang = Math.ceil(this.o.hangoverMs / this.o.frameMs);
     else if (this.hang > 0) this.hang--;

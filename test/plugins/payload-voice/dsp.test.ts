@@ -197,3 +197,12 @@ describe('payload-voice: VAD, comfort noise, E-model, receive statistics, packet
     expectVoiceError(() => encodeVoicePacket({ frame: { ...frame, payload: Buffer.alloc(1200) } }), 'E_VOICE_PACKET');
   });
 });
+
+describe('payload-voice: VAD start-up', () => {
+  it('a talker who is loud from the first frame is speech, not the noise floor', () => {
+    const vad = new VoiceActivityDetector({ frameMs: 20 });
+    const frame = Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    const decisions = Array.from({ length: 50 }, () => vad.process(frame).speech);
+    assert.ok(decisions.every(Boolean), `speech frames: ${decisions.filter(Boolean).length}/50`);
+  });
+});
