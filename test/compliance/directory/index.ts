@@ -495,7 +495,10 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
 
     describe('across nodes', function () {
       before(function () {
-        if (!setup.connect) this.skip(); // the backend is single-node (no connect in its setup)
+        if (!setup.connect) {
+          console.log(`      skipping "across nodes" for ${name}: its setup gives no connect() (a single-node backend)`);
+          this.skip();
+        }
       });
       const second = async (): Promise<Directory> => {
         const other = await setup.connect!(d);
