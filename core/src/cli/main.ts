@@ -4,10 +4,12 @@ import { Host } from '../host';
 import { createLogger } from '../log';
 import { CORE_VERSION } from '../version';
 import { splitGlobalOptions } from './args';
+import { NEW_PLUGIN_USAGE, runNewPlugin, templateKinds } from './new-plugin';
 import { renderPlugins } from './plugins-command';
 
 const BUILTIN_HELP: Array<[string, string]> = [
   ['plugins [--activate EVENT]', 'list discovered plugins: version, contributions, activation events, state, problems'],
+  [NEW_PLUGIN_USAGE, `create a plugin from plugin-template/ (--kind ${templateKinds().join('|')}; default --dir: the repository's plugins/)`],
   ['lab up|exec|status|down …', 'real-firewall network lab in Linux namespaces (root)'],
   ['version', 'print the core version'],
   ['help', 'this text'],
@@ -85,6 +87,17 @@ export async function main(argv: string[]): Promise<number> {
     else process.stdout.write(renderPlugins(list) + '\n');
     await host.dispose();
     return 0;
+  }
+
+  if (command === 'new-plugin') {
+    try {
+      return runNewPlugin(args, host.plugins.list(), (l) => process.stdout.write(l + '\n'), globals.json);
+    } catch (err) {
+      report(err, globals.json);
+      return (err as PinholeError).code === 'E_USAGE' ? 2 : 1;
+    } finally {
+      await host.dispose();
+    }
   }
 
   const providers = host.plugins.list().filter((p) => (p.contributes.commands as Array<{ command: string }> | undefined)?.some((c) => c.command === command));

@@ -1,0 +1,36 @@
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import { codecCompliance } from '@pinhole/compliance';
+import { Codec, contributionProvider, createLogger, Host } from '@pinhole/core';
+
+/** This plugin's folder (the test runs from dist/test/). */
+const PLUGIN_DIR = path.resolve(__dirname, '../..');
+const NAME = 'template-codec';
+
+describe(NAME, () => {
+  let host: Host;
+  before(() => {
+    // The repository's plugins plus this one, exactly as `pluginPaths` in pinhole.config.json would add it.
+    host = new Host({ config: {}, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
+  });
+  after(() => host.dispose());
+
+  /** The codec as a call finds it: activated by its event, taken from the container by name. */
+  async function codec(): Promise<Codec> {
+    await host.plugins.activateByEvent(`onCodec:${NAME}`);
+    const found = contributionProvider<Codec>(host.container, Codec).getContributions().find((c) => c.name === NAME);
+    assert.ok(found, `the plugin binds a Codec named ${NAME}`);
+    return found;
+  }
+
+  it('is discovered with a valid manifest and activates on onCodec:<name>', async () => {
+    const p = host.plugins.get(NAME);
+    assert.ok(p, 'discovered');
+    assert.deepEqual(p.problems, []);
+    await codec();
+    assert.equal(host.plugins.get(NAME)?.state, 'active');
+  });
+
+  // Lossless: the round trip is bit-exact, so the floors are as high as the suite can measure.
+  codecCompliance(NAME, { codec, minSnrDb: 90, minCorrelation: 0.9999 });
+});

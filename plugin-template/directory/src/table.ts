@@ -1,0 +1,125 @@
+import { PinholeError, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+
+/** The shared state: every Directory connected to one Table sees the same records and messages. */
+export class Table {
+  readonly records = new Map<string, PeerRecord>();
+  readonly subscribers = new Map<string, Set<(message: Uint8Array) => void>>();
+}
+
+const copy = (r: PeerRecord): PeerRecord => structuredClone(r);
+
+/**
+ * One manager node's view of a Table. A plain Map scan for expiry keeps it short; a backend
+ * for many peers would keep an expiry heap (see directory-memory).
+ */
+export class TableDirectory implements Directory {
+  private closed = false;
+  private readonly subscriptions = new Set<Disposable>();
+
+  constructor(private readonly table: Table) {}
+
+  /** Another node on the same table (what the compliance suite's "across nodes" uses). */
+  connect(): TableDirectory {
+    return new TableDirectory(this.table);
+  }
+
+  private open(): void {
+    if (this.closed) throw new PinholeError('E_DIRECTORY_CLOSED', 'this directory was closed; create a new one from the backend');
+  }
+
+  async claim(record: PeerRecord, now: number): Promise<ClaimResult> {
+    this.open();
+    const held = this.table.records.get(record.peerId);
+    if (held && held.expiresAt > now && held.secretHash !== record.secretHash) return { ok: false, holder: copy(held) };
+    this.table.records.set(record.peerId, copy(record));
+    return held ? { ok: true, previous: copy(held) } : { ok: true };
+  }
+
+  async get(peerId: string): Promise<PeerRecord | undefined> {
+    this.open();
+    const r = this.table.records.get(peerId);
+    return r && copy(r);
+  }
+
+  async touch(peerId: string, now: number, ttlMs: number): Promise<boolean> {
+    this.open();
+    const r = this.table.records.get(peerId);
+    if (!r) return false;
+    r.lastSeen = now;
+    r.expiresAt = now + ttlMs;
+    return true;
+  }
+
+  async update(peerId: string, patch: Partial<Pick<PeerRecord, 'reflexive' | 'candidates' | 'node'>>): Promise<boolean> {
+    this.open();
+    const r = this.table.records.get(peerId);
+    if (!r) return false;
+    if ('candidates' in patch && patch.candidates) r.candidates = structuredClone(patch.candidates);
+    if ('node' in patch && patch.node !== undefined) r.node = patch.node;
+    if ('reflexive' in patch) {
+      if (patch.reflexive === undefined) delete r.reflexive;
+      else r.reflexive = structuredClone(patch.reflexive);
+    }
+    return true;
+  }
+
+  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
+    this.open();
+    const r = this.table.records.get(peerId);
+    if (!r || (ifSecretHash !== undefined && r.secretHash !== ifSecretHash)) return false;
+    return this.table.records.delete(peerId);
+  }
+
+  async expire(now: number): Promise<string[]> {
+    this.open();
+    const gone: string[] = [];
+    for (const [id, r] of this.table.records)
+      if (r.expiresAt <= now) {
+        this.table.records.delete(id);
+        gone.push(id);
+      }
+    return gone;
+  }
+
+  async count(): Promise<number> {
+    this.open();
+    return this.table.records.size;
+  }
+
+  async publish(node: string, message: Uint8Array): Promise<void> {
+    this.open();
+    const bytes = Uint8Array.from(message); // the sender may reuse its buffer
+    const handlers = [...(this.table.subscribers.get(node) ?? [])];
+    for (const h of handlers)
+      setImmediate(() => {
+        try {
+          h(bytes);
+        } catch {
+          // one failing subscriber must not stop the others
+        }
+      });
+  }
+
+  async subscribe(node: string, handler: (message: Uint8Array) => void): Promise<Disposable> {
+    this.open();
+    let set = this.table.subscribers.get(node);
+    if (!set) this.table.subscribers.set(node, (set = new Set()));
+    const h = (m: Uint8Array): void => handler(m);
+    set.add(h);
+    const sub: Disposable = {
+      dispose: () => {
+        set!.delete(h);
+        if (set!.size === 0 && this.table.subscribers.get(node) === set) this.table.subscribers.delete(node);
+        this.subscriptions.delete(sub);
+      },
+    };
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of [...this.subscriptions]) s.dispose();
+  }
+}

@@ -1,0 +1,32 @@
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import { directoryCompliance } from '@pinhole/compliance';
+import { createLogger, DirectoryBackend, Host, type Directory } from '@pinhole/core';
+import type { TableDirectory } from '../src';
+
+const PLUGIN_DIR = path.resolve(__dirname, '../..');
+const NAME = 'template-directory';
+
+describe(NAME, () => {
+  let host: Host;
+  let backend: DirectoryBackend;
+  before(async () => {
+    host = new Host({ config: {}, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
+    // The backend exactly as the manager finds it: activated by its event, picked by name.
+    await host.plugins.activateByEvent(`onDirectory:${NAME}`);
+    const found = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === NAME);
+    assert.ok(found, `the plugin binds a DirectoryBackend named ${NAME}`);
+    backend = found;
+  });
+  after(() => host.dispose());
+
+  it('is discovered with a valid manifest and active through onDirectory:<name>', () => {
+    assert.deepEqual(host.plugins.get(NAME)?.problems, []);
+    assert.equal(host.plugins.get(NAME)?.state, 'active');
+  });
+
+  directoryCompliance(NAME, {
+    create: () => backend.create({}),
+    connect: async (d: Directory) => (d as TableDirectory).connect(),
+  });
+});
