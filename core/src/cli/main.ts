@@ -21,14 +21,14 @@ function help(host: Host | undefined): string {
     for (const c of (p.contributes.commands as Array<{ command: string; title: string; usage?: string }> | undefined) ?? [])
       if (p.state !== 'invalid' && p.state !== 'disabled') contributed.push([c.usage ?? c.command, `${c.title} (plugin ${p.id})`]);
   const rows = [...BUILTIN_HELP, ...contributed];
-  const w = Math.max(...rows.map(([a]) => a.length));
   return [
     `pinhole ${CORE_VERSION}: a plugin host for peer-to-peer transports through firewalls`,
     '',
     'usage: pinhole <command> [options]',
     '',
     'commands:',
-    ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`),
+    // Usage on its own line, what it does below: long usages stay readable in 80 columns.
+    ...rows.flatMap(([a, b]) => [`  ${a}`, `      ${b}`]),
     '',
     'global options:',
     '  --json              machine-readable output (NDJSON events)',
