@@ -1,14 +1,26 @@
-import type { EstablishedCall } from '@pinhole/core';
+import type { EstablishedCall, PinholeError } from '@pinhole/core';
 import { median, round } from './stats';
 
-/** RTT over the direct path: `count` PING/PONG round trips, spaced so they do not queue. */
-export async function measureRtt(call: EstablishedCall, count: number, gapMs = 20): Promise<{ samples: number[]; medianMs: number }> {
+/**
+ * RTT over the direct path: `count` PING/PONG round trips, spaced so they do not queue. A lost
+ * probe is counted, not fatal (UDP on a lossy path loses some); only losing them all fails.
+ */
+export async function measureRtt(call: EstablishedCall, count: number, gapMs = 20): Promise<{ samples: number[]; lost: number; medianMs: number }> {
   const samples: number[] = [];
+  let lost = 0;
+  let last: unknown;
   for (let i = 0; i < count; i++) {
-    samples.push(round(await call.session.ping(2000), 3));
+    try {
+      samples.push(round(await call.session.ping(1000), 3));
+    } catch (err) {
+      if ((err as PinholeError).code !== 'E_PING_TIMEOUT') throw err;
+      lost++;
+      last = err;
+    }
     if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
   }
-  return { samples, medianMs: round(median(samples), 3) };
+  if (count > 0 && samples.length === 0) throw last;
+  return { samples, lost, medianMs: round(median(samples), 3) };
 }
 
 /** The call.ready event fields shared by `call` and `demo`. */
