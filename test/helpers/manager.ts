@@ -138,3 +138,19 @@ export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 20
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Raw peers opened by a test, all closed by `closeAll()` (call it from afterEach). `port` is read
+ * at call time, so the pool can be made before the manager is started.
+ */
+export function rawPeerPool(port: () => number) {
+  const open: RawPeer[] = [];
+  const track = (p: RawPeer) => (open.push(p), p);
+  return {
+    tcp: async (p = port()) => track(await RawPeer.tcp(p)),
+    ws: async (url = `ws://127.0.0.1:${port()}/`) => track(await RawPeer.ws(url)),
+    closeAll: () => {
+      for (const p of open.splice(0)) p.close();
+    },
+  };
+}

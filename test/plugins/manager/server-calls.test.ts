@@ -1,20 +1,19 @@
 import { strict as assert } from 'assert';
-import { RawPeer, silentDirectory, testManager } from '../../helpers/manager';
+import { silentDirectory, testManager, rawPeerPool } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
 
 describe('manager-server: call control (spec Figure 6)', () => {
   let m: Manager;
   let extra: Manager | undefined;
-  const peers: RawPeer[] = [];
+  const pool = rawPeerPool(() => m.address().tcp.port);
   const peer = async (id: string, port = 40000, mgr = m) => {
-    const p = await RawPeer.tcp(mgr.address().tcp.port);
-    peers.push(p);
+    const p = await pool.tcp(mgr.address().tcp.port);
     await p.register(id, { candidates: [{ address: '127.0.0.1', port, kind: 0 }] });
     return p;
   };
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    pool.closeAll();
     await extra?.close();
     extra = undefined;
     await m?.close();
@@ -128,8 +127,7 @@ describe('manager-server: call control (spec Figure 6)', () => {
 
   it('an established call outlives a dropped control connection: the peer may come back and hang up, else the other side hears after expiryMs', async () => {
     m = await testManager({ expiryMs: 300, limits: { idleTimeoutMs: 10000 } });
-    const a = await RawPeer.tcp(m.address().tcp.port);
-    peers.push(a);
+    const a = await pool.tcp(m.address().tcp.port);
     const { secret } = await a.register('alice');
     const c = await peer('carol');
     let seq = 0;
@@ -146,8 +144,7 @@ describe('manager-server: call control (spec Figure 6)', () => {
       a.close();
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(c.received.filter((x) => x.kind === 'hangup').length, 0, 'no Hangup: the media path does not need the manager');
-      const back = await RawPeer.tcp(m.address().tcp.port);
-      peers.push(back);
+      const back = await pool.tcp(m.address().tcp.port);
       await back.register('alice', { secret });
       caller = back;
       back.send({ hangup: { callId: 'g2', reason: 'later' } });
@@ -216,11 +213,9 @@ describe('manager-server: call control (spec Figure 6)', () => {
     const shared = silentDirectory();
     m = await testManager({ directory: shared });
     extra = await testManager({ directory: shared.connect() });
-    const old = await RawPeer.tcp(m.address().tcp.port);
-    peers.push(old);
+    const old = await pool.tcp(m.address().tcp.port);
     const { secret } = await old.register('roamer');
-    const moved = await RawPeer.tcp(extra.address().tcp.port);
-    peers.push(moved);
+    const moved = await pool.tcp(extra.address().tcp.port);
     await moved.register('roamer', { secret });
     assert.equal((await old.next('error')).error!.code, 'E_REPLACED');
     await old.closed;

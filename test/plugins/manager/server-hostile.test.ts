@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as net from 'net';
 import WebSocket from 'ws';
 import { encodeControl, encodeFrame } from '@pinhole/core';
-import { RawPeer, testManager, until } from '../../helpers/manager';
+import { testManager, until, rawPeerPool } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
 
@@ -12,12 +12,8 @@ type Manager = Awaited<ReturnType<typeof testManager>>;
  */
 describe('manager-server: bad input and limits', () => {
   let m: Manager;
-  const peers: RawPeer[] = [];
-  const tcp = async () => {
-    const p = await RawPeer.tcp(m.address().tcp.port);
-    peers.push(p);
-    return p;
-  };
+  const pool = rawPeerPool(() => m.address().tcp.port);
+  const tcp = () => pool.tcp();
   let n = 0;
   const stillServes = async () => {
     const fresh = await tcp();
@@ -25,7 +21,7 @@ describe('manager-server: bad input and limits', () => {
     fresh.close();
   };
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    pool.closeAll();
     await m?.close();
   });
 
@@ -139,17 +135,14 @@ describe('manager-server: bad input and limits', () => {
   it('WebSocket: an oversize message and a text message each close that socket', async () => {
     m = await testManager({ maxFrameBytes: 1024 });
     const url = `ws://127.0.0.1:${m.address().tcp.port}/`;
-    const big = await RawPeer.ws(url);
-    peers.push(big);
+    const big = await pool.ws(url);
     big.sendRaw(Buffer.alloc(4096));
     await big.closed;
-    const text = await RawPeer.ws(url);
-    peers.push(text);
+    const text = await pool.ws(url);
     text.websocket!.send('hello');
     assert.equal((await text.next('error')).error!.code, 'E_WS_TEXT');
     await text.closed;
-    const fresh = await RawPeer.ws(url);
-    peers.push(fresh);
+    const fresh = await pool.ws(url);
     assert.equal((await fresh.register('wsfresh')).peerId, 'wsfresh');
   });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
 import * as http from 'http';
 import { createHooks, createTapApi, SignalError } from '@pinhole/core';
-import { RawPeer, testManager, until } from '../../helpers/manager';
+import { testManager, until, rawPeerPool } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
 const tcpOf = (m: Manager) => m.address().tcp.port;
@@ -10,19 +10,11 @@ const wsOf = (m: Manager) => `ws://127.0.0.1:${m.address().tcp.port}/`;
 
 describe('manager-server: registration', () => {
   let m: Manager;
-  const peers: RawPeer[] = [];
-  const tcp = async () => {
-    const p = await RawPeer.tcp(tcpOf(m));
-    peers.push(p);
-    return p;
-  };
-  const ws = async () => {
-    const p = await RawPeer.ws(wsOf(m));
-    peers.push(p);
-    return p;
-  };
+  const pool = rawPeerPool(() => tcpOf(m));
+  const tcp = () => pool.tcp();
+  const ws = () => pool.ws(wsOf(m));
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    pool.closeAll();
     await m?.close();
   });
 
@@ -118,14 +110,10 @@ describe('manager-server: registration', () => {
 
 describe('manager-server: registration refusals', () => {
   let m: Manager;
-  const peers: RawPeer[] = [];
-  const tcp = async () => {
-    const p = await RawPeer.tcp(tcpOf(m));
-    peers.push(p);
-    return p;
-  };
+  const pool = rawPeerPool(() => tcpOf(m));
+  const tcp = () => pool.tcp();
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    pool.closeAll();
     await m?.close();
   });
 
