@@ -21,6 +21,7 @@ export interface ManagerPluginOptions {
   expiryMs: number;
   callTimeoutMs: number;
   maxCallsPerPeer: number;
+  callsPerSecondPerPeer: number;
   maxFrameBytes: number;
   directory: string;
   directoryOptions: Record<string, unknown>;

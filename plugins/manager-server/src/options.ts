@@ -18,12 +18,21 @@ export interface StartManagerOptions {
   udpHost?: string;
   /** STUN port; default 3478, 0 picks a free one. */
   udpPort?: number;
-  /** PEM certificate and key: serve TLS (port 443 style) with the same TCP/WebSocket sniffing inside. */
+  /**
+   * The operator's PEM certificate and key (a CA-issued pair: the production setup). Without
+   * it the manager serves TLS with its own self-signed certificate, which peers pin.
+   */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Where the self-signed certificate is kept so its pin survives restarts; absent: made in memory for this process. */
+  selfSignedDir?: string;
+  /** Plain TCP/WebSocket, no TLS: for debugging only (logged loudly). */
+  insecure?: boolean;
   keepaliveMs?: number;
   expiryMs?: number;
   callTimeoutMs?: number;
   maxCallsPerPeer?: number;
+  /** CallRequests per second per caller (burst twice this). */
+  callsPerSecondPerPeer?: number;
   maxFrameBytes?: number;
   limits?: Partial<ManagerLimits>;
   directory: Directory;
@@ -33,8 +42,9 @@ export interface StartManagerOptions {
   nodeId?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'limits' | 'nodeId'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'limits' | 'nodeId' | 'selfSignedDir'>> {
   tls?: StartManagerOptions['tls'];
+  selfSignedDir?: string;
   limits: ManagerLimits;
   /** How often expired peers are swept from the directory. */
   sweepMs: number;
@@ -55,10 +65,13 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     udpHost: o.udpHost ?? o.host ?? '0.0.0.0',
     udpPort: o.udpPort ?? 3478,
     tls: o.tls,
+    selfSignedDir: o.selfSignedDir,
+    insecure: o.insecure ?? false,
     keepaliveMs: o.keepaliveMs ?? 25000,
     expiryMs,
     callTimeoutMs: o.callTimeoutMs ?? 10000,
     maxCallsPerPeer: o.maxCallsPerPeer ?? 4,
+    callsPerSecondPerPeer: o.callsPerSecondPerPeer ?? 5,
     maxFrameBytes: o.maxFrameBytes ?? 64 * 1024,
     limits: { ...DEFAULT_LIMITS, ...stripUndefined(o.limits ?? {}) },
     directory: o.directory,

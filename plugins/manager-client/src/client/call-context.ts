@@ -1,4 +1,4 @@
-import type { ControlEnvelope, EstablishedCall, Hooks, Logger, MediaTransport } from '@pinhole/core';
+import type { ControlEnvelope, EstablishedCall, Hooks, Identity, KnownPeers, Logger, MediaTransport } from '@pinhole/core';
 import type { ClientOptions } from '../options';
 import type { CallTable } from './call-table';
 
@@ -10,6 +10,8 @@ export interface CallContext {
   readonly options: ClientOptions;
   readonly calls: CallTable;
   readonly log: Logger;
+  readonly identity: Identity;
+  readonly knownPeers: KnownPeers;
   /** Sends to the manager; throws E_MANAGER_LOST while disconnected. */
   send(env: ControlEnvelope): void;
   /** An OpenWindow arrived (before the window is opened). */

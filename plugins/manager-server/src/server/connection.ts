@@ -1,4 +1,5 @@
-import { decodeControl, PinholeError, type ControlEnvelope, type Logger } from '@pinhole/core';
+import { randomBytes } from 'crypto';
+import { CONTROL_PROTOCOL_VERSION, decodeControl, PinholeError, type ControlEnvelope, type Logger } from '@pinhole/core';
 import type { ManagerLimits } from '../options';
 import type { Msg } from '../protocol';
 import type { Channel } from './channel';
@@ -17,7 +18,7 @@ export interface ConnectionHandlers {
   closed(conn: PeerConnection): void;
 }
 
-const MANAGER_ONLY = new Set(['registered', 'keepAliveAck', 'openWindow', 'ready']);
+const MANAGER_ONLY = new Set(['hello', 'registered', 'keepAliveAck', 'openWindow', 'ready']);
 
 /**
  * One peer's control connection on the manager: enforces the hello deadline, idle timeout and
@@ -28,8 +29,11 @@ const MANAGER_ONLY = new Set(['registered', 'keepAliveAck', 'openWindow', 'ready
 export class PeerConnection {
   state: 'hello' | 'registering' | 'registered' | 'closed' = 'hello';
   peerId?: string;
-  secretHash?: string;
+  /** The registered key (base64url), once admitted. */
+  publicKey?: string;
   probeToken?: string;
+  /** This connection's Hello nonce: a registration must sign it (so it cannot be replayed). */
+  readonly challenge = randomBytes(32);
   private queue: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
   private helloTimer?: NodeJS.Timeout;
@@ -55,6 +59,8 @@ export class PeerConnection {
       onRefused: (code, message) => this.fail(code, message),
       onClose: () => this.onClose(),
     });
+    // The manager speaks first: the nonce the peer's Register signs.
+    this.send({ hello: { protocolVersion: CONTROL_PROTOCOL_VERSION, nonce: this.challenge } });
   }
 
   /** A getter, so checks after an await are not narrowed away by the compiler. */
