@@ -65,6 +65,22 @@ export interface DatagramSocket {
   onDatagram(handler: (data: Buffer, from: DatagramAddress) => void): Disposable;
 }
 
+/**
+ * What a caller-side strategy sends to find the path, and how it recognises the answer. Built by
+ * the peer client: on a secure call the probe is the Noise handshake's first message and the
+ * answer its second (the handshake rides the window-opening probes, costing no round trip); on
+ * an --insecure call it is a PING with a nonce and its PONG. Strategies know nothing of either.
+ */
+export interface WindowProbe {
+  /** The datagram to send to each target, repeatedly, until an answer is accepted. */
+  readonly datagram: Buffer;
+  /**
+   * Feeds a datagram that arrived on the socket (not claimed by a session). True when it is the
+   * answer: the path to `from` works both ways. Never throws on network input.
+   */
+  accept(datagram: Buffer, from: DatagramAddress): boolean;
+}
+
 /** openWindow's question: callee opens its firewall for the caller; caller reaches the callee. */
 export interface WindowRequest {
   role: 'caller' | 'callee';
@@ -74,6 +90,8 @@ export interface WindowRequest {
   remoteCandidates: Candidate[];
   socket: DatagramSocket;
   signal: AbortSignal;
+  /** Caller side: what to probe with (see WindowProbe). */
+  probe?: WindowProbe;
 }
 
 /** openWindow's answer: the first strategy that yields a working path wins (series-bail). */

@@ -33,6 +33,8 @@ export interface EstablishedCall {
   window: WindowResult;
   session: DatagramSession;
   payloadTypes: string[];
+  /** The authenticated remote key (fingerprint) and handshake pattern; undefined on an --insecure call. */
+  security?: { remoteFingerprint: string; pattern: 'IK' | 'XX' };
   /** Milliseconds from the start of setup to each step (callRequest, openWindow, windowOpened, ready, firstDatagram …). */
   timeline: Record<string, number>;
   setupMs: number;

@@ -1,10 +1,12 @@
 import { parseArgs } from 'util';
-import { PeerClientFactory, PinholeError, PluginError, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
+import { PeerClientFactory, PinholeError, PluginError, securityOptions, SECURITY_FLAGS, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
 import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+const USAGE =
+  'usage: pinhole call NAME --id ME --manager HOST:PORT [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
+  '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
@@ -36,6 +38,7 @@ export function callCommand(context: PluginContext) {
         voice: { type: 'string' },
         codec: { type: 'string' },
         record: { type: 'string' },
+        ...SECURITY_FLAGS,
         help: { type: 'boolean', default: false },
       },
     });
@@ -45,7 +48,7 @@ export function callCommand(context: PluginContext) {
     }
     const callee = positionals[0];
     const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
-    const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
+    const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']), ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {

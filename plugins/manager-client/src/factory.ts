@@ -1,5 +1,5 @@
 import type { interfaces } from 'inversify';
-import { Hooks, IdentityStore, Logger, MediaTransportFactory, PluginError, type PeerClientOptions } from '@pinhole/core';
+import { Hooks, IdentityStore, Logger, MediaTransportFactory, PluginError, SessionSecurity, type PeerClientOptions } from '@pinhole/core';
 import { ManagerPeerClient } from './client/peer-client';
 import { ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options';
 
@@ -23,7 +23,16 @@ export async function createPeerClient(container: interfaces.Container, o: Creat
   try {
     return new ManagerPeerClient(
       { peerId: o.peerId, manager: o.manager, payloadTypes: o.payloadTypes, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
-      { hooks: container.get<Hooks>(Hooks), log, media, options, identity, knownPeers, ownsMedia: true },
+      {
+        hooks: container.get<Hooks>(Hooks),
+        log,
+        media,
+        options,
+        identity,
+        knownPeers,
+        security: container.isBound(SessionSecurity) ? container.get<SessionSecurity>(SessionSecurity) : undefined,
+        ownsMedia: true,
+      },
     );
   } catch (err) {
     await media.close();

@@ -8,20 +8,22 @@ import { orderTargets } from './targets';
  * firewall/NAT (creating the window and mapping) and dies before the caller's firewall, where
  * an unsolicited packet could create state that breaks the caller's port mapping. The first
  * round is awaited so WindowOpened is only sent once the window exists; repeats against loss
- * continue in the background over `spreadMs`.
+ * continue in the background over `spreadMs` — to the first target only (the caller's address
+ * as the manager observed it), so a caller cannot multiply what we send to addresses it merely
+ * reported (the reflection budget: at most maxTargets + repeats − 1 null packets per call).
  */
 export async function openAsCallee(req: WindowRequest, o: NullUdpOptions): Promise<WindowResult | undefined> {
-  const targets = orderTargets(req.remoteCandidates);
+  const targets = orderTargets(req.remoteCandidates).slice(0, o.maxTargets);
   if (targets.length === 0) return undefined;
   const packet = encodeDatagram(DatagramType.NULL, req.remoteEndpoint, req.localEndpoint);
-  const round = () => Promise.all(targets.map((t) => req.socket.send(packet, t.port, t.address, { ttl: o.ttl }).catch(() => undefined)));
+  const send = (t: { address: string; port: number }) => req.socket.send(packet, t.port, t.address, { ttl: o.ttl }).catch(() => undefined);
   let sent = 0;
   if (o.sendNullPacket) {
-    await round();
+    await Promise.all(targets.map(send));
     sent = targets.length;
     const gap = o.repeats > 1 ? o.spreadMs / (o.repeats - 1) : 0;
     for (let i = 1; i < o.repeats; i++) {
-      const t = setTimeout(() => void (req.signal.aborted || round()), Math.round(gap * i));
+      const t = setTimeout(() => void (req.signal.aborted || send(targets[0])), Math.round(gap * i));
       t.unref();
       req.signal.addEventListener('abort', () => clearTimeout(t), { once: true });
     }

@@ -7,6 +7,7 @@ export interface NullUdpOptions {
   probeIntervalMs: number;
   probeTimeoutMs: number;
   stage: number;
+  maxTargets: number;
 }
 
 export const DEFAULT_OPTIONS: NullUdpOptions = {
@@ -17,4 +18,5 @@ export const DEFAULT_OPTIONS: NullUdpOptions = {
   probeIntervalMs: 100,
   probeTimeoutMs: 5000,
   stage: 0,
+  maxTargets: 3,
 };

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'events';
 import {
   PinholeError,
+  SecurityError,
   SignalError,
   toDisposable,
   type CallOptions,
@@ -12,6 +13,7 @@ import {
   type Identity,
   type KnownPeers,
   type Logger,
+  type SessionSecurity,
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
@@ -21,6 +23,7 @@ import type { Msg, ReadyMsg, Received } from '../protocol';
 import { Backoff } from './backoff';
 import type { CallContext } from './call-context';
 import { CallTable, type CallEnded } from './call-table';
+import { CallerBudget } from './caller-budget';
 import { answerCall } from './callee';
 import { placeCall } from './caller';
 import { ControlConnection, type ManagerTrust } from './connection';
@@ -52,6 +55,8 @@ export interface PeerClientDeps {
   identity: Identity;
   /** Pins of peer keys and manager certificates (known_peers). */
   knownPeers: KnownPeers;
+  /** Handshakes and session protection (secure-noise); required unless insecure. */
+  security?: SessionSecurity;
   /** Close the media transport with the client (true when the factory made it). */
   ownsMedia: boolean;
 }
@@ -97,6 +102,9 @@ export class ManagerPeerClient implements PeerClient {
   constructor(private readonly params: PeerClientParams, private readonly deps: PeerClientDeps) {
     this.addr = parseManagerAddress(params.manager, params.insecure);
     this.policy = params.policy ?? { mode: 'none', allow: [], optimistic: false };
+    if (!params.insecure && !deps.security)
+      throw new SecurityError('E_SESSION_UNPROTECTED', 'no session security is installed: enable the secure-noise plugin (or, for debugging only, run both ends with --insecure)');
+    if (params.insecure) deps.log.warn(`INSECURE: "${params.peerId}" talks to the manager in clear and its calls are unencrypted and unauthenticated (--insecure is for debugging only)`);
     this.trust = managerTrust(this.addr, params, deps);
     this.backoff = new Backoff(deps.options.reconnectMinMs, deps.options.reconnectMaxMs);
     this.calls = new CallTable(
@@ -112,6 +120,10 @@ export class ManagerPeerClient implements PeerClient {
       log: deps.log,
       identity: deps.identity,
       knownPeers: deps.knownPeers,
+      security: deps.security,
+      insecure: !!params.insecure,
+      policy: this.policy,
+      budget: new CallerBudget(deps.options.callsPerMinutePerCaller),
       send: (env) => {
         if (!this.conn) throw new SignalError('E_MANAGER_LOST', `not connected to the manager at ${this.addr.text} (reconnecting); try again after peer.registered`);
         this.conn.send(env);
