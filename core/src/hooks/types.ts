@@ -3,6 +3,8 @@
  * (js-libp2p style) so plugins depend on shapes, not on implementations.
  */
 import type { Disposable } from '../disposable';
+import type { CallPolicy } from '../security/policy';
+import type { Identity } from '../services/security';
 
 export type CandidateKind = 'host' | 'reflexive' | 'relay';
 /** A UDP address a peer can be reached on (spec ¶76: a list of ports may be sent). */
@@ -19,6 +21,14 @@ export interface Registration {
   candidates: Candidate[];
   payloadTypes: string[];
   meta: Record<string, string>;
+  /**
+   * Proof of the peer's identity key. Client: the identity tap sets publicKey and signature
+   * (Ed25519 over registrationDigest(challenge, registration)). Manager: the identity tap sets
+   * `verified` once the signature checks out; the registrar admits nothing unverified.
+   */
+  identity?: { publicKey: Uint8Array; signature?: Uint8Array; verified?: boolean };
+  /** Who may call this peer; signed with the rest. */
+  policy?: CallPolicy;
 }
 
 export interface RegisterContext {
@@ -27,6 +37,13 @@ export interface RegisterContext {
   /** The address the manager saw the TCP/WebSocket connection come from. */
   remoteAddress?: string;
   transport?: 'tcp' | 'ws';
+  /** The manager's fresh nonce for this connection (Hello): what the registration signature covers. */
+  challenge?: Uint8Array;
+  /**
+   * Client: the identity registering (a process may host several peers). Unset: the identity
+   * tap uses the default identity file.
+   */
+  identity?: Identity;
 }
 
 /** Something the manager told a peer; `kind` keys the notify HookMap. */
