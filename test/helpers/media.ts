@@ -1,8 +1,9 @@
 import { Host, MediaTransportFactory, type MediaTransport, type PinholeConfig } from '@pinhole/core';
 
-/** A real host with the repository's plugins, quiet logs, and media-udp active. */
+/** A real host with the repository's plugins, quiet logs, its startup plugins (identity, session security, punching) and media-udp active. */
 export async function mediaHost(config: PinholeConfig = {}): Promise<Host> {
   const host = new Host({ config: { log: { level: 'silent' }, ...config } });
+  await host.start();
   await host.plugins.activate('media-udp');
   return host;
 }

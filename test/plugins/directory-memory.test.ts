@@ -35,7 +35,7 @@ describe('directory-memory', () => {
   });
 
   directoryCompliance('memory', {
-    create: (options) => backend.create(options ?? {}),
+    create: (options) => backend.create({ ...options }),
     connect: async (d: Directory) => (d as MemoryDirectory).connect(),
   });
 

@@ -160,6 +160,7 @@ export interface HandshakeResult {
   readonly callId: string;
   readonly localEndpoint: number;
   readonly remoteEndpoint: number;
+  readonly localPublicKey: Uint8Array;
   readonly remotePublicKey: Uint8Array;
   readonly remoteFingerprint: string;
   /** Noise handshake hash: a channel binding unique to this session. */
@@ -220,6 +221,8 @@ export interface SessionProtection {
   protectStream(raw: ReliableStream, channel: number): ReliableStream;
   readonly remotePublicKey: Uint8Array;
   readonly remoteFingerprint: string;
+  /** Wipes the session keys (call when the session closes); the cipher then opens nothing. */
+  destroy(): void;
 }
 
 export interface SessionSecurity {

@@ -317,6 +317,7 @@ export class UdpDatagramSession implements DatagramSession {
     this.closed = true;
     clearInterval(this.keepalive);
     for (const s of this.streams) s.destroy();
+    this.protection?.destroy();
     this.owner.release(this);
     for (const h of this.closeHandlers) h(reason);
   }

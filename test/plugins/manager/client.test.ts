@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import * as path from 'path';
 import {
   createLogger,
   createTapApi,
@@ -13,6 +14,7 @@ import {
 } from '@pinhole/core';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { until } from '../../helpers/manager';
+import { peerOptions } from '../../helpers/peers';
 
 type Ev = Record<string, unknown> & { event?: string };
 
@@ -34,15 +36,16 @@ async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Pr
   return { host, events };
 }
 
-async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
+/** A manager whose self-signed certificate is kept in `certDir`, so a restart keeps the pin its peers hold. */
+async function manager(host: Host, opts: Record<string, unknown> = {}, certDir = path.join(process.env.PINHOLE_HOME!, 'client-test-manager')): Promise<ManagerServer> {
   await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
+  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, selfSignedDir: certDir, ...opts });
 }
 
 const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
 
-function client(host: Host, peerId: string, managerAt: string): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId, manager: managerAt, udpHost: '127.0.0.1' }) as Promise<ManagerPeerClient>;
+function client(host: Host, peerId: string, mgr: ManagerServer, managerAt = at(mgr)): Promise<ManagerPeerClient> {
+  return host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions(peerId, mgr, { manager: managerAt })) as Promise<ManagerPeerClient>;
 }
 
 const nextIncoming = (p: PeerClient) =>
@@ -69,7 +72,7 @@ describe('manager-client: registration and calls through a real manager, media-u
   let mgr: ManagerServer;
   const clients: PeerClient[] = [];
   const make = async (h: Host, id: string, where = at(mgr)) => {
-    const c = await client(h, id, where);
+    const c = await client(h, id, mgr, where);
     clients.push(c);
     return c;
   };
@@ -87,7 +90,7 @@ describe('manager-client: registration and calls through a real manager, media-u
 
   for (const transport of ['tcp', 'ws'] as const) {
     it(`registers over ${transport === 'tcp' ? 'raw TCP' : 'WebSocket'} (reflexive address from the STUN probe) and sets up a direct call`, async () => {
-      const where = transport === 'tcp' ? at(mgr) : `ws://${at(mgr)}/`;
+      const where = transport === 'tcp' ? at(mgr) : `wss://${at(mgr)}/`;
       const alice = await make(hostA.host, 'alice', where);
       const bob = await make(hostB.host, 'bob', where);
       const ra = await alice.start();
@@ -110,6 +113,9 @@ describe('manager-client: registration and calls through a real manager, media-u
       assert.equal(answered.callId, call.callId);
       assert.equal(answered.remotePeerId, 'alice');
       assert.equal(answered.window.detail!.nullPackets, 1, 'bob sent the null packet to alice');
+      assert.equal(call.security?.pattern, 'IK', 'the caller knew bob\'s key: one round trip');
+      assert.equal(call.security?.remoteFingerprint, bob.identity.fingerprint, 'alice authenticated bob\'s key');
+      assert.equal(answered.security?.remoteFingerprint, alice.identity.fingerprint, 'bob authenticated alice\'s key');
       assert.equal(call.session.params.localEndpoint, answered.session.params.remoteEndpoint);
       for (const k of ['callRequest', 'ready', 'windowOpen', 'session']) assert.equal(typeof call.timeline[k], 'number', `caller timeline has ${k}`);
       for (const k of ['openWindow', 'windowOpen', 'windowOpened', 'firstDatagram']) assert.equal(typeof answered.timeline[k], 'number', `callee timeline has ${k}`);
@@ -151,14 +157,14 @@ describe('manager-client: registration and calls through a real manager, media-u
     assert.deepEqual(seen, ['b:openWindow:alice', 'a:ready:string', 'b:hangup']);
   });
 
-  it('refusals reach the caller as SignalErrors with the manager code: E_PEER_UNKNOWN, a callee Reject, E_BUSY', async () => {
+  it('refusals reach the caller as SignalErrors with the manager code: E_PEER_UNAVAILABLE, a callee Reject, E_BUSY', async () => {
     await mgr.close();
     mgr = await manager(hostA.host, { maxCallsPerPeer: 1 });
     const alice = await make(hostA.host, 'alice');
     const bob = await make(hostB.host, 'bob');
     const carol = await make(hostA.host, 'carol');
     await Promise.all([alice.start(), bob.start(), carol.start()]);
-    await assert.rejects(alice.call('nobody'), (e: SignalError) => e.code === 'E_PEER_UNKNOWN' && /nobody/.test(e.message));
+    await assert.rejects(alice.call('nobody'), (e: SignalError) => e.code === 'E_PEER_UNAVAILABLE' && /nobody/.test(e.message) && /--allow alice/.test(e.message));
 
     const dnd = createTapApi(hostB.host.hooks, 'do-not-disturb').notify.for('openWindow').tap({}, () => {
       throw new SignalError('E_DO_NOT_DISTURB', 'bob is in a meeting');
@@ -205,8 +211,8 @@ describe('manager-client: registration and calls through a real manager, media-u
     const bobEnded = new Promise<{ received: number; established: boolean }>((resolve) => bob.on('ended', resolve));
     await assert.rejects(alice.call('bob'), (e: SignalError) => e.code === 'E_WINDOW_TIMEOUT' && /127\.0\.0\.1:9/.test(e.message));
     const ended = await bobEnded;
-    assert.equal(ended.established, true, "bob's window and session were open");
-    assert.equal(ended.received, 0, 'but nothing from alice arrived');
+    assert.equal(ended.established, false, "bob's window was open, but alice's handshake never reached it: no session");
+    assert.equal(ended.received, 0, 'nothing from alice arrived');
     await until(() => mgr.stats().callLegs === 0, 1000, 'the manager freed both legs');
   });
 
@@ -221,11 +227,11 @@ describe('manager-client: registration and calls through a real manager, media-u
     assert.equal(mgr.stats().peers, 1);
   });
 
-  it('a peer replaced by a re-registration with its secret does not reconnect (no tug of war)', async () => {
-    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+  it('a peer replaced by a re-registration with its key does not reconnect (no tug of war)', async () => {
+    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('dup', mgr));
     clients.push(first);
     await first.start();
-    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('dup', mgr));
     clients.push(second);
     await second.start();
     await until(() => !first.registered, 1000, 'the first was replaced');

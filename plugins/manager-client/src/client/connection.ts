@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as net from 'net';
 import * as tls from 'tls';
 import WebSocket from 'ws';
-import { decodeControl, encodeControl, encodeFrame, FrameDecoder, MAX_CONTROL_BYTES, SignalError, type ControlEnvelope } from '@pinhole/core';
+import { CONTROL_PROTOCOL_VERSION, decodeControl, encodeControl, encodeFrame, FrameDecoder, MAX_CONTROL_BYTES, SignalError, type ControlEnvelope } from '@pinhole/core';
 import type { Received } from '../protocol';
 import type { ManagerAddress } from './manager-address';
 
@@ -177,6 +177,8 @@ function connectTcp(addr: ManagerAddress, timeoutMs: number, trust?: ManagerTrus
         socket.end();
         setTimeout(() => socket.destroy(), 1000).unref();
       });
+      // First bytes from us: the manager's port tells raw frames from HTTP by them, then says Hello.
+      conn.send({ hello: { protocolVersion: CONTROL_PROTOCOL_VERSION, nonce: new Uint8Array(0) } });
       const decoder = new FrameDecoder(MAX_CONTROL_BYTES);
       socket.on('data', (chunk: Buffer) => {
         let frames: Buffer[];

@@ -143,6 +143,11 @@ export class ManagerPeerClient implements PeerClient {
     return !!this.conn && !this.conn.closed;
   }
 
+  /** The key this peer registers and authenticates its sessions with. */
+  get identity(): Identity {
+    return this.deps.identity;
+  }
+
   /** The media transport this client registered (its socket is the one windows are opened for). */
   get media(): MediaTransport {
     return this.deps.media;

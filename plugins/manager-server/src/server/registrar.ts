@@ -70,13 +70,15 @@ export class Registrar {
 
     const publicKey = publicKeyText(key.publicKey);
     const now = Date.now();
+    // Stored canonical (fingerprints lower case); the signature covered what the peer sent.
+    const policy = registration.policy ?? { mode: 'none', allow: [], optimistic: false };
     const record: PeerRecord = {
       peerId: registration.peerId,
       publicKey,
       candidates: registration.candidates,
       payloadTypes: registration.payloadTypes,
       meta: registration.meta,
-      policy: registration.policy ?? { mode: 'none', allow: [], optimistic: false },
+      policy: { ...policy, allow: policy.allow.map((a) => classifyAllowEntry(a)?.value ?? a) },
       node: this.d.node,
       registeredAt: now,
       lastSeen: now,
@@ -147,9 +149,9 @@ function validate(msg: Msg<'register'>): Registration {
   };
 }
 
-/** A well-formed policy (see policyProblem), fingerprints stored canonical. */
+/** A well-formed policy (see policyProblem), as the peer sent (and signed) it. */
 function validPolicy(p: CallPolicy, bad: (what: string) => Error): CallPolicy {
   const problem = policyProblem(p);
   if (problem) throw bad(problem);
-  return { mode: p.mode, allow: p.allow.map((a) => classifyAllowEntry(a)!.value), optimistic: p.optimistic };
+  return p;
 }
