@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type NdjsonProc } from '@pinhole/lab';
-import { startPinhole } from '../helpers/lab-procs';
+import { identityArgs, startPinhole } from '../helpers/lab-procs';
 
 const PREFIX = `phl${process.pid}`;
 const MANAGER = `${MANAGER_ADDRESS}:8080`;
@@ -20,10 +20,10 @@ async function withPeers(lab: Lab, peerArgs: string[], callArgs: string[]): Prom
   const procs = [manager];
   try {
     await manager.waitFor('manager.ready', 10000);
-    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, ...peerArgs]);
+    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--allow-any', ...identityArgs('bob'), ...peerArgs]);
     procs.push(callee);
     await callee.waitFor('peer.registered', 10000);
-    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--pings', '2', ...callArgs]);
+    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, ...identityArgs('alice'), '--pings', '2', ...callArgs]);
     procs.push(caller);
     const code: number = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 60000))]);
     await new Promise((r) => setTimeout(r, 500));

@@ -1,5 +1,5 @@
 import { ContainerModule } from 'inversify';
-import { DirectoryBackend, type Directory } from '@pinhole/core';
+import { DirectoryBackend, type Directory, type DirectoryOptions } from '@pinhole/core';
 import { Table, TableDirectory } from './table';
 
 export { Table, TableDirectory } from './table';
@@ -9,8 +9,9 @@ export const BACKEND_NAME = 'template-directory';
 
 export const backend: DirectoryBackend = {
   name: BACKEND_NAME,
-  async create(): Promise<Directory> {
-    return new TableDirectory(new Table());
+  /** `nameTtlMs`: how long a name nobody uses stays bound to its key (the manager passes it through). */
+  async create(options: DirectoryOptions = {}): Promise<Directory> {
+    return new TableDirectory(new Table(options.nameTtlMs));
   },
 };
 
