@@ -77,6 +77,8 @@ export interface KnownPeers {
   pinManager(manager: string, spkiSha256: Uint8Array): Promise<void>;
   /** Removes the pin of a name or a `tls://HOST:PORT`; false when there was none. */
   forget(nameOrManager: string): Promise<boolean>;
+  /** Every pin, in file order: peers by name, managers as `tls://HOST:PORT`. */
+  list(): Promise<Array<{ subject: string; kind: 'peer' | 'manager'; pin: string }>>;
   /** Lines skipped at the last read, as `FILE:LINE: why`. */
   readonly problems: readonly string[];
 }

@@ -32,6 +32,8 @@ export class ControlConnection {
   /** Made by connect(); public for the transports below. */
   constructor(
     readonly transport: 'tcp' | 'ws',
+    /** Whether the connection is inside TLS. */
+    readonly tls: boolean,
     /** The manager's IP as this connection reached it (where STUN probes go). */
     readonly remoteAddress: string,
     private readonly write: (bytes: Buffer) => void,
@@ -173,7 +175,7 @@ function connectTcp(addr: ManagerAddress, timeoutMs: number, trust?: ManagerTrus
         }
       }
       socket.setNoDelay(true);
-      const conn = new ControlConnection('tcp', socket.remoteAddress ?? addr.host, (b) => socket.write(encodeFrame(b)), () => socket.destroy(), () => {
+      const conn = new ControlConnection('tcp', addr.tls, socket.remoteAddress ?? addr.host, (b) => socket.write(encodeFrame(b)), () => socket.destroy(), () => {
         socket.end();
         setTimeout(() => socket.destroy(), 1000).unref();
       });
@@ -214,7 +216,7 @@ function connectWs(addr: ManagerAddress, timeoutMs: number, trust?: ManagerTrust
     ws.once('open', async () => {
       // Listen at once (the manager's Hello may arrive while the certificate is still being
       // checked); the connection queues messages until someone reads them.
-      const conn = new ControlConnection('ws', remote, (b) => ws.send(b, { binary: true }), () => ws.terminate(), () => ws.close(1000, 'bye'));
+      const conn = new ControlConnection('ws', addr.tls, remote, (b) => ws.send(b, { binary: true }), () => ws.terminate(), () => ws.close(1000, 'bye'));
       ws.on('message', (data, isBinary) => {
         if (isBinary) conn.receive(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
       });

@@ -16,7 +16,17 @@ export interface RegisterParams {
  * Registered (or the manager's Error) comes back.
  */
 export async function registerOn(conn: ControlConnection, p: RegisterParams, hooks: Hooks, timeoutMs: number, identity: Identity): Promise<{ registration: Registration; registered: Msg<'registered'> }> {
-  const hello = await conn.next(timeoutMs, 'Hello');
+  let hello;
+  try {
+    hello = await conn.next(timeoutMs, 'Hello');
+  } catch (err) {
+    // A manager that hangs up before saying Hello most likely speaks the other TLS setting.
+    if ((err as PinholeError).code !== 'E_MANAGER_LOST') throw err;
+    throw new SignalError(
+      'E_MANAGER_UNREACHABLE',
+      `${(err as Error).message}: ${conn.tls ? 'is the manager running with --insecure? then both ends must use it; better, run it with TLS' : 'the manager probably speaks TLS: drop --insecure'}`,
+    );
+  }
   if (hello.kind === 'error') throw new SignalError(hello.error!.code, `the manager refused the connection: ${hello.error!.message}`, { fromManager: true });
   if (hello.kind !== 'hello' || hello.hello!.nonce.length < 16)
     throw new SignalError('E_OUT_OF_ORDER', `the manager opened with ${hello.kind} instead of Hello; is this a Pinhole manager of protocol version ${PROTOCOL_VERSION}?`);

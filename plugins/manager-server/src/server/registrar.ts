@@ -75,7 +75,9 @@ export class Registrar {
     const record: PeerRecord = {
       peerId: registration.peerId,
       publicKey,
-      candidates: registration.candidates,
+      // What a peer reports about itself is a host (or relay) address: only the manager's own
+      // STUN observation is "reflexive", and only that one earns repeated null packets.
+      candidates: registration.candidates.map((c) => (c.kind === 'reflexive' ? { ...c, kind: 'host' as const } : c)),
       payloadTypes: registration.payloadTypes,
       meta: registration.meta,
       policy: { ...policy, allow: policy.allow.map((a) => classifyAllowEntry(a)?.value ?? a) },
