@@ -1,5 +1,3 @@
-import { readFileSync } from 'fs';
-import { ConfigError } from '../errors';
 import { fingerprint, FINGERPRINT_TEXT, parsePublicKey, publicKeyText } from './keys';
 
 /**
@@ -66,70 +64,4 @@ export function policyProblem(policy: CallPolicy): string | undefined {
   if (policy.mode !== 'list' && policy.allow.length > 0) return `policy mode ${policy.mode} takes no allow entries`;
   if (typeof policy.optimistic !== 'boolean') return 'policy optimistic must be true or false';
   return undefined;
-}
-
-// ---- from the command line (--allow, --allow-file, --allow-any, --optimistic) -----------------
-
-export interface AllowInput {
-  /** `--allow` values (repeatable): names, fingerprints or keys. */
-  allow?: string[];
-  /** `--allow-file`: one entry per line, `#` starts a comment. */
-  allowFile?: string;
-  allowAny?: boolean;
-  optimistic?: boolean;
-}
-
-/** One allow entry per line; blank lines and `#` comments are skipped, anything else must be a valid entry. */
-export function parseAllowText(text: string, file: string): string[] {
-  const out: string[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/#.*$/, '').trim();
-    if (!line) return;
-    const entry = line.split(/\s+/).length === 1 ? classifyAllowEntry(line) : undefined;
-    if (!entry) throw badAllow(`${file}:${i + 1}`, line);
-    out.push(entry.value);
-  });
-  return out;
-}
-
-/**
- * The callee's CallPolicy from its command line: `--allow-any` → any; entries from --allow and
- * --allow-file → list (fingerprints normalized to lower case, duplicates dropped); neither →
- * none. A bad entry is an error naming where it came from: a typo must not silently admit or
- * refuse someone.
- */
-export function policyFromOptions(input: AllowInput): CallPolicy {
-  const entries: string[] = [];
-  for (const a of input.allow ?? []) {
-    const entry = classifyAllowEntry(a.trim());
-    if (!entry) throw badAllow('--allow', a);
-    entries.push(entry.value);
-  }
-  if (input.allowFile) {
-    let text: string;
-    try {
-      text = readFileSync(input.allowFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError('E_ALLOW_FILE', `--allow-file ${input.allowFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; give a readable file with one name, fingerprint or key per line`);
-    }
-    entries.push(...parseAllowText(text, input.allowFile));
-  }
-  const optimistic = input.optimistic ?? false;
-  if (input.allowAny) {
-    if (entries.length || input.allowFile) throw new ConfigError('E_ALLOW_CONFLICT', '--allow-any admits every authenticated caller; drop --allow/--allow-file, or drop --allow-any');
-    return { mode: 'any', allow: [], optimistic };
-  }
-  const allow = [...new Set(entries)];
-  return allow.length ? { mode: 'list', allow, optimistic } : { mode: 'none', allow: [], optimistic };
-}
-
-/** One line for the peer's start log: who it accepts, and how to change that when nobody. */
-export function describePolicy(policy: CallPolicy): string {
-  if (policy.mode === 'any') return 'accepting calls from every authenticated caller (--allow-any)';
-  if (policy.mode === 'list') return `accepting calls from ${policy.allow.length} allowed caller${policy.allow.length === 1 ? '' : 's'}: ${policy.allow.join(', ')}`;
-  return 'refusing every call: start with --allow NAME|FINGERPRINT|KEY (repeatable), --allow-file FILE, or --allow-any';
-}
-
-function badAllow(where: string, text: string): ConfigError {
-  return new ConfigError('E_ALLOW_INVALID', `${where}: "${text.slice(0, 80)}" is not a peer name, a fingerprint (xxxx-xxxx-xxxx-xxxx) or a public key (43 base64url characters)`);
 }

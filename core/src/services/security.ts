@@ -1,4 +1,5 @@
 import type { StreamContext } from '../hooks/types';
+import type { CallPolicy } from '../security/policy';
 import type { DatagramTypeId } from '../wire/datagram';
 import type { ReliableStream } from './media';
 
@@ -82,6 +83,25 @@ export interface KnownPeers {
   /** Lines skipped at the last read, as `FILE:LINE: why`. */
   readonly problems: readonly string[];
 }
+
+/** What `pinhole peer` was told about who may call it. */
+export interface AllowInput {
+  /** `--allow` values (repeatable): names, fingerprints or keys. */
+  allow?: string[];
+  /** `--allow-file`: one entry per line, `#` starts a comment. */
+  allowFile?: string;
+  allowAny?: boolean;
+  optimistic?: boolean;
+}
+
+/** Turns the callee's command line into its CallPolicy (implemented by identity-ed25519). */
+export interface AllowLists {
+  /** A bad entry is an error naming where it came from (`--allow`, `FILE:LINE`). Neither list nor any: mode none. */
+  policy(input: AllowInput): Promise<CallPolicy>;
+  /** One line for the start log; says how to accept calls when nobody is allowed. */
+  describe(policy: CallPolicy): string;
+}
+export const AllowLists = Symbol('AllowLists');
 
 // ---- Session handshake (Noise inside the window-opening probes) -------------------------------
 

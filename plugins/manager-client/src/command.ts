@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { ConfigError, describePolicy, policyFromOptions, securityOptions, SECURITY_FLAGS, type CommandIO, type PluginContext } from '@pinhole/core';
+import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, type CommandIO, type PluginContext } from '@pinhole/core';
 import { createPeerClient } from './factory';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
@@ -47,7 +47,8 @@ export function peerCommand(context: PluginContext) {
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
     const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
-    const policy = policyFromOptions({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
+    const allowLists = container.get<AllowLists>(AllowLists);
+    const policy = await allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
     const client = await createPeerClient(container, {
       peerId: values.id,
       manager: values.manager,
@@ -58,7 +59,7 @@ export function peerCommand(context: PluginContext) {
       ...securityOptions(values),
       log: io.log,
     });
-    if (policy.mode === 'none') io.log.warn(`"${values.id}" ${describePolicy(policy)}`);
+    if (policy.mode === 'none') io.log.warn(`"${values.id}" ${allowLists.describe(policy)}`);
     client.on('incoming', (e) => io.log.event('call.incoming', e));
     client.on('ended', (e) => io.log.event('call.ended', { ...e }));
     client.onIncomingCall((call) =>

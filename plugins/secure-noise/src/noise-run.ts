@@ -46,10 +46,13 @@ export class NoiseRun {
     return out;
   }
 
-  /** Reads a message; false (state as before) when Noise refuses it. */
+  /**
+   * Reads a message; false (state as before) when Noise refuses it. Noise gets a copy: it keeps
+   * views into what it reads and wipes them when the handshake completes.
+   */
   tryRecv(message: Buffer): boolean {
     try {
-      this.state.recv(message);
+      this.state.recv(Buffer.from(message));
     } catch {
       this.rebuild();
       return false;
@@ -95,7 +98,7 @@ export class NoiseRun {
     s.initialise(this.prologue, this.remoteStatic);
     this.state = s;
     for (const step of this.steps) {
-      if ('recv' in step) s.recv(step.recv);
+      if ('recv' in step) s.recv(Buffer.from(step.recv));
       else {
         if (s.e === null) s.e = copy(this.ephemeral);
         s.send();
