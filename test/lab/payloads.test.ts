@@ -65,6 +65,40 @@ describe('lab: payloads across real firewalls', function () {
     });
   });
 
+  describe('file: filter × nat, watched from the internet', () => {
+    let lab: Lab;
+    before(async () => (lab = await Lab.up({ a: 'filter', b: 'nat', prefix: PREFIX })));
+    after(async () => lab?.down());
+
+    it('a capture on the internet namespace holds neither the file\'s marker nor its SHA-256 (encrypted end to end)', async function () {
+      if (!fs.existsSync('/usr/bin/tcpdump') && !fs.existsSync('/usr/sbin/tcpdump')) {
+        console.log('      skipping: tcpdump is missing (Debian package tcpdump) to capture the internet link');
+        this.skip();
+      }
+      const marker = Buffer.from(`PINHOLE-SECRET-MARKER-${randomBytes(8).toString('hex')}`);
+      const src = path.join(dir, 'marked.bin');
+      fs.writeFileSync(src, Buffer.concat([randomBytes(512 * 1024), marker, randomBytes(512 * 1024), marker]));
+      const digest = createHash('sha256').update(fs.readFileSync(src)).digest();
+      const pcap = path.join(dir, 'internet.pcap');
+      // Everything crossing the internet namespace (both sites' WAN links and the manager).
+      const capture = lab.exec('manager', ['tcpdump', '-i', 'any', '-s', '0', '-U', '-n', '-w', pcap]);
+      await new Promise((r) => setTimeout(r, 1000));
+      const inbox = fs.mkdtempSync(path.join(dir, 'inbox-'));
+      const r = await withPeers(lab, ['--inbox', inbox], ['--send', src]);
+      capture.kill('SIGINT');
+      await new Promise((res) => capture.once('exit', res));
+      assert.equal(r.code, 0, JSON.stringify(r.caller.events) + r.caller.stderr.join('\n'));
+      assert.equal(sha(path.join(inbox, 'marked.bin')), digest.toString('hex'), 'the file arrived intact');
+      const wire = fs.readFileSync(pcap);
+      assert.ok(wire.length > 1024 * 1024, `the capture saw the transfer (${wire.length} bytes)`);
+      assert.equal(wire.indexOf(marker), -1, 'the marker is not readable on the wire');
+      assert.equal(wire.indexOf(digest), -1, 'nor the SHA-256 as bytes');
+      assert.equal(wire.indexOf(Buffer.from(digest.toString('hex'))), -1, 'nor as hex');
+      assert.equal(wire.indexOf(Buffer.from('marked.bin')), -1, 'nor even the file name');
+      console.log(`      capture: ${wire.length} bytes on the internet link, no marker, no digest, no file name`);
+    });
+  });
+
   describe('voice: filter × nat, both directions at once', () => {
     let lab: Lab;
     before(async () => (lab = await Lab.up({ a: 'filter', b: 'nat', prefix: PREFIX })));
