@@ -1,14 +1,17 @@
-import type Ajv from 'ajv';
-import type { interfaces } from 'inversify';
-import type { CommandRegistry } from '../commands';
+import type { ContainerModule, interfaces } from 'inversify';
+import type { CommandRegistry } from '../cli/command-registry';
+import { CommandContribution } from '../commands';
 import { validatePluginOptions, type LoadedConfig } from '../config/config';
+import type { Contributed, Contributions } from '../container/services';
 import { disposeAll, type Disposable } from '../disposable';
 import { PinholeError, PluginError } from '../errors';
+import { HookContribution } from '../hooks/contribution';
 import type { Hooks } from '../hooks/hooks';
 import { createTapApi } from '../hooks/tap';
 import type { Logger } from '../log';
-import type { Problem } from '../manifest/contribution-points';
 import type { PluginDescription } from '../manifest/discovery';
+import type { ContributionEntries, Problem } from '../manifest/types';
+import { checkContributions, undeclaredCommand } from './contribution-check';
 import { orderByDependencies } from './dependency-order';
 import type { PluginContext, PluginModule } from './plugin-context';
 
@@ -31,6 +34,8 @@ export interface PluginInfo {
 interface Entry {
   desc: PluginDescription;
   problems: Problem[];
+  /** Found while activating (declared but not provided …); replaced on each activation. */
+  activationProblems: Problem[];
   state: PluginState;
   activating?: Promise<void>;
   activationMs?: number;
@@ -38,18 +43,24 @@ interface Entry {
   subscriptions: Disposable[];
 }
 
-export interface PluginHostDeps {
+/** What activation needs beyond manifests; made on first activation (listing plugins needs none of it). */
+export interface PluginRuntime {
   container: interfaces.Container;
   hooks: Hooks;
-  ajv: Ajv;
-  log: Logger;
-  config: LoadedConfig;
   commands: CommandRegistry;
 }
 
+export interface PluginHostDeps {
+  runtime(): PluginRuntime;
+  log: Logger;
+  config: LoadedConfig;
+}
+
 /**
- * Loads manifests, orders plugins by dependency and activates them lazily by event.
- * Activation order is recorded so deactivation runs in exact reverse.
+ * Loads manifests, orders plugins by dependency and activates them lazily by event: validates
+ * the plugin's options, loads its ContainerModule, registers its CommandContributions, applies
+ * its HookContributions, runs activate(), and reports contributions it declares but does not
+ * provide. Activation order is recorded so deactivation runs in exact reverse.
  */
 export class PluginHost {
   private readonly entries = new Map<string, Entry>();
@@ -64,12 +75,12 @@ export class PluginHost {
       if (this.entries.has(desc.id)) {
         const first = this.entries.get(desc.id)!.desc.dir;
         problems.push({ code: 'E_PLUGIN_DUPLICATE', path: '/name', message: `plugin id "${desc.id}" is already provided by ${first}; rename or remove one` });
-        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, state: 'invalid', subscriptions: [] });
+        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, activationProblems: [], state: 'invalid', subscriptions: [] });
         continue;
       }
       const enabled = this.deps.config.config.plugins?.[desc.id]?.enabled !== false;
       const state: PluginState = problems.length > 0 ? 'invalid' : enabled ? 'inactive' : 'disabled';
-      this.entries.set(desc.id, { desc, problems, state, subscriptions: [] });
+      this.entries.set(desc.id, { desc, problems, activationProblems: [], state, subscriptions: [] });
     }
     const loadable = [...this.entries.values()].filter((e) => e.state === 'inactive');
     const graph = new Map(loadable.map((e) => [e.desc.id, e.desc.manifest.pinhole?.dependencies ?? []]));
@@ -101,6 +112,23 @@ export class PluginHost {
   /** Activation order among loadable plugins (dependencies first). */
   loadOrder(): string[] {
     return [...this.order];
+  }
+
+  /** The entries of contribution point `point` declared by plugins that can run (not invalid, disabled or failed). */
+  contributions<P extends keyof ContributionEntries>(point: P): Array<Contributed<ContributionEntries[P]>> {
+    const out: Array<Contributed<ContributionEntries[P]>> = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id)!;
+      if (e.state === 'failed') continue;
+      const list = e.desc.manifest.contributes?.[point];
+      if (Array.isArray(list)) for (const c of list as Array<ContributionEntries[P]>) out.push({ ...c, pluginId: id });
+    }
+    return out;
+  }
+
+  /** The Contributions service (bound in the container) over this host's manifests. */
+  contributionsService(): Contributions {
+    return { of: (point) => this.contributions(point) };
   }
 
   /** Activates every loadable plugin listing `event` (and their dependencies); failures are reported per plugin. */
@@ -135,38 +163,35 @@ export class PluginHost {
     const started = process.hrtime.bigint();
     try {
       for (const dep of e.desc.manifest.pinhole?.dependencies ?? []) await this.activate(dep);
+      const rt = this.deps.runtime();
       const options = validatePluginOptions(
-        this.deps.ajv,
         id,
         e.desc.manifest.contributes?.configuration as Record<string, unknown> | undefined,
         this.deps.config.config.plugins?.[id]?.options,
         this.deps.config.file,
       );
-      const mod = this.requireModule(e);
-      e.module = mod;
-      if (mod.containerModule) {
-        this.deps.container.load(mod.containerModule);
-        e.subscriptions.push({ dispose: () => this.deps.container.unload(mod.containerModule!) });
-      }
       const context: PluginContext = Object.freeze({
         pluginId: id,
         manifest: e.desc.manifest,
         dir: e.desc.dir,
-        subscriptions: e.subscriptions,
-        hooks: createTapApi(this.deps.hooks, id, (d) => e.subscriptions.push(d)),
-        options,
-        container: this.deps.container,
+        options: Object.freeze(options),
         log: this.deps.log.child(id),
-        commands: { register: (name: string, h: Parameters<CommandRegistry['register']>[1]) => this.track(e, this.deps.commands.register(name, h)) },
-        activateByEvent: (event: string) => this.activateByEvent(event),
+        subscriptions: e.subscriptions,
       });
+      const mod = this.requireModule(e);
+      e.module = mod;
+      if (mod.containerModule) this.loadModule(e, rt.container, mod.containerModule(context));
+      const problems = this.registerCommands(e, rt);
+      const tapped = this.applyHooks(e, rt);
       await mod.activate?.(context);
+      problems.push(...checkContributions(e.desc.manifest, rt, tapped, (command) => rt.commands.get(command)?.owner === id));
+      for (const p of problems) this.deps.log.warn(`plugin "${id}": ${p.message}`, { code: p.code, path: p.path });
+      e.activationProblems = problems;
       e.state = 'active';
       this.activated.push(id);
     } catch (err) {
       e.state = 'failed';
-      const problem = err instanceof PinholeError ? err : undefined;
-      e.problems.push({ code: problem?.code ?? 'E_ACTIVATION_FAILED', path: '/main', message: (err as Error)?.message ?? String(err) });
+      e.problems.push({ code: err instanceof PinholeError ? err.code : 'E_ACTIVATION_FAILED', path: '/main', message: (err as Error)?.message ?? String(err) });
       await disposeAll(e.subscriptions);
       if (err instanceof PinholeError) throw err;
       throw new PluginError('E_ACTIVATION_FAILED', `plugin "${id}" failed to activate: ${(err as Error)?.message ?? err}`, { plugin: id }, { cause: err });
@@ -175,9 +200,36 @@ export class PluginHost {
     }
   }
 
-  private track(e: Entry, d: Disposable): Disposable {
-    e.subscriptions.push(d);
-    return d;
+  /** Loads exactly this plugin's module; deactivation unloads exactly it (async: preDestroy hooks may be). */
+  private loadModule(e: Entry, container: interfaces.Container, module: ContainerModule): void {
+    container.load(module);
+    e.subscriptions.push({ dispose: () => container.unloadAsync(module) });
+  }
+
+  /** Registers the plugin's CommandContributions that its manifest declares; reports the others. */
+  private registerCommands(e: Entry, rt: PluginRuntime): Problem[] {
+    const id = e.desc.id;
+    const problems: Problem[] = [];
+    if (!rt.container.isBoundNamed(CommandContribution, id)) return problems;
+    const declared = new Set(((e.desc.manifest.contributes?.commands as Array<{ command: string }> | undefined) ?? []).map((c) => c.command));
+    for (const c of rt.container.getAllNamed<CommandContribution>(CommandContribution, id)) {
+      if (declared.has(c.command)) e.subscriptions.push(rt.commands.register(id, c));
+      else problems.push(undeclaredCommand(c.command));
+    }
+    return problems;
+  }
+
+  /** Applies the plugin's HookContributions with a TapApi named after it; returns where it tapped. */
+  private applyHooks(e: Entry, rt: PluginRuntime): Set<string> {
+    const id = e.desc.id;
+    const tapped = new Set<string>();
+    if (!rt.container.isBoundNamed(HookContribution, id)) return tapped;
+    const api = createTapApi(rt.hooks, id, (d, where) => {
+      e.subscriptions.push(d);
+      tapped.add(where);
+    });
+    for (const h of rt.container.getAllNamed<HookContribution>(HookContribution, id)) h.apply(api);
+    return tapped;
   }
 
   private requireModule(e: Entry): PluginModule {
@@ -214,7 +266,7 @@ export class PluginHost {
       activationEvents: e.desc.activationEvents,
       contributes: m.contributes ?? {},
       dependencies: m.pinhole?.dependencies ?? [],
-      problems: e.problems,
+      problems: [...e.problems, ...e.activationProblems],
       activationMs: e.activationMs,
     };
   }

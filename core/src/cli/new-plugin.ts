@@ -1,8 +1,9 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { PinholeError } from '../errors';
-import { BUILTIN_PLUGINS_DIR } from '../host';
+import { BUILTIN_PLUGINS_DIR } from '../host/host';
 
 /** The repository this core was built in (core/dist/cli → the root). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -112,18 +113,18 @@ export function runNewPlugin(
   out: (line: string) => void,
   json: boolean,
 ): number {
-  let name: string | undefined;
-  let kind: string | undefined;
-  let dir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--kind' && args[i + 1]) kind = args[++i];
-    else if (a === '--dir' && args[i + 1]) dir = args[++i];
-    else if (!a.startsWith('-') && name === undefined) name = a;
-    else throw new ScaffoldError('E_USAGE', `unexpected argument "${a}"; usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
+  const usage = (why: string) => new ScaffoldError('E_USAGE', `${why}; usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { kind: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: true });
+  } catch (err) {
+    throw usage((err as Error).message);
   }
-  if (!name || !kind) throw new ScaffoldError('E_USAGE', `usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
-  const res = newPlugin({ name, kind, dir, taken: takenNames(plugins) });
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`);
+  const [name] = positionals;
+  if (!name || !values.kind) throw usage(!name ? 'a plugin NAME is needed' : '--kind is needed');
+  const res = newPlugin({ name, kind: values.kind, dir: values.dir, taken: takenNames(plugins) });
   if (json) out(JSON.stringify({ event: 'plugin.created', ...res }));
   else
     out(

@@ -1,21 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ValidateFunction } from 'ajv';
-import * as semver from 'semver';
-import { readSchema } from '../schemas';
-import { formatAjvErrors } from './ajv';
-import type { ContributionPointRegistry, Problem } from './contribution-points';
-
-export interface PluginManifest {
-  name: string;
-  version: string;
-  main: string;
-  description?: string;
-  engines: { pinhole: string };
-  activationEvents?: string[];
-  pinhole?: { dependencies?: string[]; kind?: string };
-  contributes?: Record<string, unknown>;
-}
+// The two functions discovery needs, not all of semver: `pinhole --help` reads every manifest.
+import satisfies = require('semver/functions/satisfies');
+import validRange = require('semver/ranges/valid');
+import { formatAjvErrors } from './ajv-errors';
+import type { ContributionPointRegistry } from './contribution-points';
+import type { PluginManifest, Problem } from './types';
+import { validator } from './validators';
 
 /** A discovered plugin: its manifest as read, and what is wrong with it (empty when loadable). */
 export interface PluginDescription {
@@ -50,14 +41,11 @@ export function listPluginDirs(roots: string[]): string[] {
 }
 
 export class ManifestReader {
-  private readonly validate: ValidateFunction;
+  private readonly validate = validator('manifest');
   constructor(
-    ajv: import('ajv').default,
     private readonly points: ContributionPointRegistry,
     private readonly coreVersion: string,
-  ) {
-    this.validate = ajv.compile(readSchema('manifest.schema.json'));
-  }
+  ) {}
 
   /** Reads one plugin folder; never throws: faults become problems of that plugin alone. */
   read(dir: string): PluginDescription {
@@ -81,9 +69,9 @@ export class ManifestReader {
     } else {
       problems.push(...this.points.check(manifest.contributes ?? {}));
       const range = manifest.engines.pinhole;
-      if (!semver.validRange(range)) {
+      if (!validRange(range)) {
         problems.push({ code: 'E_MANIFEST_INVALID', path: '/engines/pinhole', message: `"${range}" is not a semver range (e.g. "^0.1.0")` });
-      } else if (!semver.satisfies(this.coreVersion, range, { includePrerelease: true })) {
+      } else if (!satisfies(this.coreVersion, range, { includePrerelease: true })) {
         problems.push({
           code: 'E_ENGINE_MISMATCH',
           path: '/engines/pinhole',

@@ -1,13 +1,19 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ConfigError, type CommandIO, type ManagerServerFactory } from '@pinhole/core';
+import { inject, injectable } from 'inversify';
+import { ConfigError, ManagerServerFactory, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { parseHostPort } from './host-port';
 
 const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: ManagerServerFactory) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class ManagerCommand implements CommandContribution {
+  readonly command = 'manager';
+
+  constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -27,7 +33,8 @@ export function managerCommand(factory: ManagerServerFactory) {
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new ConfigError('E_TLS_INCOMPLETE', '--tls-cert and --tls-key go together (PEM files)');
     const tls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : undefined;
 
-    const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
+    // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
+    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
     const { tcp, udp: u } = manager.address();
     const scheme = tls ? 'wss' : 'ws';
     io.log.event('manager.ready', { tcp: `${tcp.host}:${tcp.port}`, udp: `${u.host}:${u.port}`, ws: `${scheme}://${tcp.host}:${tcp.port}/`, tls: !!tls });
@@ -35,7 +42,7 @@ export function managerCommand(factory: ManagerServerFactory) {
     await manager.close();
     io.log.event('manager.stopped', manager.stats());
     return 0;
-  };
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { createLogger, Host, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { createLogger, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { NdjsonProc } from '@pinhole/lab';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'core', 'bin', 'pinhole.js');
@@ -34,7 +35,7 @@ describe('cli: pinhole manager and pinhole peer', function () {
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
     await host.plugins.activate('manager-client');
-    alice = await host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'alice', manager: String(ready.tcp), udpHost: '127.0.0.1' });
+    alice = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create({ peerId: 'alice', manager: String(ready.tcp), udpHost: '127.0.0.1' });
     await alice.start();
     const call = await alice.call('bob');
     assert.ok((await call.session.ping()) < 1000);

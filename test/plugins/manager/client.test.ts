@@ -1,16 +1,6 @@
 import { strict as assert } from 'assert';
-import {
-  createLogger,
-  createTapApi,
-  Host,
-  ManagerServerFactory,
-  PeerClientFactory,
-  SignalError,
-  type EstablishedCall,
-  type ManagerServer,
-  type PeerClient,
-  type PinholeConfig,
-} from '@pinhole/core';
+import { createLogger, ManagerServerFactory, PeerClientFactory, SignalError, type EstablishedCall, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createTapApi, Host, type PinholeConfig } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { until } from '../../helpers/manager';
 
@@ -35,14 +25,15 @@ async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Pr
 }
 
 async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
-  await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
+  const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
+  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
 }
 
 const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
 
-function client(host: Host, peerId: string, managerAt: string): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId, manager: managerAt, udpHost: '127.0.0.1' }) as Promise<ManagerPeerClient>;
+async function client(host: Host, peerId: string, managerAt: string, secret?: string): Promise<ManagerPeerClient> {
+  const factory = await host.services.load<PeerClientFactory>(PeerClientFactory);
+  return (await factory.create({ peerId, manager: managerAt, udpHost: '127.0.0.1', secret })) as ManagerPeerClient;
 }
 
 const nextIncoming = (p: PeerClient) =>
@@ -198,7 +189,7 @@ describe('manager-client: registration and calls through a real manager, media-u
     await alice.start();
     await bob.start();
     // As if bob's firewall dropped everything: alice's strategy aims at a port nobody answers on.
-    createTapApi(hostA.host.hooks, 'dead-path').openWindow.tap({ stage: -1 }, (req) => {
+    createTapApi(hostA.host.hooks, 'dead-path').openWindow.for('null-udp').tap({ stage: -1 }, (req) => {
       if (req.role === 'caller') req.remoteCandidates = [{ address: '127.0.0.1', port: 9, kind: 'reflexive' }];
       return undefined;
     });
@@ -222,10 +213,10 @@ describe('manager-client: registration and calls through a real manager, media-u
   });
 
   it('a peer replaced by a re-registration with its secret does not reconnect (no tug of war)', async () => {
-    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const first = await client(hostA.host, 'dup', at(mgr), 'shared-secret');
     clients.push(first);
     await first.start();
-    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const second = await client(hostB.host, 'dup', at(mgr), 'shared-secret');
     clients.push(second);
     await second.start();
     await until(() => !first.registered, 1000, 'the first was replaced');
