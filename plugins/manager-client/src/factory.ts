@@ -25,6 +25,8 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
   ) {}
 
   async create(o: CreatePeerOptions): Promise<ManagerPeerClient> {
+    // Strategies are activated now, so the first call does not pay for loading their plugins.
+    await this.strategies.names();
     const media = await this.media.create({ port: o.udpPort ?? 0, host: o.udpHost });
     try {
       return new ManagerPeerClient(
