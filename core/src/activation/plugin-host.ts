@@ -1,19 +1,16 @@
-import type { ContainerModule, interfaces } from 'inversify';
+import type { interfaces } from 'inversify';
 import type { CommandRegistry } from '../cli/command-registry';
-import { CommandContribution } from '../commands';
-import { validatePluginOptions, type LoadedConfig } from '../config/config';
+import type { LoadedConfig } from '../config/config';
 import type { Contributed, Contributions } from '../container/services';
 import { disposeAll, type Disposable } from '../disposable';
 import { PinholeError, PluginError } from '../errors';
-import { HookContribution } from '../hooks/contribution';
 import type { Hooks } from '../hooks/hooks';
-import { createTapApi } from '../hooks/tap';
 import type { Logger } from '../log';
 import type { PluginDescription } from '../manifest/discovery';
 import type { ContributionEntries, Problem } from '../manifest/types';
-import { checkContributions, undeclaredCommand } from './contribution-check';
+import { byCodeUnit } from '../util/compare';
 import { orderByDependencies } from './dependency-order';
-import type { PluginContext, PluginModule } from './plugin-context';
+import type { PluginModule } from './plugin-context';
 
 export type PluginState = 'invalid' | 'disabled' | 'inactive' | 'activating' | 'active' | 'failed';
 
@@ -31,7 +28,8 @@ export interface PluginInfo {
   activationMs?: number;
 }
 
-interface Entry {
+/** One discovered plugin and its activation state. */
+export interface PluginEntry {
   desc: PluginDescription;
   problems: Problem[];
   /** Found while activating (declared but not provided …); replaced on each activation. */
@@ -57,13 +55,11 @@ export interface PluginHostDeps {
 }
 
 /**
- * Loads manifests, orders plugins by dependency and activates them lazily by event: validates
- * the plugin's options, loads its ContainerModule, registers its CommandContributions, applies
- * its HookContributions, runs activate(), and reports contributions it declares but does not
- * provide. Activation order is recorded so deactivation runs in exact reverse.
+ * Loads manifests, orders plugins by dependency and activates them lazily by event (the steps
+ * are in ./activator). Activation order is recorded so deactivation runs in exact reverse.
  */
 export class PluginHost {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, PluginEntry>();
   private order: string[] = [];
   private readonly activated: string[] = [];
 
@@ -101,7 +97,7 @@ export class PluginHost {
   }
 
   list(): PluginInfo[] {
-    return [...this.entries.values()].map((e) => this.info(e)).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.entries.values()].map((e) => this.info(e)).sort((a, b) => byCodeUnit(a.id, b.id));
   }
 
   get(id: string): PluginInfo | undefined {
@@ -157,34 +153,16 @@ export class PluginHost {
     return e.activating;
   }
 
-  private async doActivate(e: Entry): Promise<void> {
+  private async doActivate(e: PluginEntry): Promise<void> {
     const id = e.desc.id;
     e.state = 'activating';
     const started = process.hrtime.bigint();
     try {
       for (const dep of e.desc.manifest.pinhole?.dependencies ?? []) await this.activate(dep);
-      const rt = this.deps.runtime();
-      const options = validatePluginOptions(
-        id,
-        e.desc.manifest.contributes?.configuration as Record<string, unknown> | undefined,
-        this.deps.config.config.plugins?.[id]?.options,
-        this.deps.config.file,
-      );
-      const context: PluginContext = Object.freeze({
-        pluginId: id,
-        manifest: e.desc.manifest,
-        dir: e.desc.dir,
-        options: Object.freeze(options),
-        log: this.deps.log.child(id),
-        subscriptions: e.subscriptions,
-      });
-      const mod = this.requireModule(e);
-      e.module = mod;
-      if (mod.containerModule) this.loadModule(e, rt.container, mod.containerModule(context));
-      const problems = this.registerCommands(e, rt);
-      const tapped = this.applyHooks(e, rt);
-      await mod.activate?.(context);
-      problems.push(...checkContributions(e.desc.manifest, rt, tapped, (command) => rt.commands.get(command)?.owner === id));
+      // The activation machinery is loaded with the first activation: listing plugins needs none of it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { activatePlugin } = require('./activator') as typeof import('./activator');
+      const problems = await activatePlugin(e, this.deps.runtime(), this.deps);
       for (const p of problems) this.deps.log.warn(`plugin "${id}": ${p.message}`, { code: p.code, path: p.path });
       e.activationProblems = problems;
       e.state = 'active';
@@ -198,45 +176,6 @@ export class PluginHost {
     } finally {
       e.activationMs = Number(process.hrtime.bigint() - started) / 1e6;
     }
-  }
-
-  /** Loads exactly this plugin's module; deactivation unloads exactly it (async: preDestroy hooks may be). */
-  private loadModule(e: Entry, container: interfaces.Container, module: ContainerModule): void {
-    container.load(module);
-    e.subscriptions.push({ dispose: () => container.unloadAsync(module) });
-  }
-
-  /** Registers the plugin's CommandContributions that its manifest declares; reports the others. */
-  private registerCommands(e: Entry, rt: PluginRuntime): Problem[] {
-    const id = e.desc.id;
-    const problems: Problem[] = [];
-    if (!rt.container.isBoundNamed(CommandContribution, id)) return problems;
-    const declared = new Set(((e.desc.manifest.contributes?.commands as Array<{ command: string }> | undefined) ?? []).map((c) => c.command));
-    for (const c of rt.container.getAllNamed<CommandContribution>(CommandContribution, id)) {
-      if (declared.has(c.command)) e.subscriptions.push(rt.commands.register(id, c));
-      else problems.push(undeclaredCommand(c.command));
-    }
-    return problems;
-  }
-
-  /** Applies the plugin's HookContributions with a TapApi named after it; returns where it tapped. */
-  private applyHooks(e: Entry, rt: PluginRuntime): Set<string> {
-    const id = e.desc.id;
-    const tapped = new Set<string>();
-    if (!rt.container.isBoundNamed(HookContribution, id)) return tapped;
-    const api = createTapApi(rt.hooks, id, (d, where) => {
-      e.subscriptions.push(d);
-      tapped.add(where);
-    });
-    for (const h of rt.container.getAllNamed<HookContribution>(HookContribution, id)) h.apply(api);
-    return tapped;
-  }
-
-  private requireModule(e: Entry): PluginModule {
-    const main = require.resolve(`${e.desc.dir}/${e.desc.manifest.main}`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(main) as PluginModule & { default?: PluginModule };
-    return loaded.activate || loaded.containerModule ? loaded : (loaded.default ?? loaded);
   }
 
   /** Deactivates in reverse activation order; each plugin's subscriptions are disposed after its deactivate(). */
@@ -255,7 +194,7 @@ export class PluginHost {
     }
   }
 
-  private info(e: Entry): PluginInfo {
+  private info(e: PluginEntry): PluginInfo {
     const m = e.desc.manifest;
     return {
       id: e.desc.id,

@@ -4,7 +4,7 @@ import { PinholeError } from '../errors';
 import type { Host } from '../host/host';
 import type { CommandEntry } from '../manifest/types';
 import { CORE_VERSION } from '../version';
-import { NEW_PLUGIN_USAGE, runNewPlugin, templateKinds } from './new-plugin';
+import { NEW_PLUGIN_USAGE, templateKinds } from './templates';
 import { renderPlugins } from './plugins-command';
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -84,7 +84,11 @@ export function registerBuiltins(host: Host): void {
       else out(renderPlugins(list));
       return 0;
     }),
-    new Builtin('new-plugin', async (argv, io) => runNewPlugin(argv, host.plugins.list(), out, io.json)),
+    new Builtin('new-plugin', async (argv, io) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runNewPlugin } = require('./new-plugin') as typeof import('./new-plugin');
+      return runNewPlugin(argv, host.plugins.list(), out, io.json);
+    }),
   ];
   for (const c of commands) host.commands.register('core', c);
 }

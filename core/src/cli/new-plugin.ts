@@ -4,11 +4,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { PinholeError } from '../errors';
 import { BUILTIN_PLUGINS_DIR } from '../host/host';
-
-/** The repository this core was built in (core/dist/cli → the root). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-/** What `pinhole new-plugin` copies: one folder per kind, each a complete plugin that builds and passes its tests. */
-export const TEMPLATE_DIR = path.join(REPO_ROOT, 'plugin-template');
+import { NEW_PLUGIN_USAGE, REPO_ROOT, TEMPLATE_DIR, templateKinds } from './templates';
 
 /** Faults of `pinhole new-plugin`: a bad or taken name, an unknown kind, an existing target. */
 export class ScaffoldError extends PinholeError {}
@@ -33,16 +29,6 @@ export interface NewPluginResult {
   dir: string;
   /** Whether a node_modules link to the repository's was made (a folder outside the repository). */
   linkedModules: boolean;
-}
-
-/** The kinds the template offers: its sub-folders whose manifest says `pinhole.kind`. */
-export function templateKinds(templateDir = TEMPLATE_DIR): string[] {
-  if (!fs.existsSync(templateDir)) return [];
-  return fs
-    .readdirSync(templateDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(templateDir, e.name, 'package.json')))
-    .map((e) => e.name)
-    .sort();
 }
 
 /**
@@ -104,7 +90,6 @@ export function takenNames(plugins: Array<{ id: string; contributes: Record<stri
   return [...out];
 }
 
-export const NEW_PLUGIN_USAGE = 'new-plugin NAME --kind KIND [--dir DIR]';
 
 /** `pinhole new-plugin NAME --kind codec|payload|punch|directory [--dir DIR]`. */
 export function runNewPlugin(

@@ -1,12 +1,11 @@
 import * as path from 'path';
-import type { ContainerModule, interfaces } from 'inversify';
+import type { ContainerModule } from 'inversify';
 import { PluginHost, type PluginRuntime } from '../activation/plugin-host';
-import { contributionProvider, createServiceLoader } from '../activation/service-loader';
 import { CommandRegistry } from '../cli/command-registry';
 import { loadConfig, validateConfig, type LoadedConfig, type PinholeConfig } from '../config/config';
-import { ContributionProvider, Contributions, ServiceLoader } from '../container/services';
-import { Hooks } from '../hooks/hooks';
-import { createLogger, Logger } from '../log';
+import type { ServiceLoader } from '../container/services';
+import type { Hooks } from '../hooks/hooks';
+import { createLogger, type Logger } from '../log';
 import { ContributionPointRegistry } from '../manifest/contribution-points';
 import { listPluginDirs, ManifestReader } from '../manifest/discovery';
 import { CORE_VERSION } from '../version';
@@ -70,30 +69,10 @@ export class Host {
 
   private rt(): PluginRuntime & { services: ServiceLoader } {
     if (this.runtime) return this.runtime;
-    // Loaded here, not at the top: listing plugins and printing help need neither.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    require('reflect-metadata');
-    const { Container } = require('inversify') as typeof import('inversify');
-    const { createHooks } = require('../hooks/create-hooks') as typeof import('../hooks/create-hooks');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const container = new Container({ defaultScope: 'Singleton', skipBaseClassChecks: true });
-    const hooks = createHooks();
-    const services = createServiceLoader(container, (event) => this.plugins.activateByEvent(event));
-    container.bind(Hooks).toConstantValue(hooks);
-    container.bind(Logger).toConstantValue(this.log);
-    container.bind(ServiceLoader).toConstantValue(services);
-    container.bind(Contributions).toConstantValue(this.plugins.contributionsService());
-    // `@inject(ContributionProvider) @named(Codec)`: a provider for the identifier named.
-    container
-      .bind(ContributionProvider)
-      .toDynamicValue((ctx: interfaces.Context) => {
-        const id = ctx.currentRequest.target.getNamedTag()?.value;
-        if (typeof id !== 'symbol' && typeof id !== 'string') throw new TypeError('inject ContributionProvider with @named(<service identifier>), e.g. @named(Codec)');
-        return contributionProvider(ctx.container, id);
-      })
-      .inTransientScope();
-    for (const m of this.opts.modules ?? []) container.load(m);
-    this.runtime = { container, hooks, commands: this.commands, services };
+    // Loaded here, not at the top: listing plugins and printing help need neither inversify nor tapable.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createRuntime } = require('./runtime') as typeof import('./runtime');
+    this.runtime = createRuntime({ plugins: this.plugins, commands: this.commands, log: this.log, modules: this.opts.modules });
     return this.runtime;
   }
 }

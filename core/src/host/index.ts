@@ -8,6 +8,7 @@ export { orderByDependencies } from '../activation/dependency-order';
 export { createServiceLoader, contributionProvider } from '../activation/service-loader';
 export { createTapApi, type TapTracker } from '../hooks/tap';
 export { ManifestReader, listPluginDirs, pluginIdOf, type PluginDescription } from '../manifest/discovery';
+export { checkEngine } from '../manifest/engine-range';
 export { ContributionPointRegistry, BUILTIN_CONTRIBUTION_POINTS, type ContributionPoint } from '../manifest/contribution-points';
 export { validator, validatorSource, type Validator } from '../manifest/validators';
 export {
@@ -24,4 +25,5 @@ export { main, runCommand } from '../cli/main';
 export { parseGlobals, type GlobalOptions } from '../cli/globals';
 export { helpText, coreCommandEntries } from '../cli/builtins';
 export { renderPlugins } from '../cli/plugins-command';
-export { newPlugin, runNewPlugin, takenNames, templateKinds, ScaffoldError, REPO_ROOT, TEMPLATE_DIR, NEW_PLUGIN_USAGE, type NewPluginOptions, type NewPluginResult } from '../cli/new-plugin';
+export { newPlugin, runNewPlugin, takenNames, ScaffoldError, type NewPluginOptions, type NewPluginResult } from '../cli/new-plugin';
+export { templateKinds, REPO_ROOT, TEMPLATE_DIR, NEW_PLUGIN_USAGE } from '../cli/templates';

@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-// The two functions discovery needs, not all of semver: `pinhole --help` reads every manifest.
-import satisfies = require('semver/functions/satisfies');
-import validRange = require('semver/ranges/valid');
+import { byCodeUnit } from '../util/compare';
 import { formatAjvErrors } from './ajv-errors';
+import { checkEngine } from './engine-range';
 import type { ContributionPointRegistry } from './contribution-points';
 import type { PluginManifest, Problem } from './types';
 import { validator } from './validators';
@@ -32,7 +31,7 @@ export function listPluginDirs(roots: string[]): string[] {
       out.push(path.resolve(root));
       continue;
     }
-    for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => byCodeUnit(a.name, b.name))) {
       if (entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'package.json')))
         out.push(path.resolve(root, entry.name));
     }
@@ -69,9 +68,10 @@ export class ManifestReader {
     } else {
       problems.push(...this.points.check(manifest.contributes ?? {}));
       const range = manifest.engines.pinhole;
-      if (!validRange(range)) {
+      const engine = checkEngine(this.coreVersion, range);
+      if (engine === 'invalid') {
         problems.push({ code: 'E_MANIFEST_INVALID', path: '/engines/pinhole', message: `"${range}" is not a semver range (e.g. "^0.1.0")` });
-      } else if (!satisfies(this.coreVersion, range, { includePrerelease: true })) {
+      } else if (engine === 'mismatch') {
         problems.push({
           code: 'E_ENGINE_MISMATCH',
           path: '/engines/pinhole',

@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SCHEMAS_DIR } from '../schemas';
@@ -26,9 +25,7 @@ export function readSchemaFiles(): Array<{ file: string; text: string }> {
   return SCHEMA_FILES.map((file) => ({ file, text: fs.readFileSync(path.join(SCHEMAS_DIR, file), 'utf8') }));
 }
 
-/** Identifies the schema sources (and the ajv that compiles them): precompiled validators carry it. */
-export function schemaHash(sources = readSchemaFiles(), ajvVersion = ''): string {
-  const h = createHash('sha256').update(ajvVersion);
-  for (const s of sources) h.update(s.file).update('\0').update(s.text).update('\0');
-  return h.digest('hex').slice(0, 32);
+/** Whether precompiled validators were made from exactly these schema texts (they carry the texts they were made from). */
+export function sameSources(a: ReadonlyArray<{ file: string; text: string }>, b: ReadonlyArray<{ file: string; text: string }>): boolean {
+  return a.length === b.length && a.every((s, i) => s.file === b[i].file && s.text === b[i].text);
 }

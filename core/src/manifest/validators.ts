@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import * as path from 'path';
 import { runtimeAjv } from './ajv-runtime';
-import { readSchemaFiles, schemaHash, validatorRefs } from './schema-sources';
+import { readSchemaFiles, sameSources, validatorRefs } from './schema-sources';
 
 /** A validate function as ajv makes it (precompiled or compiled now). */
 export interface Validator {
@@ -13,8 +13,8 @@ export interface Validator {
 export const GENERATED_VALIDATORS = path.resolve(__dirname, '..', 'generated', 'validators.js');
 
 interface Generated {
-  hash: string;
-  ajvVersion: string;
+  /** The schema files' texts the code was generated from. */
+  sources: Array<{ file: string; text: string }>;
   validators: Record<string, Validator>;
 }
 
@@ -40,7 +40,7 @@ function load(): Record<string, Validator> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const gen = require(GENERATED_VALIDATORS) as Generated;
-    if (gen.hash === schemaHash(sources, gen.ajvVersion)) {
+    if (sameSources(gen.sources, sources)) {
       validatorSource = 'precompiled';
       return gen.validators;
     }

@@ -20,7 +20,7 @@ export class PunchStrategies {
   }
 
   async names(): Promise<string[]> {
-    const declared = [...this.contributions.of('punchStrategies')].sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || a.name.localeCompare(b.name));
+    const declared = [...this.contributions.of('punchStrategies')].sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const ready: string[] = [];
     for (const s of declared) {
       try {
