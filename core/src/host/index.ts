@@ -10,7 +10,7 @@ export { createTapApi, type TapTracker } from '../hooks/tap';
 export { ManifestReader, listPluginDirs, pluginIdOf, type PluginDescription } from '../manifest/discovery';
 export { checkEngine } from '../manifest/engine-range';
 export { ContributionPointRegistry, BUILTIN_CONTRIBUTION_POINTS, type ContributionPoint } from '../manifest/contribution-points';
-export { validator, validatorSource, type Validator } from '../manifest/validators';
+export { validator, validatorSource, compileValidators, type Validator } from '../manifest/validators';
 export {
   loadConfig,
   validateConfig,
