@@ -5,7 +5,7 @@ import { PayloadVoiceService } from './service';
 
 export { PayloadVoiceService } from './service';
 export { VoiceCallSession } from './voice-call';
-export { JitterBuffer, DEFAULT_JITTER_BUFFER, type JitterBufferOptions, type PlayoutSlot, type InsertResult } from './jitter-buffer';
+export { JitterBuffer, JITTER_TUNING, type JitterBufferOptions, type PlayoutSlot, type InsertResult } from './jitter-buffer';
 export { ReceiveStats } from './receive-stats';
 export { Resampler } from './resampler';
 export { VoiceActivityDetector, type VadDecision } from './vad';
