@@ -100,4 +100,11 @@ describe('activation', () => {
     const { host } = fixtureHost('plugins-basic');
     await assert.rejects(host.plugins.activate('nope'), /no plugin "nope" is installed/);
   });
+
+  it('a plugin in the old shape is told what changed (E_PLUGIN_SHAPE), not crashed', async () => {
+    const { host } = fixtureHost('plugins-old-shape');
+    await assert.rejects(host.plugins.activate('old-constant'), (e: PluginError) => e.code === 'E_PLUGIN_SHAPE' && /export a function containerModule\(ctx/.test(e.message));
+    await assert.rejects(host.plugins.activate('old-context'), (e: PluginError) => e.code === 'E_PLUGIN_SHAPE' && /PluginContext\.container, which is gone: bind in containerModule/.test(e.message));
+    assert.equal(host.plugins.get('old-context')!.state, 'failed');
+  });
 });

@@ -1,6 +1,7 @@
 import type { ContainerModule, interfaces } from 'inversify';
 import { CommandContribution } from '../commands';
 import { validatePluginOptions } from '../config/config';
+import { PluginError } from '../errors';
 import { HookContribution } from '../hooks/contribution';
 import { createTapApi } from '../hooks/tap';
 import type { Problem } from '../manifest/types';
@@ -22,16 +23,24 @@ export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: Pi
     deps.config.config.plugins?.[id]?.options,
     deps.config.file,
   );
-  const context: PluginContext = Object.freeze({
-    pluginId: id,
-    manifest: e.desc.manifest,
-    dir: e.desc.dir,
-    options: Object.freeze(options),
-    log: deps.log.child(id),
-    subscriptions: e.subscriptions,
-  });
+  const context: PluginContext = Object.freeze(
+    withRemovedMembers(id, {
+      pluginId: id,
+      manifest: e.desc.manifest,
+      dir: e.desc.dir,
+      options: Object.freeze(options),
+      log: deps.log.child(id),
+      subscriptions: e.subscriptions,
+    }),
+  );
   const mod = requireModule(e);
   e.module = mod;
+  if (mod.containerModule !== undefined && typeof mod.containerModule !== 'function')
+    throw new PluginError(
+      'E_PLUGIN_SHAPE',
+      `plugin "${id}" exports containerModule as a ContainerModule; export a function containerModule(ctx: PluginContext<Options>) that returns one (see plugin-template/README.md)`,
+      { plugin: id },
+    );
   if (mod.containerModule) loadModule(e, rt.container, mod.containerModule(context));
   const problems = registerCommands(e, rt);
   const tapped = applyHooks(e, rt);
@@ -70,6 +79,25 @@ function applyHooks(e: PluginEntry, rt: PluginRuntime): Set<string> {
   });
   for (const h of rt.container.getAllNamed<HookContribution>(HookContribution, id)) h.apply(api);
   return tapped;
+}
+
+/** What PluginContext no longer has, and what to use instead: a plugin written for the old shape is told, not crashed. */
+const REMOVED: Record<string, string> = {
+  container: 'bind in containerModule(ctx); reach other plugins\' services with an injected ServiceLoader',
+  hooks: 'tap from a HookContribution bound with contribute(bind, ctx, HookContribution, MyTaps)',
+  commands: 'bind a CommandContribution with contribute(bind, ctx, CommandContribution, MyCommand)',
+  activateByEvent: 'inject ServiceLoader and call activate(event) or load(id, event)',
+};
+
+function withRemovedMembers<T extends object>(pluginId: string, ctx: T): T {
+  for (const [name, instead] of Object.entries(REMOVED))
+    Object.defineProperty(ctx, name, {
+      enumerable: false,
+      get() {
+        throw new PluginError('E_PLUGIN_SHAPE', `plugin "${pluginId}" uses PluginContext.${name}, which is gone: ${instead} (see plugin-template/README.md)`, { plugin: pluginId });
+      },
+    });
+  return ctx;
 }
 
 function requireModule(e: PluginEntry): PluginModule {
