@@ -66,12 +66,14 @@ export class DemoCommand implements CommandContribution {
         regs.push(r);
         step('registered', `registered   ${r.peerId}: media udp ${r.candidates[0].address}:${r.candidates[0].port}, reflexive (STUN) ${r.reflexive ? `${r.reflexive.address}:${r.reflexive.port}` : 'unknown'}`, { id: r.peerId, reflexive: r.reflexive });
       }
-      const incoming = new Promise<EstablishedCall>((resolve) => bob.onIncomingCall(resolve));
-      const t0 = performance.now();
+      // Each side's timeline counts from when its call began: now − setupMs, read as the call is
+      // handed over (no clock read before the call, which a busy machine may delay from its start).
+      const incoming = new Promise<{ call: EstablishedCall; began: number }>((resolve) => bob.onIncomingCall((call) => resolve({ call, began: performance.now() - call.setupMs })));
       const call = await alice.call('bob', { optimistic: values.optimistic, signal: io.signal });
-      const bobSide = await incoming;
-      // Bob's timeline starts when OpenWindow reached him; put it on alice's clock.
-      const onBob = (k: string) => (this.times.at('openWindow') ?? t0) - t0 + ((bobSide.timeline[k] ?? 0) - (bobSide.timeline.openWindow ?? 0));
+      const t0 = performance.now() - call.setupMs;
+      const { call: bobSide, began } = await incoming;
+      // Bob's timeline starts when OpenWindow reached him; put it on alice's.
+      const onBob = (k: string) => began - t0 + (bobSide.timeline[k] ?? 0);
       const ms = (x: number) => `+${x.toFixed(1).padStart(5)} ms`;
       const d = bobSide.window.detail ?? {};
       const rows: Array<[number, string, string]> = [

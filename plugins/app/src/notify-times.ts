@@ -21,8 +21,8 @@ export class NotifyTimes {
   }
 }
 
-/** The kinds the demo narrates: OpenWindow reaching the callee, Ready reaching the caller. */
-export const NARRATED = ['openWindow', 'ready'] as const;
+/** The notifications the demo narrates from the caller's side: Ready reaching it. */
+export const NARRATED = ['ready'] as const;
 
 /** Taps notify for the narrated kinds and records when they arrive. */
 @injectable()
