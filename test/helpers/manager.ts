@@ -6,7 +6,6 @@ import { MemoryDirectory } from '@pinhole/directory-memory';
 import { Ed25519Verifier, RegisterTaps } from '@pinhole/identity-ed25519';
 import {
   createHooks,
-  createTapApi,
   decodeControl,
   encodeControl,
   encodeFrame,
@@ -20,7 +19,9 @@ import {
   type Hooks,
   type IdentityStore,
 } from '@pinhole/core';
-import { PROTOCOL_VERSION, startManager, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { createTapApi } from '@pinhole/core/host';
+import { PROTOCOL_VERSION, startManager, type ManagerLimits, type ManagerOptions, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { pluginOptions } from './plugin-options';
 
 export type Received = ControlEnvelope & { kind: ControlKind };
 
@@ -53,15 +54,19 @@ export function withIdentityCheck(hooks: Hooks = createHooks()): Hooks {
   return hooks;
 }
 
+export type TestManagerOptions = Partial<Omit<StartManagerOptions, 'limits'>> & { limits?: Partial<ManagerLimits> };
+
 /**
  * A manager on loopback with free ports, its own memory directory (closed with it) and the
- * identity check on its register hook. Plain TCP/WebSocket unless `insecure: false` is given
- * (the raw-protocol tests speak frames directly); TLS has its own tests.
+ * identity check on its register hook; every other option is the plugin's manifest default
+ * unless `opts` says otherwise. Plain TCP/WebSocket unless `opts.tls` is given (the
+ * raw-protocol tests speak frames directly); TLS has its own tests.
  */
-export async function testManager(opts: Partial<StartManagerOptions> = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
+export async function testManager(opts: TestManagerOptions = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
   const directory = (opts.directory as MemoryDirectory | undefined) ?? silentDirectory();
   const hooks = withIdentityCheck(opts.hooks);
-  const m = await startManager({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, insecure: !opts.tls, ...opts, hooks, directory });
+  const { directory: _backend, directoryOptions: _o, ...defaults } = pluginOptions<ManagerOptions>('manager-server', { host: '127.0.0.1', port: 0, udpPort: 0 });
+  const m = await startManager({ ...defaults, insecure: !opts.tls, ...opts, limits: { ...defaults.limits, ...opts.limits }, hooks, directory });
   return {
     ...m,
     directory,

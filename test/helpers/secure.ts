@@ -1,10 +1,11 @@
-import { IdentityStore, SessionSecurity, type HandshakeResult, type Host, type Identity } from '@pinhole/core';
+import { IdentityStore, SessionSecurity, type HandshakeResult, type Identity } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { peerFiles } from './peers';
 
 /** The identity of test peer `id` (its own key file under the suite's PINHOLE_HOME). */
 export async function identityOf(host: Host, id: string): Promise<Identity> {
   await host.plugins.activate('identity-ed25519');
-  return (await host.container.get<IdentityStore>(IdentityStore).load(peerFiles(id).identity)).identity;
+  return (await (await host.services.load<IdentityStore>(IdentityStore)).load(peerFiles(id).identity)).identity;
 }
 
 /**
@@ -19,7 +20,7 @@ export async function handshakePair(
   calleeId = 'callee',
 ): Promise<{ caller: HandshakeResult; callee: HandshakeResult }> {
   await host.plugins.activate('secure-noise');
-  const security = host.container.get<SessionSecurity>(SessionSecurity);
+  const security = (await host.services.load<SessionSecurity>(SessionSecurity));
   const [a, b] = [await identityOf(host, callerId), await identityOf(host, calleeId)];
   const initiator = security.initiator({ callId: ids.callId, localEndpoint: ids.callerEndpoint, remoteEndpoint: ids.calleeEndpoint, identity: a, remotePublicKey: b.publicKey });
   const responder = security.responder({ callId: ids.callId, localEndpoint: ids.calleeEndpoint, remoteEndpoint: ids.callerEndpoint, identity: b, checkInitiator: () => true });

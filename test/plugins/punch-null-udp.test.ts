@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { DatagramType, decodeDatagram, Host } from '@pinhole/core';
+import { DatagramType, decodeDatagram } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import punchCompliance from '../compliance/punch';
 import { mediaHost, transport } from '../helpers/media';
 
@@ -9,7 +10,7 @@ async function punchHost(options: Record<string, unknown> = {}) {
   return host;
 }
 
-punchCompliance('punch-null-udp', {
+punchCompliance('null-udp', {
   createHost: punchHost,
   fastFailOptions: { probeTimeoutMs: 400, probeIntervalMs: 50 },
 });
@@ -22,7 +23,7 @@ describe('punch-null-udp specifics', () => {
     const b = await transport(host);
     const got: Array<{ port: number; type: number; size: number }> = [];
     for (const t of [a, a2]) t.socket.onDatagram((d) => got.push({ port: t.socket.localPort, type: decodeDatagram(d).type, size: decodeDatagram(d).payload.length }));
-    const res = await host.hooks.openWindow.promise({
+    const res = await host.hooks.openWindow.for('null-udp').promise({
       role: 'callee',
       callId: 'x',
       localEndpoint: 5,
@@ -50,7 +51,7 @@ describe('punch-null-udp specifics', () => {
     const b = await transport(host);
     let n = 0;
     a.socket.onDatagram(() => n++);
-    const res = await host.hooks.openWindow.promise({
+    const res = await host.hooks.openWindow.for('null-udp').promise({
       role: 'callee', callId: 'x', localEndpoint: 5, remoteEndpoint: 6,
       remoteCandidates: [{ address: '127.0.0.1', port: a.socket.localPort, kind: 'host' }],
       socket: b.socket, signal: new AbortController().signal,

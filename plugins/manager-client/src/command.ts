@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, type CommandIO, type PluginContext } from '@pinhole/core';
-import { createPeerClient } from './factory';
+import { inject, injectable } from 'inversify';
+import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { ManagerPeerClientFactory } from './factory';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
@@ -13,9 +14,17 @@ const USAGE =
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
  * peer.registered (with the reflexive address), then call.incoming / call.ready / call.ended.
  */
-export function peerCommand(context: PluginContext) {
-  const container = context.container;
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class PeerCommand implements CommandContribution {
+  readonly command = 'peer';
+
+  constructor(
+    @inject(ManagerPeerClientFactory) private readonly clients: ManagerPeerClientFactory,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(AllowLists) private readonly allowLists: AllowLists,
+  ) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -47,9 +56,8 @@ export function peerCommand(context: PluginContext) {
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
     const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
-    const allowLists = container.get<AllowLists>(AllowLists);
-    const policy = await allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
-    const client = await createPeerClient(container, {
+    const policy = await this.allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
+    const client = await this.clients.create({
       peerId: values.id,
       manager: values.manager,
       udpPort,
@@ -59,7 +67,7 @@ export function peerCommand(context: PluginContext) {
       ...securityOptions(values),
       log: io.log,
     });
-    if (policy.mode === 'none') io.log.warn(`"${values.id}" ${allowLists.describe(policy)}`);
+    if (policy.mode === 'none') io.log.warn(`"${values.id}" ${this.allowLists.describe(policy)}`);
     client.on('incoming', (e) => io.log.event('call.incoming', e));
     client.on('ended', (e) => io.log.event('call.ended', { ...e }));
     client.onIncomingCall((call) =>
@@ -73,12 +81,12 @@ export function peerCommand(context: PluginContext) {
       }),
     );
     try {
-      await answerWithPayloads(context, client, answer, io);
+      await answerWithPayloads(this.loader, client, answer, io);
       await client.start(); // prints peer.registered
       await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
       return 0;
     } finally {
       await client.close();
     }
-  };
+  }
 }

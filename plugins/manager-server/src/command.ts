@@ -1,14 +1,20 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import * as path from 'path';
-import { ConfigError, pinholeHome, type CommandIO, type ManagerServerFactory } from '@pinhole/core';
+import { inject, injectable } from 'inversify';
+import { ConfigError, ManagerServerFactory, pinholeHome, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { formatHostPort, parseHostPort } from './host-port';
 
 const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE | --insecure] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: ManagerServerFactory) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class ManagerCommand implements CommandContribution {
+  readonly command = 'manager';
+
+  constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -32,7 +38,8 @@ export function managerCommand(factory: ManagerServerFactory) {
     const home = pinholeHome();
     const selfSignedDir = home && path.join(home, 'manager');
 
-    const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure });
+    // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
+    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure });
     const { tcp, udp: u, tls: t } = manager.address();
     const hostPort = formatHostPort(tcp.host, tcp.port);
     io.log.event('manager.ready', {
@@ -48,7 +55,7 @@ export function managerCommand(factory: ManagerServerFactory) {
     await manager.close();
     io.log.event('manager.stopped', manager.stats());
     return 0;
-  };
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -1,5 +1,5 @@
 import { ContainerModule } from 'inversify';
-import { SessionSecurity, type PluginContext } from '@pinhole/core';
+import { contribute, HookContribution, SessionSecurity, type PluginContext } from '@pinhole/core';
 import { SecureNoiseOptions } from './options';
 import { NoiseSessionSecurity } from './session-security';
 import { SessionProtectionTap } from './session-tap';
@@ -18,13 +18,10 @@ export { NoiseErrors } from './errors';
 export { SecureNoiseOptions } from './options';
 
 /** Binds SessionSecurity and taps stream:session to protect every session that has a handshake. */
-export function activate(context: PluginContext): void {
-  const module = new ContainerModule((bind) => {
-    bind(SecureNoiseOptions).toConstantValue(context.options as unknown as SecureNoiseOptions);
+export function containerModule(ctx: PluginContext<SecureNoiseOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(SecureNoiseOptions).toConstantValue(ctx.options);
     bind<SessionSecurity>(SessionSecurity).to(NoiseSessionSecurity).inSingletonScope();
-    bind(SessionProtectionTap).toSelf().inSingletonScope();
+    contribute(bind, ctx, HookContribution, SessionProtectionTap);
   });
-  context.container.load(module);
-  context.subscriptions.push({ dispose: () => context.container.unload(module) });
-  context.container.get(SessionProtectionTap).apply(context.hooks);
 }

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { isSessionStreamContext, SESSION_STREAM, SessionSecurity, type StreamContext, type TapApi } from '@pinhole/core';
+import { isSessionStreamContext, SESSION_STREAM, SessionSecurity, type HookContribution, type StreamContext, type TapApi } from '@pinhole/core';
 import { NoiseErrors } from './errors';
 import { SecureNoiseOptions } from './options';
 
@@ -12,7 +12,7 @@ import { SecureNoiseOptions } from './options';
  * nothing is installed, and media-udp decides.
  */
 @injectable()
-export class SessionProtectionTap {
+export class SessionProtectionTap implements HookContribution {
   constructor(
     @inject(SessionSecurity) private readonly security: SessionSecurity,
     @inject(SecureNoiseOptions) private readonly options: SecureNoiseOptions,

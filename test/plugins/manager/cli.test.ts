@@ -1,7 +1,10 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { createLogger, Host, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { createLogger, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { NdjsonProc } from '@pinhole/lab';
 import { peerOptions } from '../../helpers/peers';
 
@@ -40,7 +43,7 @@ describe('cli: pinhole manager and pinhole peer', function () {
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
     await host.plugins.activate('manager-client');
-    alice = await host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('cli-alice', { tcp: String(ready.tcp), pin: String(ready.pin) }));
+    alice = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('cli-alice', { tcp: String(ready.tcp), pin: String(ready.pin) }));
     await alice.start();
     const call = await alice.call('cli-bob');
     assert.equal(call.security?.remoteFingerprint, registered.fingerprint, 'the session is authenticated to bob\'s key');
@@ -69,8 +72,7 @@ describe('cli: pinhole manager and pinhole peer', function () {
     assert.ok(peer.stderr.some((l) => /refusing every call: start with --allow/.test(l)), peer.stderr.join('\n'));
     host ??= new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
-    await host.plugins.activate('manager-client');
-    const caller = await host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('knocker', { tcp: String(ready.tcp), pin: String(ready.pin) }));
+    const caller = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('knocker', { tcp: String(ready.tcp), pin: String(ready.pin) }));
     try {
       await caller.start();
       await assert.rejects(caller.call('shy'), (e: { code: string; message: string }) => e.code === 'E_PEER_UNAVAILABLE' && /--allow knocker/.test(e.message));
@@ -86,14 +88,27 @@ describe('cli: pinhole manager and pinhole peer', function () {
     manager.child.stdout!.destroy(); // like `pinhole manager --json | head -1`
     host ??= new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
-    await host.plugins.activate('manager-client');
     for (const id of ['after-pipe-1', 'after-pipe-2']) {
-      const p = await host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions(id, { tcp: String(ready.tcp), pin: String(ready.pin) }));
+      const p = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions(id, { tcp: String(ready.tcp), pin: String(ready.pin) }));
       await p.start();
       await p.close();
     }
     manager.child.kill('SIGTERM');
     assert.equal(await manager.exited, 0);
+  });
+
+  it('--listen HOST:PORT alone puts STUN on the same host (udpHost follows host unless set)', async () => {
+    // udpPort 0 from the config: the default 3478 may be taken on a shared machine.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-manager-'));
+    const config = path.join(dir, 'pinhole.config.json');
+    fs.writeFileSync(config, JSON.stringify({ plugins: { 'manager-server': { options: { udpPort: 0 } } } }));
+    const manager = pinhole(['manager', '--listen', '127.0.0.1:0', '--config', config]);
+    procs.push(manager);
+    const ready = await manager.waitFor('manager.ready', 8000);
+    assert.match(String(ready.tcp), /^127\.0\.0\.1:\d+$/);
+    assert.match(String(ready.udp), /^127\.0\.0\.1:\d+$/, 'STUN binds where --listen does, not 0.0.0.0');
+    await manager.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('says what is wrong with bad arguments', async () => {

@@ -1,17 +1,7 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import {
-  createLogger,
-  createTapApi,
-  Host,
-  ManagerServerFactory,
-  PeerClientFactory,
-  SignalError,
-  type EstablishedCall,
-  type ManagerServer,
-  type PeerClient,
-  type PinholeConfig,
-} from '@pinhole/core';
+import { createLogger, ManagerServerFactory, PeerClientFactory, SignalError, type EstablishedCall, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createTapApi, Host, type PinholeConfig } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { until } from '../../helpers/manager';
 import { peerOptions } from '../../helpers/peers';
@@ -38,14 +28,15 @@ async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Pr
 
 /** A manager whose self-signed certificate is kept in `certDir`, so a restart keeps the pin its peers hold. */
 async function manager(host: Host, opts: Record<string, unknown> = {}, certDir = path.join(process.env.PINHOLE_HOME!, 'client-test-manager')): Promise<ManagerServer> {
-  await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, selfSignedDir: certDir, ...opts });
+  const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
+  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, selfSignedDir: certDir, ...opts });
 }
 
 const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
 
-function client(host: Host, peerId: string, mgr: ManagerServer, managerAt = at(mgr)): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions(peerId, mgr, { manager: managerAt })) as Promise<ManagerPeerClient>;
+async function client(host: Host, peerId: string, mgr: ManagerServer, managerAt = at(mgr)): Promise<ManagerPeerClient> {
+  const factory = await host.services.load<PeerClientFactory>(PeerClientFactory);
+  return (await factory.create(peerOptions(peerId, mgr, { manager: managerAt }))) as ManagerPeerClient;
 }
 
 const nextIncoming = (p: PeerClient) =>
@@ -204,7 +195,7 @@ describe('manager-client: registration and calls through a real manager, media-u
     await alice.start();
     await bob.start();
     // As if bob's firewall dropped everything: alice's strategy aims at a port nobody answers on.
-    createTapApi(hostA.host.hooks, 'dead-path').openWindow.tap({ stage: -1 }, (req) => {
+    createTapApi(hostA.host.hooks, 'dead-path').openWindow.for('null-udp').tap({ stage: -1 }, (req) => {
       if (req.role === 'caller') req.remoteCandidates = [{ address: '127.0.0.1', port: 9, kind: 'reflexive' }];
       return undefined;
     });
@@ -228,10 +219,10 @@ describe('manager-client: registration and calls through a real manager, media-u
   });
 
   it('a peer replaced by a re-registration with its key does not reconnect (no tug of war)', async () => {
-    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('dup', mgr));
+    const first = await client(hostA.host, 'dup', mgr);
     clients.push(first);
     await first.start();
-    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('dup', mgr));
+    const second = await client(hostB.host, 'dup', mgr);
     clients.push(second);
     await second.start();
     await until(() => !first.registered, 1000, 'the first was replaced');

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as http from 'http';
-import { createHooks, createTapApi, publicKeyText, SignalError } from '@pinhole/core';
+import { createHooks, publicKeyText, SignalError } from '@pinhole/core';
+import { createTapApi } from '@pinhole/core/host';
 import { testManager, until, rawPeerPool, TestKey } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;

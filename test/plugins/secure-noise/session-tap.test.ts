@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { DatagramType, Host, SESSION_STREAM, SessionSecurity, tapErrorCause, type HandshakeResult, type SessionStreamContext } from '@pinhole/core';
+import { DatagramType, SESSION_STREAM, SessionSecurity, tapErrorCause, type HandshakeResult, type SessionStreamContext } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { CALLEE_EP, CALLER_EP, handshake, parties } from './pair';
 
 /** What media-udp will pass to hooks.stream.for('session') when a session opens. */
@@ -30,7 +31,7 @@ describe('secure-noise: the stream:session tap and the SessionSecurity service',
   const run = (ctx: SessionStreamContext) => host.hooks.stream.for(SESSION_STREAM).promise(ctx).then(() => ctx);
 
   it('binds SessionSecurity; the tap protects both ends of a session that has its handshake', async () => {
-    const sec = host.container.get<SessionSecurity>(SessionSecurity);
+    const sec = (await host.services.load<SessionSecurity>(SessionSecurity));
     const p = parties('IK');
     const ini = sec.initiator({ callId: 'call-1', localEndpoint: CALLER_EP, remoteEndpoint: CALLEE_EP, identity: p.alice, remotePublicKey: p.bob.publicKey });
     const res = sec.responder({ callId: 'call-1', localEndpoint: CALLEE_EP, remoteEndpoint: CALLER_EP, identity: p.bob, checkInitiator: () => true });

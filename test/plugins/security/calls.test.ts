@@ -1,17 +1,7 @@
 import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
-import {
-  createLogger,
-  createTapApi,
-  encodeControl,
-  encodeFrame,
-  Host,
-  IdentityStore,
-  ManagerServerFactory,
-  PeerClientFactory,
-  type ManagerServer,
-  type PinholeError,
-} from '@pinhole/core';
+import { createLogger, encodeControl, encodeFrame, IdentityStore, ManagerServerFactory, PeerClientFactory, type ManagerServer, type PinholeError } from '@pinhole/core';
+import { createTapApi, Host } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { RawPeer, TestKey } from '../../helpers/manager';
 import { peerFiles, peerOptions } from '../../helpers/peers';
@@ -30,12 +20,12 @@ describe('security end to end: pins, impostors, callee policy, insecure mode', f
   let h: Host;
   const open: Array<{ close(): Promise<void> }> = [];
   const manager = async (o: Record<string, unknown> = {}): Promise<ManagerServer> => {
-    const m = await h.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...o });
+    const m = await (await h.services.load<ManagerServerFactory>(ManagerServerFactory)).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...o });
     open.push(m);
     return m;
   };
   const peer = async (id: string, m: ManagerServer, extra = {}): Promise<ManagerPeerClient> => {
-    const p = (await h.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions(id, m, extra))) as ManagerPeerClient;
+    const p = (await (await h.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions(id, m, extra))) as ManagerPeerClient;
     open.push(p);
     await p.start();
     return p;
@@ -74,7 +64,7 @@ describe('security end to end: pins, impostors, callee policy, insecure mode', f
     assert.equal(heard, 0, 'nothing was delivered to the stranger');
 
     // Its owner really changed keys: forgetting the pin lets the next call through (and pins anew).
-    const pins = await h.container.get<IdentityStore>(IdentityStore).knownPeers(peerFiles('sec-alice').knownPeers);
+    const pins = await (await h.services.load<IdentityStore>(IdentityStore)).knownPeers(peerFiles('sec-alice').knownPeers);
     assert.ok((await pins.list()).some((p) => p.subject === 'sec-bob' && p.pin === bob.identity.fingerprint));
     assert.equal(await pins.forget('sec-bob'), true);
     const again = await alice2.call('sec-bob');
@@ -116,7 +106,7 @@ describe('security: no reflection through a callee', function () {
 
   it('CallRequests for a caller that registered 16 made-up candidates: third parties get at most 3 bytes per byte the attacker sent', async () => {
     const h = await host();
-    const m = await h.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0 });
+    const m = await (await h.services.load<ManagerServerFactory>(ManagerServerFactory)).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0 });
     const victims: dgram.Socket[] = [];
     let victimBytes = 0;
     let victimDatagrams = 0;
@@ -127,7 +117,7 @@ describe('security: no reflection through a callee', function () {
       s.on('message', (d) => ((victimBytes += d.length + 28), victimDatagrams++));
       victims.push(s);
     }
-    const callee = (await h.container.get<PeerClientFactory>(PeerClientFactory).create(peerOptions('refl-callee', m))) as ManagerPeerClient;
+    const callee = (await (await h.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('refl-callee', m))) as ManagerPeerClient;
     await callee.start();
     // The attacker speaks the raw protocol over TLS, as any peer, and claims the victims' addresses.
     const attacker = await RawPeer.tcp(m.address().tcp.port, '127.0.0.1', { rejectUnauthorized: false });

@@ -9,6 +9,8 @@ export interface CallContext {
   readonly hooks: Hooks;
   readonly media: MediaTransport;
   readonly options: ClientOptions;
+  /** The punch strategies to try, in order (see PunchStrategies). */
+  strategies(): Promise<string[]>;
   readonly calls: CallTable;
   readonly log: Logger;
   readonly identity: Identity;

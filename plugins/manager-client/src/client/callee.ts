@@ -1,4 +1,4 @@
-import { fingerprint, policyAllows, SecurityErrors, SignalError, tapErrorCause, type PinholeError } from '@pinhole/core';
+import { fingerprint, policyAllows, SecurityErrors, SignalError, type PinholeError } from '@pinhole/core';
 import { fromCandidateMsg, type Msg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
@@ -53,7 +53,8 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
       security: session.security && { remoteFingerprint: session.security.remoteFingerprint, pattern: session.security.pattern },
     });
   } catch (err) {
-    const cause = tapErrorCause(err) as PinholeError;
+    // A tap's error (TapError) keeps the tap's code; the message names the plugin.
+    const cause = err as PinholeError;
     const code = cause?.code ?? 'E_WINDOW_FAILED';
     if (c.calls.isLive(entry)) {
       if (entry.session) {

@@ -1,4 +1,4 @@
-import { SignalError, tapErrorCause, toPolicyMsg, type CallPolicy, type Candidate, type Hooks, type Identity, type PinholeError, type Registration } from '@pinhole/core';
+import { SignalError, toPolicyMsg, type CallPolicy, type Candidate, type Hooks, type Identity, type PinholeError, type Registration } from '@pinhole/core';
 import { PROTOCOL_VERSION, toCandidateMsg, type Msg } from '../protocol';
 import type { ControlConnection } from './connection';
 
@@ -37,8 +37,9 @@ export async function registerOn(conn: ControlConnection, p: RegisterParams, hoo
   try {
     registration = await hooks.register.promise(registration, { side: 'client', transport: conn.transport, challenge: hello.hello!.nonce, identity });
   } catch (err) {
-    const cause = tapErrorCause(err) as PinholeError;
-    throw new SignalError(cause?.code ?? 'E_REGISTER_REFUSED', `a register hook refused to build the registration: ${cause?.message ?? String(cause)}`);
+    // A tap's error (TapError) keeps the tap's code; its message names the plugin.
+    const e = err as PinholeError;
+    throw new SignalError(e?.code ?? 'E_REGISTER_REFUSED', `a register hook refused to build the registration: ${e?.message ?? String(e)}`);
   }
   if (!registration.identity?.signature)
     throw new SignalError('E_REGISTER_AUTH', 'no plugin signed the registration with an identity key; enable the identity-ed25519 plugin');

@@ -1,4 +1,4 @@
-import { DatagramType, SignalError, tapErrorCause, type Candidate, type DatagramSession, type Hooks, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { DatagramType, SignalError, type Candidate, type DatagramSession, type Hooks, type WindowRequest, type WindowResult } from '@pinhole/core';
 import { alternates } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
@@ -6,22 +6,27 @@ import { listenForHandshake } from './handshake-listener';
 import { insecureProbe, secureProbe } from './probes';
 
 /**
- * Runs the openWindow hook (series-bail over punch strategies). A strategy's own error comes
- * out unwrapped (E_WINDOW_TIMEOUT …); if the call was ended meanwhile, the reason it ended wins.
+ * Tries the punch strategies in order (each an openWindow hook keyed by its name; the first
+ * WindowResult wins, undefined passes to the next). A strategy's error keeps its code
+ * (E_WINDOW_TIMEOUT …) and names the plugin; if the call was ended meanwhile, the reason it ended wins.
  */
-export async function openWindow(hooks: Hooks, req: WindowRequest): Promise<WindowResult | undefined> {
+export async function openWindow(hooks: Hooks, strategies: string[], req: WindowRequest): Promise<WindowResult | undefined> {
   try {
-    return await raceAbort(hooks.openWindow.promise(req), req.signal);
+    for (const strategy of strategies) {
+      const result = await raceAbort(hooks.openWindow.for(strategy).promise(req), req.signal);
+      if (result) return result;
+    }
+    return undefined;
   } catch (err) {
     if (req.signal.aborted) throw req.signal.reason;
-    throw tapErrorCause(err);
+    throw err;
   }
 }
 
 export function noStrategy(callId: string, role: 'caller' | 'callee'): SignalError {
   return new SignalError(
     'E_NO_STRATEGY',
-    `no openWindow strategy answered for call ${callId} (${role}): enable a punch plugin such as punch-null-udp (it activates onStartup; check "pinhole plugins" and plugins.<id>.enabled in pinhole.config.json)`,
+    `no punch strategy answered for call ${callId} (${role}): enable a punch plugin (one contributing punchStrategies) such as punch-null-udp (check "pinhole plugins" and plugins.<id>.enabled in pinhole.config.json)`,
     { callId, role },
   );
 }
@@ -44,7 +49,7 @@ export interface PathParams {
 export async function openCallerPath(c: CallContext, p: PathParams, onWindow: () => void): Promise<{ window: WindowResult; session: DatagramSession }> {
   const ids = { callId: p.callId, localEndpoint: p.localEndpoint, remoteEndpoint: p.remoteEndpoint };
   const probe = c.insecure ? insecureProbe(ids) : secureProbe(c.security!, c.media.socket, c.identity, ids, p.remoteKey);
-  const window = await openWindow(c.hooks, { role: 'caller', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal, probe: probe.probe });
+  const window = await openWindow(c.hooks, await c.strategies(), { role: 'caller', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal, probe: probe.probe });
   if (!window) throw noStrategy(p.callId, 'caller');
   onWindow();
   const session = await c.media.openSession({
@@ -76,7 +81,7 @@ export async function openCalleePath(
   const sources = p.remoteCandidates.map((x) => ({ address: x.address, port: x.port }));
   const base = { ...ids, role: 'callee' as const, keepaliveMs: c.options.sessionKeepaliveMs };
   if (c.insecure) {
-    const window = await openWindow(c.hooks, { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
+    const window = await openWindow(c.hooks, await c.strategies(), { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
     if (!window) throw noStrategy(p.callId, 'callee');
     onWindow();
     const session = await c.media.openSession({ ...base, remote: window.remote, alternates: alternates(p.remoteCandidates, window.remote), insecure: true });
@@ -86,7 +91,7 @@ export async function openCalleePath(
     c.media.openSession({ ...base, remote: from, alternates: alternates(p.remoteCandidates, from), handshake: result }),
   );
   try {
-    const window = await openWindow(c.hooks, { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
+    const window = await openWindow(c.hooks, await c.strategies(), { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
     if (!window) throw noStrategy(p.callId, 'callee');
     onWindow();
     const established = hs.session;

@@ -9,7 +9,6 @@ import {
   publicKeyText,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
-  tapErrorCause,
   type CallPolicy,
   type Candidate,
   type Directory,
@@ -59,8 +58,9 @@ export class Registrar {
     try {
       registration = await this.d.hooks.register.promise(registration, { side: 'manager', remoteAddress: conn.remoteAddress, transport: conn.transport, challenge: conn.challenge });
     } catch (err) {
-      const cause = tapErrorCause(err) as { code?: string; message?: string };
-      throw fatal(cause?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${cause?.message ?? String(cause)}`);
+      // A tap's error (TapError) keeps the tap's code; its message names the plugin.
+      const e = err as { code?: string; message?: string };
+      throw fatal(e?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${e?.message ?? String(e)}`);
     }
     if (!registration || !PEER_ID.test(registration.peerId)) throw fatal('E_REGISTER_INVALID', 'a register hook returned a registration without a valid peer id');
     const key = registration.identity;
