@@ -1,4 +1,5 @@
 import { crc32 } from 'zlib';
+import { Buffer } from 'buffer'; // the module's, not the global Buffer: that one is an accessor, read on every use
 import * as core from '@pinhole/core';
 import {
   SecurityErrors,

@@ -1,3 +1,4 @@
+import { Buffer } from 'buffer'; // the module's, not the global Buffer: that one is an accessor, read on every use
 import sodium = require('sodium-native');
 import * as core from '@pinhole/core';
 import {

@@ -1,3 +1,5 @@
+import { Buffer } from 'buffer'; // the module's, not the global Buffer: that one is an accessor, read on every use
+
 /**
  * Memory for outgoing sealed datagrams, cut from large slabs. Every datagram gets memory never
  * handed out before (the socket may still queue an earlier datagram when the kernel buffer is
