@@ -57,4 +57,11 @@ function fmt(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1);
 }
 
-module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt };
+/** A throw-away Ed25519 identity, in memory only (benchmarks key real Noise handshakes with it). */
+function throwawayIdentity(name = 'bench') {
+  const { generateKeyPairSync } = require('crypto');
+  const { Ed25519Identity } = require('@pinhole/identity-ed25519');
+  return new Ed25519Identity(generateKeyPairSync('ed25519').privateKey, name);
+}
+
+module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt, throwawayIdentity };

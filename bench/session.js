@@ -13,11 +13,9 @@
 // BENCH_ONLY=udx|secure|insecure|dgram runs one path (for --cpu-prof / callgrind).
 require('reflect-metadata');
 const dgram = require('dgram');
-const { generateKeyPairSync } = require('crypto');
 const { MediaTransportFactory, MAX_SEALED_PAYLOAD, SessionSecurity } = require('@pinhole/core');
 const { Host } = require('@pinhole/core/host');
-const { Ed25519Identity } = require('@pinhole/identity-ed25519');
-const { median, machine } = require('./lib');
+const { median, machine, throwawayIdentity } = require('./lib');
 
 const DURATION = Number(process.env.BENCH_MS || 1500);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -91,8 +89,7 @@ async function rawUdxRun() {
 
 /** A real IK handshake between two throw-away identities, messages passed in memory. */
 function handshake(security, callId) {
-  const id = () => new Ed25519Identity(generateKeyPairSync('ed25519').privateKey, 'bench');
-  const [alice, bob] = [id(), id()];
+  const [alice, bob] = [throwawayIdentity('alice'), throwawayIdentity('bob')];
   const ini = security.initiator({ callId, localEndpoint: 1, remoteEndpoint: 2, identity: alice, remotePublicKey: bob.publicKey });
   const res = security.responder({ callId, localEndpoint: 2, remoteEndpoint: 1, identity: bob, checkInitiator: () => true });
   const step = res.receive(ini.message);
