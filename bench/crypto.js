@@ -27,11 +27,40 @@ function sessionPair() {
     const i = sec.initiator({ callId: 'bench', localEndpoint: 1, remoteEndpoint: 2, identity: alice, remotePublicKey: bob.publicKey });
     const r = sec.responder({ callId: 'bench', localEndpoint: 2, remoteEndpoint: 1, identity: bob, checkInitiator: () => true });
     i.receive(r.receive(i.message).reply);
-  } };
+  }, sides: (n) => handshakeSides(sec, alice, bob, n) };
+}
+
+/**
+ * CPU per side of an IK handshake, as a call spends it: the caller builds message 1 (the probe),
+ * the callee reads it and answers (message 2), the caller reads the answer. Median of n, in ms.
+ */
+function handshakeSides(sec, alice, bob, n) {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const phases = { msg1: [], answer: [], msg2: [] };
+  for (let k = 0; k < n + 20; k++) {
+    const t = cpu();
+    const i = sec.initiator({ callId: `bench-${k}`, localEndpoint: 1, remoteEndpoint: 2, identity: alice, remotePublicKey: bob.publicKey });
+    void i.message;
+    const t1 = cpu();
+    const r = sec.responder({ callId: `bench-${k}`, localEndpoint: 2, remoteEndpoint: 1, identity: bob, checkInitiator: () => true });
+    const step = r.receive(i.message);
+    const t2 = cpu();
+    i.receive(step.reply);
+    if (!i.result) throw new Error('handshake failed');
+    const t3 = cpu();
+    if (k < 20) continue; // warm-up
+    phases.msg1.push(t1 - t);
+    phases.answer.push(t2 - t1);
+    phases.msg2.push(t3 - t2);
+  }
+  return { msg1: median(phases.msg1), answer: median(phases.answer), msg2: median(phases.msg2) };
 }
 
 function datagrams() {
-  const { a, b, handshake } = sessionPair();
+  const { a, b, handshake, sides } = sessionPair();
   const v1Payload = randomBytes(MAX_DATAGRAM_PAYLOAD - 1); // + channel byte = 1200-byte datagram
   const v2Payload = randomBytes(MAX_SEALED_PAYLOAD - 1);
   const frame = Buffer.alloc(1200);
@@ -51,6 +80,7 @@ function datagrams() {
   const r = {};
   for (const [k, fn] of Object.entries(cases)) r[k] = medianOf(RUNS, () => opsPerCpuSec(fn));
   const hs = medianOf(3, () => opsPerCpuSec(handshake, 500));
+  const side = sides(200);
   const ns = (ops) => (1e9 / ops).toFixed(0);
   console.log('\nPer 1200-byte datagram, sender + receiver work, per CPU second of this process (median of %d):', RUNS);
   console.log('  plain copy (baseline)              %s/s  %s ns', fmt(r.copy), ns(r.copy));
@@ -60,6 +90,7 @@ function datagrams() {
   console.log('  cost ratio sealed / v1: %s   sealed / CRC: %s   sealed / copy: %s', (r.v1 / r.sealed).toFixed(2), (r.crc / r.sealed).toFixed(2), (r.copy / r.sealed).toFixed(2));
   console.log('  sealed payload throughput on one core: %s MB/s', ((r.sealed * (MAX_SEALED_PAYLOAD - 1)) / 1e6).toFixed(0));
   console.log('  IK handshake (both sides, no network): %s/s  %s ms', fmt(hs), (1000 / hs).toFixed(2));
+  console.log('  IK handshake CPU per side (median of 200): caller builds message 1 %s ms, callee reads it and answers %s ms, caller reads the answer %s ms', side.msg1.toFixed(3), side.answer.toFixed(3), side.msg2.toFixed(3));
 }
 
 async function streamRun(secure) {
