@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 export * from './errors';
 export * from './disposable';
+export * from './deferred';
 export * from './log';
 export * from './commands';
 export * from './hooks/hooks';
@@ -25,6 +26,9 @@ export * from './services/media';
 export * from './services/peer-client';
 export * from './services/manager';
 export * from './services/codec';
+export * from './services/video-codec';
+export * from './services/video';
+export * from './services/y4m';
 export * from './services/voice';
 export * from './services/payload';
 export * from './services/file-transfer';
