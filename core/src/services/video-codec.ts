@@ -79,6 +79,7 @@ export interface VideoCodec {
   readonly maxWidth: number;
   readonly maxHeight: number;
   available(): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Resolves once the encoder takes frames at speed (an external process is up), so the caller may start its clock then. */
   createEncoder(settings: VideoEncoderSettings): Promise<VideoEncoder>;
   createDecoder(size: { width: number; height: number }): Promise<VideoDecoder>;
 }

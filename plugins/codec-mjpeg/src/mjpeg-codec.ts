@@ -1,11 +1,12 @@
-import * as jpeg from 'jpeg-js';
+import * as path from 'path';
 import { inject, injectable } from 'inversify';
+import { Sandbox } from '@pinhole/sandbox';
 import {
   checkVideoFrame,
   checkVideoPayload,
   checkVideoSettings,
   CodecError,
-  i420Size,
+  PinholeError,
   videoCodecDisposed,
   type EncodedVideoFrame,
   type VideoCodec,
@@ -16,7 +17,22 @@ import {
 } from '@pinhole/core';
 import { MjpegOptions } from './options';
 import { QualityControl } from './quality-control';
-import { i420ToRgba, rgbaToI420 } from './yuv';
+import type { sandboxApi } from './jpeg-worker';
+
+const WORKER = path.join(__dirname, 'jpeg-worker.js');
+/** A frame that takes longer than this in the worker restarts it (the call sees E_CODEC_INTERNAL). */
+const CALL_TIMEOUT_MS = 10000;
+
+function sandbox(): Promise<Sandbox<typeof sandboxApi>> {
+  return Sandbox.start<typeof sandboxApi>('codec-mjpeg', WORKER, { callTimeoutMs: CALL_TIMEOUT_MS, maxHeapMb: 256 });
+}
+
+/** Errors from the worker as CodecErrors: its own codes kept, sandbox faults as E_CODEC_INTERNAL. */
+function codecError(err: unknown): CodecError {
+  const e = err as PinholeError;
+  if (e.code === 'E_CODEC_PAYLOAD') return new CodecError('E_CODEC_PAYLOAD', e.message.replace(/^plugin "codec-mjpeg": /, ''), { codec: NAME });
+  return new CodecError('E_CODEC_INTERNAL', `mjpeg worker failed: ${e.message}`, { codec: NAME }, { cause: err });
+}
 
 const NAME = 'mjpeg';
 const MAX_SIDE = 1920;
@@ -27,7 +43,7 @@ const maxPayload = (w: number, h: number) => w * h * 3 + 4096;
  * Motion JPEG: each frame a baseline JPEG (jpeg-js, pure JavaScript), so every frame is a
  * keyframe and a lost frame hurts only itself. Bitrate is met by steering the JPEG quality
  * frame by frame (QualityControl); frame rate changes need nothing from the encoder.
- * Runs on the calling thread: ~20–40 ms per 640×480 frame (bench/video.js).
+ * The pixel work runs in a sandbox worker thread per encoder and per decoder (jpeg-worker.ts).
  */
 @injectable()
 export class MjpegCodec implements VideoCodec {
@@ -48,7 +64,7 @@ export class MjpegCodec implements VideoCodec {
     checkVideoSettings(this, settings);
     const s: VideoEncoderSettings = { ...settings };
     const rc = new QualityControl(this.options);
-    const rgba = Buffer.allocUnsafe(s.width * s.height * 4);
+    const worker = await sandbox();
     let disposed = false;
     return {
       get settings() {
@@ -57,8 +73,13 @@ export class MjpegCodec implements VideoCodec {
       async encode(frame: VideoFrame): Promise<EncodedVideoFrame> {
         if (disposed) throw videoCodecDisposed(NAME);
         checkVideoFrame(NAME, s, frame);
-        const quality = rc.quality;
-        const data = jpeg.encode({ width: s.width, height: s.height, data: i420ToRgba(s.width, s.height, frame.data, rgba) }, quality).data;
+        let data: Buffer;
+        try {
+          const out = await worker.api.encode(s.width, s.height, frame.data, rc.quality);
+          data = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+        } catch (err) {
+          throw codecError(err);
+        }
         rc.observe(data.length, s.bitrate / 8 / s.frameRate);
         return { data, keyframe: true };
       },
@@ -71,7 +92,9 @@ export class MjpegCodec implements VideoCodec {
         if (disposed) throw videoCodecDisposed(NAME);
       },
       async dispose() {
+        if (disposed) return;
         disposed = true;
+        await worker.close();
       },
     };
   }
@@ -80,24 +103,23 @@ export class MjpegCodec implements VideoCodec {
     checkVideoSettings(this, size);
     const { width, height } = size;
     const limit = maxPayload(width, height);
+    const worker = await sandbox();
     let disposed = false;
     return {
       async decode(payload: Buffer): Promise<VideoFrame> {
         if (disposed) throw videoCodecDisposed(NAME);
         checkVideoPayload(NAME, payload, limit);
-        let img: { width: number; height: number; data: Uint8Array };
         try {
-          // Caps keep a hostile header from asking for a huge picture.
-          img = jpeg.decode(payload, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: (width * height) / 1e6 + 0.01, maxMemoryUsageInMB: 64 });
+          const out = await worker.api.decode(width, height, payload);
+          return { width, height, data: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
         } catch (err) {
-          throw new CodecError('E_CODEC_PAYLOAD', `mjpeg could not decode a ${payload.length}-byte payload: ${(err as Error).message}`, { codec: NAME }, { cause: err });
+          throw codecError(err);
         }
-        if (img.width !== width || img.height !== height)
-          throw new CodecError('E_CODEC_PAYLOAD', `mjpeg payload is a ${img.width}×${img.height} picture, the stream is ${width}×${height}`, { codec: NAME });
-        return { width, height, data: rgbaToI420(width, height, img.data, Buffer.allocUnsafe(i420Size(width, height))) };
       },
       async dispose() {
+        if (disposed) return;
         disposed = true;
+        await worker.close();
       },
     };
   }

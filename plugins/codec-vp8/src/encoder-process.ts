@@ -10,6 +10,8 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+const STARTUP_TIMEOUT_MS = 20000;
+
 /** ffmpeg's libvpx in realtime mode: no look-ahead, no alt-ref, CBR with a one-second buffer. */
 export function encoderArgs(o: Vp8Options, s: VideoEncoderSettings): string[] {
   const kbps = `${Math.max(1, Math.round(s.bitrate / 1000))}k`;
@@ -65,10 +67,12 @@ export class EncoderProcess {
   private push(i420: Buffer, warm: boolean): Promise<EncodedVideoFrame> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
+      // Starting ffmpeg and libvpx is slow on a loaded machine; only the warm-up frame pays for it.
+      const limit = warm ? Math.max(STARTUP_TIMEOUT_MS, this.o.frameTimeoutMs) : this.o.frameTimeoutMs;
       const timer = setTimeout(() => {
-        this.fail(ffmpegFailed(`encoder returned no frame within ${this.o.frameTimeoutMs} ms`, this.child));
+        this.fail(ffmpegFailed(`encoder returned no frame within ${limit} ms`, this.child));
         void this.child.stop(0);
-      }, this.o.frameTimeoutMs);
+      }, limit);
       this.pending.push({ warm, resolve, reject, timer });
       this.child.write(i420);
     });

@@ -24,7 +24,15 @@ export class Vp8Codec implements VideoCodec {
   async createEncoder(settings: VideoEncoderSettings): Promise<VideoEncoder> {
     checkVideoSettings(this, settings);
     await this.need();
-    return new Vp8Encoder(this.options, settings);
+    // Resolves once ffmpeg and libvpx are up (the warm-up frame is back), so the caller's clock starts with an encoder at speed.
+    const enc = new Vp8Encoder(this.options, settings);
+    try {
+      await enc.whenReady();
+    } catch (err) {
+      await enc.dispose();
+      throw err;
+    }
+    return enc;
   }
 
   async createDecoder(size: { width: number; height: number }): Promise<VideoDecoder> {

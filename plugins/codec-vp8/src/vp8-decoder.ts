@@ -6,6 +6,7 @@ import { parseVp8Header } from './vp8-header';
 
 /** After ffmpeg reports a decoding error, a frame that still comes within this belongs to the payload. */
 const ERROR_GRACE_MS = 30;
+const STARTUP_TIMEOUT_MS = 20000;
 
 /**
  * VP8 decoder: one ffmpeg process reading IVF on stdin and writing Y4M on stdout (its rawvideo
@@ -19,6 +20,8 @@ export class Vp8Decoder implements VideoDecoder {
   private waiting?: { resolve(f: VideoFrame): void; reject(e: unknown): void; timer: NodeJS.Timeout; grace?: NodeJS.Timeout; error?: string };
   private queue: Promise<unknown> = Promise.resolve();
   private haveKeyframe = false;
+  /** A frame has come out of this process: ffmpeg is up. */
+  private warm = false;
   private pts = 0;
   private disposed = false;
   private readonly maxPayload: number;
@@ -60,6 +63,7 @@ export class Vp8Decoder implements VideoDecoder {
 
   private start(): void {
     this.haveKeyframe = false;
+    this.warm = false;
     this.parser = new Y4mStreamParser('ffmpeg vp8 decoder output');
     const args = ['-threads', String(this.o.threads), '-f', 'ivf', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-flush_packets', '1', '-f', 'yuv4mpegpipe', 'pipe:1'];
     const child = new FfmpegChild(this.o.ffmpeg, args, (chunk) => this.onOutput(chunk), (line) => this.onError(line));
@@ -77,12 +81,14 @@ export class Vp8Decoder implements VideoDecoder {
       if (payload[0] & 1) return Promise.reject(new CodecError('E_CODEC_KEYFRAME_NEEDED', 'vp8 decoder restarted: request a keyframe', { codec: 'vp8' }));
       this.haveKeyframe = true;
     }
+    // The first frame also waits for ffmpeg to start, which is slow on a loaded machine.
+    const limit = this.warm ? this.o.frameTimeoutMs : Math.max(STARTUP_TIMEOUT_MS, this.o.frameTimeoutMs);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const child = this.child;
-        this.settle(undefined, ffmpegFailed(`decoder returned no frame within ${this.o.frameTimeoutMs} ms`, child));
+        this.settle(undefined, ffmpegFailed(`decoder returned no frame within ${limit} ms`, child));
         void child.stop(0);
-      }, this.o.frameTimeoutMs);
+      }, limit);
       this.waiting = { resolve, reject, timer };
       this.child.write(Buffer.concat([ivfFrameHeader(payload.length, this.pts++), payload]));
     });
@@ -97,7 +103,10 @@ export class Vp8Decoder implements VideoDecoder {
       void this.child.stop(0);
       return;
     }
-    for (const f of frames) this.settle(f);
+    for (const f of frames) {
+      this.warm = true;
+      this.settle(f);
+    }
   }
 
   private onError(line: string): void {

@@ -13,7 +13,7 @@ const LIMITS = { name: 'vp8', maxWidth: 4096, maxHeight: 4096 };
  */
 export class Vp8Encoder implements VideoEncoder {
   private current: EncoderProcess;
-  private spare: EncoderProcess;
+  private spare!: EncoderProcess;
   private wanted: VideoEncoderSettings;
   private keyframeWanted = false;
   private lastRateSwitch = performance.now();
@@ -26,8 +26,13 @@ export class Vp8Encoder implements VideoEncoder {
     checkVideoSettings(LIMITS, settings);
     this.wanted = { ...settings };
     this.current = new EncoderProcess(o, this.wanted);
-    this.spare = new EncoderProcess(o, this.wanted);
+    // The spare starts once the first process is up, so two ffmpeg starts do not compete for the CPU.
+    this.spareStarting = this.current.ready.catch(() => undefined).then(() => {
+      if (!this.disposed) this.spare = new EncoderProcess(o, this.wanted);
+    });
   }
+
+  private spareStarting: Promise<void>;
 
   get settings(): Readonly<VideoEncoderSettings> {
     return this.current.settings;
@@ -64,7 +69,7 @@ export class Vp8Encoder implements VideoEncoder {
     if (!fpsChanged && !rateWorthIt) return;
     if (!rateWorthIt) next.bitrate = base.bitrate;
     this.wanted = next;
-    if (!same(this.spare.settings, next)) this.replaceSpare();
+    if (this.spare && !same(this.spare.settings, next)) this.replaceSpare();
   }
 
   requestKeyframe(): void {
@@ -76,20 +81,25 @@ export class Vp8Encoder implements VideoEncoder {
     if (this.disposed) return;
     this.disposed = true;
     await this.queue;
-    await Promise.all([this.current.stop(), this.spare.stop()]);
+    await this.spareStarting;
+    await Promise.all([this.current.stop(), this.spare?.stop()]);
   }
 
   private async encodeNow(frame: VideoFrame): Promise<EncodedVideoFrame> {
     if (this.disposed) throw videoCodecDisposed('vp8');
+    await this.current.ready.catch(() => undefined);
+    await this.spareStarting;
     let reason: 'keyframe' | 'rate' | 'restart' | undefined;
     if (!this.current.alive) reason = 'restart';
     else if (this.spare.isReady && !same(this.current.settings, this.wanted) && same(this.spare.settings, this.wanted)) reason = 'rate';
     else if (this.keyframeWanted) reason = 'keyframe';
     if (reason) {
-      // A keyframe request waits for the spare if it is still warming up; a rate change does not.
+      // Only a dead encoder waits for the spare; a keyframe or rate change goes out with the
+      // frame after the spare is warm (this frame is a delta frame from the current process).
       if (!this.spare.alive) this.replaceSpare();
-      if (reason !== 'rate') await this.spare.ready.catch(() => undefined);
+      if (reason === 'restart') await this.spare.ready.catch(() => undefined);
       if (this.spare.isReady && this.spare.alive) this.switchToSpare(reason);
+      else reason = undefined;
     }
     const t0 = performance.now();
     const out = await this.current.encode(frame.data);

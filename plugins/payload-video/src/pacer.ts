@@ -56,8 +56,8 @@ export class Pacer {
     const dt = Math.min(50, now - (this.last ?? now));
     if (this.last === undefined) this.budget = Math.max(this.budget, 1200); // waking from idle: the first datagram goes at once
     this.last = now;
-    // A few ms of credit at most, so an idle pacer cannot burst.
-    this.budget = Math.min(this.budget + (this.rate / 8) * (dt / 1000), Math.max(1200, (this.rate / 8) * 0.01));
+    // At most 40 ms of credit: late timer wake-ups (a loaded event loop) still get the full rate, bursts stay short.
+    this.budget = Math.min(this.budget + (this.rate / 8) * (dt / 1000), Math.max(1200, (this.rate / 8) * 0.04));
     while (this.queue.length && now - this.queue[0].at > this.maxQueueMs) {
       this.queue.shift();
       this.dropped++;

@@ -1,8 +1,8 @@
-const WINDOW = 200;
+const WINDOW = 100;
 
 /**
  * The frame buffer's delay, from measured jitter: each complete frame's transit (arrival of its
- * last fragment on our clock minus its capture time on the sender's) is kept for the last 200
+ * last fragment on our clock minus its capture time on the sender's) is kept for the last 100
  * frames; the fastest is the base, and the delay covers the 95th percentile above it, plus one
  * round trip for a retransmission once loss has been seen, within [min, max].
  */

@@ -67,12 +67,14 @@ export class ReceiveTracker {
   nacks(now: number, rttMs: number): number[] {
     const out: number[] = [];
     const retry = Math.max(20, rttMs * 1.2);
+    // Reordering is not loss: the first NACK waits a little, more when arrivals jitter.
+    const reorder = Math.min(50, 5 + 2 * this.jitter);
     for (const [seq, m] of this.missing) {
       if (now - m.since > this.nackWindowMs || m.tries >= MAX_TRIES) {
         this.missing.delete(seq);
         continue;
       }
-      if (now - m.lastAsked < retry) continue;
+      if (now - m.lastAsked < retry || now - m.since < reorder) continue;
       m.lastAsked = now;
       m.tries++;
       out.push(seq);

@@ -53,7 +53,10 @@ export class VideoReceiver {
   private lastPliAt = -Infinity;
   private decodeMs = 10;
 
-  constructor(private readonly cfg: ReceiverConfig, private readonly decoder: VideoDecoder, private readonly recorder: VideoRecorder | undefined) {
+  /** Set once the codec's decoder is up (an ffmpeg child takes a moment); fragments are taken before. */
+  decoder?: VideoDecoder;
+
+  constructor(private readonly cfg: ReceiverConfig, private readonly recorder: VideoRecorder | undefined) {
     this.tracker = new ReceiveTracker(cfg.nackWindowMs);
     this.estimator = new DelayEstimator(cfg.estimator);
     this.delay = new PlayoutDelay(cfg.minDelayMs, cfg.maxDelayMs);
@@ -88,6 +91,8 @@ export class VideoReceiver {
     const { fresh, overflow } = this.tracker.onPacket(f.seq, f.retransmit, f.sendMs, now);
     if (overflow) this.breakChain('too many packets missing');
     if (!fresh) return;
+    // Until a frame is complete, the first fragment's transit stands in for the base delay.
+    this.delay.base ??= now - f.captureMs;
     if (!f.retransmit && this.estimator.onPacket(f.sendMs, now, bytes)) this.urgentFeedback = true;
     const outcome = this.asm.add(f, now);
     if (outcome === 'malformed') this.stats.packetsMalformed++;
@@ -110,9 +115,10 @@ export class VideoReceiver {
   /** Decodes and shows whatever is due; gives up on frames that are late beyond repair. */
   tick(now: number, rttMs: number, extraDelayMs = 0): void {
     if (this.tracker.lost > 0) this.delay.lossSeen = true;
-    while (!this.decoding) {
+    while (!this.decoding && this.decoder) {
       if (this.bye && this.asm.next > this.bye.msg.lastFrameId) return;
-      const grace = 1000 / this.cfg.frameRate;
+      // A frame still waiting for a retransmission gets one more round trip.
+      const grace = Math.max(1000 / this.cfg.frameRate, rttMs);
       const due = (f: AssembledFrame) => this.delay.due(f.captureMs, rttMs, extraDelayMs + this.decodeMs);
       const f = this.asm.get(this.asm.next);
       if (f?.data) {
@@ -167,7 +173,7 @@ export class VideoReceiver {
   private decode(f: AssembledFrame): void {
     this.decoding = true;
     const t0 = performance.now();
-    this.decoder
+    (this.decoder as VideoDecoder)
       .decode(f.data as Buffer)
       .then(
         (pic) => {

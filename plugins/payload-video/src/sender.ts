@@ -102,11 +102,11 @@ export class VideoSender {
     this.schedule();
   }
 
-  onFeedback(fb: FeedbackMsg, now: number): void {
+  onFeedback(fb: FeedbackMsg, now: number, rttMs: number): void {
     if (this.stopped || !this.encoder) return;
     for (const seq of fb.nack) {
       this.stats.nackReceived++;
-      const f = this.history.get(seq);
+      const f = this.history.resend(seq, now, rttMs);
       if (f) this.pacer.push({ size: f.payload.length + 60, send: () => this.emit({ ...f, retransmit: true }, true) }, true);
     }
     if (fb.pli) {
@@ -220,6 +220,7 @@ export class VideoSender {
   private emit(f: FragmentMsg, retransmit: boolean): void {
     const now = this.cfg.now();
     const bytes = this.out({ fragment: { ...f, sendMs: now, retransmit } });
+    this.history.sent(f.seq, now);
     this.stats.packetsSent++;
     this.stats.bytesSent += bytes;
     if (retransmit) this.stats.retransmissionsSent++;

@@ -194,8 +194,6 @@ export class VideoCallSession implements VideoCall {
       return;
     }
     const o = this.cfg.options;
-    this.decoder = await codec.createDecoder({ width: peer.width, height: peer.height });
-    if (this.closed) return void (await this.decoder.dispose());
     if (this.opts.record) {
       const fps = peer.frameRate;
       const [rateNum, rateDen] = Number.isInteger(fps) ? [fps, 1] : [Math.round(fps * 1000), 1000];
@@ -213,10 +211,12 @@ export class VideoCallSession implements VideoCall {
         now: () => this.now(),
         log: this.cfg.log,
       },
-      this.decoder,
       this.recorder,
     );
     if (this.pendingBye) this.receiver.onBye(this.pendingBye, this.now());
+    this.decoder = await codec.createDecoder({ width: peer.width, height: peer.height });
+    if (this.closed) await this.decoder.dispose();
+    else this.receiver.decoder = this.decoder;
   }
 
   private async startSending(codec: VideoCodec): Promise<void> {
@@ -294,7 +294,7 @@ export class VideoCallSession implements VideoCall {
     }
     if (fb.nack.length === 0 && !fb.pli) this.remote = fb;
     // Loss is reported only by the periodic feedback; NACK/PLI-only messages carry none.
-    this.sender?.onFeedback(fb.nack.length || fb.pli ? { ...fb, estimateBps: 0, received: 0 } : fb, now);
+    this.sender?.onFeedback(fb.nack.length || fb.pli ? { ...fb, estimateBps: 0, received: 0 } : fb, now, this.rttMs ?? 100);
   }
 
   private sendBye(): void {
