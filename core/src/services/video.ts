@@ -32,7 +32,7 @@ export interface VideoOptions {
    * The voice call on the same session, for A/V sync: video playout waits for audio's
    * delay, and `avOffsetMs` reports what is left between them.
    */
-  audio?: { stats(): { mouthToEarMs: number } };
+  audio?: { stats(): { mouthToEarMs: number } | undefined };
   log?: Logger;
 }
 
@@ -67,6 +67,7 @@ export interface VideoStats {
   /** Freezes: spells of ≥ 3 frame intervals (or 200 ms) with no new picture; and their total length. */
   freezeCount: number;
   freezeMs: number;
+  longestFreezeMs: number;
   packetsReceived: number;
   /** Expected by sequence number minus received (after retransmission). */
   packetsLost: number;
@@ -87,6 +88,8 @@ export interface VideoStats {
   avOffsetMs?: number;
   /** What the peer last reported about the stream we send. */
   remoteLossPercent?: number;
+  /** Loss of first transmissions in the peer's last report interval (before retransmission), percent. */
+  remoteRecentLossPercent?: number;
   remoteFramesDecoded?: number;
   remoteFramesDropped?: number;
   remoteFreezeCount?: number;

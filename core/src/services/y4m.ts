@@ -79,36 +79,60 @@ export function formatY4mHeader(h: Y4mHeader): string {
  */
 export class Y4mStreamParser {
   header?: Y4mHeader;
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private held = 0;
   private frameBytes = 0;
 
   constructor(private readonly where = 'Y4M stream') {}
 
   push(chunk: Buffer): VideoFrame[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.chunks.push(chunk);
+    this.held += chunk.length;
     const out: VideoFrame[] = [];
     for (;;) {
-      const nl = this.buf.indexOf(0x0a);
+      // Chunks are joined only once a whole line or frame is there (frames come in 64 KiB pieces).
+      const head = this.chunks[0];
+      let nl = head ? head.indexOf(0x0a) : -1;
+      if (nl < 0 && this.chunks.length > 1) {
+        this.join();
+        nl = this.chunks[0].indexOf(0x0a);
+      }
       if (nl < 0) {
-        if (this.buf.length > Y4M_MAX_LINE) throw new VideoError('E_Y4M_FORMAT', `${this.where}: no line end in ${this.buf.length} bytes where a header or FRAME line should be`);
+        if (this.held > Y4M_MAX_LINE) throw new VideoError('E_Y4M_FORMAT', `${this.where}: no line end in ${this.held} bytes where a header or FRAME line should be`);
         return out;
       }
+      const buf = this.chunks[0];
       if (!this.header) {
-        this.header = parseY4mHeader(this.buf.subarray(0, nl).toString('latin1'), this.where);
+        this.header = parseY4mHeader(buf.subarray(0, nl).toString('latin1'), this.where);
         this.frameBytes = i420Size(this.header.width, this.header.height);
-        this.buf = this.buf.subarray(nl + 1);
+        this.take(nl + 1);
         continue;
       }
-      if (this.buf.subarray(0, 5).toString('latin1') !== 'FRAME') throw new VideoError('E_Y4M_FRAME', `${this.where}: expected a FRAME line, found "${this.buf.subarray(0, 16).toString('latin1')}"`);
-      if (this.buf.length < nl + 1 + this.frameBytes) return out;
+      if (buf.subarray(0, 5).toString('latin1') !== 'FRAME') throw new VideoError('E_Y4M_FRAME', `${this.where}: expected a FRAME line, found "${buf.subarray(0, 16).toString('latin1')}"`);
+      if (this.held < nl + 1 + this.frameBytes) return out;
+      const whole = this.chunks.length > 1;
+      this.join();
       const { width, height } = this.header;
-      out.push({ width, height, data: Buffer.from(this.buf.subarray(nl + 1, nl + 1 + this.frameBytes)) });
-      this.buf = this.buf.subarray(nl + 1 + this.frameBytes);
+      // A joined buffer is ours alone: hand out a view; a chunk from the caller is copied.
+      const view = this.chunks[0].subarray(nl + 1, nl + 1 + this.frameBytes);
+      out.push({ width, height, data: whole ? view : Buffer.from(view) });
+      this.take(nl + 1 + this.frameBytes);
     }
   }
 
   /** Bytes held that are not yet a whole frame. */
   get pending(): number {
-    return this.buf.length;
+    return this.held;
+  }
+
+  private join(): void {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.held)];
+  }
+
+  private take(n: number): void {
+    this.join();
+    const rest = this.chunks[0].subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.held -= n;
   }
 }

@@ -2,9 +2,9 @@ import { parseArgs } from 'util';
 import { PeerClientFactory, PinholeError, PluginError, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
 import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
-import { runVoice } from './voice';
+import { runMedia } from './media';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma]] [--video IN.y4m [--video-codec vp8|mjpeg]] [--record OUT.wav|OUT.y4m]… [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
@@ -35,7 +35,9 @@ export function callCommand(context: PluginContext) {
         send: { type: 'string', multiple: true, default: [] },
         voice: { type: 'string' },
         codec: { type: 'string' },
-        record: { type: 'string' },
+        record: { type: 'string', multiple: true, default: [] },
+        video: { type: 'string' },
+        'video-codec': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -44,6 +46,11 @@ export function callCommand(context: PluginContext) {
       return values.help ? 0 : 2;
     }
     const callee = positionals[0];
+    // --record OUT.y4m records the peer's video, any other name its voice (WAV).
+    const videoRecord = values.record.find((f) => /\.y4m$/i.test(f));
+    const voiceRecord = values.record.find((f) => !/\.y4m$/i.test(f));
+    const wantVoice = !!(values.voice || voiceRecord);
+    const wantVideo = !!(values.video || videoRecord);
     const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
     const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
     try {
@@ -53,14 +60,23 @@ export function callCommand(context: PluginContext) {
         signal: io.signal,
         optimistic: values.optimistic,
         // Asked for by what this call will carry, so a callee that cannot take it refuses early.
-        payloadTypes: [...(values.send.length ? ['file'] : []), ...(values.voice || values.record ? ['voice'] : [])],
+        payloadTypes: [...(values.send.length ? ['file'] : []), ...(wantVoice ? ['voice'] : []), ...(wantVideo ? ['video'] : [])],
       });
       const local = reg.reflexive ?? reg.candidates[0];
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, Number(values.pings));
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
       const filesOk = values.send.length === 0 || (await sendFiles(context, call, values.send, io));
-      if (values.voice || values.record) await runVoice(context, call, { input: values.voice, record: values.record, codec: values.codec }, io);
+      if (wantVoice || wantVideo)
+        await runMedia(
+          context,
+          call,
+          {
+            ...(wantVoice ? { voice: { input: values.voice, record: voiceRecord, codec: values.codec } } : {}),
+            ...(wantVideo ? { video: { input: values.video, record: videoRecord, codec: values['video-codec'] } } : {}),
+          },
+          io,
+        );
       await client.hangup(call.callId, 'done');
       io.log.event('call.ended', { callId: call.callId });
       return filesOk ? 0 : 1;

@@ -6,7 +6,7 @@ import { createPeerClient } from './factory';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
-  'usage: pinhole peer --id NAME --manager HOST:PORT|ws://HOST:PORT [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
+  'usage: pinhole peer --id NAME --manager HOST:PORT|ws://HOST:PORT [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--video REPLY.y4m] [--json]';
 
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
@@ -26,6 +26,7 @@ export function peerCommand(context: PluginContext) {
         inbox: { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         voice: { type: 'string' },
+        video: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -41,7 +42,7 @@ export function peerCommand(context: PluginContext) {
     const inbox = values.inbox ? path.resolve(values.inbox) : undefined;
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
-    const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
+    const answer = { inbox, overwrite: values.overwrite, voice: values.voice, video: values.video };
     const client = await createPeerClient(container, {
       peerId: values.id,
       manager: values.manager,

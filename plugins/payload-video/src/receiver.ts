@@ -25,6 +25,7 @@ export interface ReceiverStats {
   keyframesReceived: number;
   freezeCount: number;
   freezeMs: number;
+  longestFreezeMs: number;
   packetsMalformed: number;
   pliSent: number;
 }
@@ -38,7 +39,7 @@ export interface ReceiverStats {
  * shown are counted as freezes.
  */
 export class VideoReceiver {
-  readonly stats: ReceiverStats = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, keyframesReceived: 0, freezeCount: 0, freezeMs: 0, packetsMalformed: 0, pliSent: 0 };
+  readonly stats: ReceiverStats = { framesReceived: 0, framesDecoded: 0, framesDropped: 0, keyframesReceived: 0, freezeCount: 0, freezeMs: 0, longestFreezeMs: 0, packetsMalformed: 0, pliSent: 0 };
   readonly tracker: ReceiveTracker;
   readonly estimator: DelayEstimator;
   readonly delay: PlayoutDelay;
@@ -208,6 +209,7 @@ export class VideoReceiver {
       if (gap > Math.max(3 * interval, interval + 150)) {
         this.stats.freezeCount++;
         this.stats.freezeMs += gap;
+        this.stats.longestFreezeMs = Math.max(this.stats.longestFreezeMs, gap);
       }
     }
     this.lastShownAt = now;

@@ -51,7 +51,8 @@ export class VideoSender {
   private index = 0;
   private frameId = 0;
   private seq = 0;
-  private busy = false;
+  /** Frames in the encoder now; one more may wait behind the one being encoded (pipes add latency). */
+  private inFlight = 0;
   private decimation = 0;
   private timer?: NodeJS.Timeout;
   private t0 = 0;
@@ -170,7 +171,7 @@ export class VideoSender {
     const index = this.index++;
     const captureMs = this.t0 + (index * 1000) / this.srcFps;
     this.decimation = Math.min(1, this.decimation + this.frameRate / this.srcFps);
-    if (this.busy || this.decimation < 0.999) this.stats.framesSkipped++;
+    if (this.inFlight >= 2 || this.decimation < 0.999) this.stats.framesSkipped++;
     else {
       this.decimation -= 1;
       void this.encode(frame, index, captureMs);
@@ -179,7 +180,7 @@ export class VideoSender {
   }
 
   private async encode(frame: VideoFrame, sourceIndex: number, captureMs: number): Promise<void> {
-    this.busy = true;
+    this.inFlight++;
     try {
       const enc = await (this.encoder as VideoEncoder).encode(frame);
       if (this.stopped) return;
@@ -213,7 +214,7 @@ export class VideoSender {
         void this.stop();
       }
     } finally {
-      this.busy = false;
+      this.inFlight--;
     }
   }
 
@@ -228,6 +229,6 @@ export class VideoSender {
   }
 
   private async drained(): Promise<void> {
-    while (!this.stopped && (this.busy || !this.pacer.empty)) await new Promise((r) => setTimeout(r, 10));
+    while (!this.stopped && (this.inFlight > 0 || !this.pacer.empty)) await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -256,7 +256,7 @@ export class VideoCallSession implements VideoCall {
 
   /** Extra video delay so pictures are not shown ahead of the sound (audio's one-way delay minus video's path). */
   private lipSyncMs(): number {
-    const audio = this.opts.audio?.stats().mouthToEarMs;
+    const audio = this.opts.audio?.stats()?.mouthToEarMs;
     return audio === undefined ? 0 : Math.max(0, audio - (this.rttMs ?? 0) / 2);
   }
 
@@ -385,7 +385,7 @@ export class VideoCallSession implements VideoCall {
     const t = rx?.tracker;
     const rtt = this.rttMs ?? 0;
     const videoDelay = rx ? rtt / 2 + rx.delay.target(rtt, this.lipSyncMs() + rx.decodeTimeMs) : undefined;
-    const audio = this.opts.audio?.stats().mouthToEarMs;
+    const audio = this.opts.audio?.stats()?.mouthToEarMs;
     return {
       callId: this.target.callId,
       codec: this.codec,
@@ -409,6 +409,7 @@ export class VideoCallSession implements VideoCall {
       keyframesReceived: rx?.stats.keyframesReceived ?? 0,
       freezeCount: rx?.stats.freezeCount ?? 0,
       freezeMs: round(rx?.stats.freezeMs ?? 0),
+      longestFreezeMs: round(rx?.stats.longestFreezeMs ?? 0),
       packetsReceived: t?.received ?? 0,
       packetsLost: t?.lost ?? 0,
       packetsRecovered: t?.recovered ?? 0,
@@ -424,6 +425,7 @@ export class VideoCallSession implements VideoCall {
       ...(this.remote
         ? {
             remoteLossPercent: round(this.remote.received + this.remote.lost > 0 ? (100 * this.remote.lost) / (this.remote.received + this.remote.lost) : 0),
+            remoteRecentLossPercent: round(100 * this.remote.lossFraction),
             remoteFramesDecoded: this.remote.framesDecoded,
             remoteFramesDropped: this.remote.framesDropped,
             remoteFreezeCount: this.remote.freezeCount,
