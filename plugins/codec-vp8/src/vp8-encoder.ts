@@ -68,8 +68,8 @@ export class Vp8Encoder implements VideoEncoder {
     const rateWorthIt = rel >= this.o.rateChangeThreshold && (bigDrop || spaced);
     if (!fpsChanged && !rateWorthIt) return;
     if (!rateWorthIt) next.bitrate = base.bitrate;
+    // The spare is left to warm up; encodeNow() swaps it for one with these settings once it is ready.
     this.wanted = next;
-    if (this.spare && !same(this.spare.settings, next)) this.replaceSpare();
   }
 
   requestKeyframe(): void {
@@ -91,14 +91,17 @@ export class Vp8Encoder implements VideoEncoder {
     await this.spareStarting;
     let reason: 'keyframe' | 'rate' | 'restart' | undefined;
     if (!this.current.alive) reason = 'restart';
-    else if (this.spare.isReady && !same(this.current.settings, this.wanted) && same(this.spare.settings, this.wanted)) reason = 'rate';
     else if (this.keyframeWanted) reason = 'keyframe';
+    else if (!same(this.current.settings, this.wanted)) reason = 'rate';
     if (reason) {
-      // Only a dead encoder waits for the spare; a keyframe or rate change goes out with the
-      // frame after the spare is warm (this frame is a delta frame from the current process).
       if (!this.spare.alive) this.replaceSpare();
+      // Only a dead encoder waits for the spare; otherwise this frame goes out from the current
+      // process and the switch happens with the first frame after the spare is warm.
       if (reason === 'restart') await this.spare.ready.catch(() => undefined);
-      if (this.spare.isReady && this.spare.alive) this.switchToSpare(reason);
+      if (reason === 'rate' && this.spare.isReady && !same(this.spare.settings, this.wanted)) {
+        this.replaceSpare(); // warmed with settings no longer wanted: one warm-up per change at most
+        reason = undefined;
+      } else if (this.spare.isReady && this.spare.alive) this.switchToSpare(reason);
       else reason = undefined;
     }
     const t0 = performance.now();

@@ -118,9 +118,10 @@ export class VideoReceiver {
     if (this.tracker.lost > 0) this.delay.lossSeen = true;
     while (!this.decoding && this.decoder) {
       if (this.bye && this.asm.next > this.bye.msg.lastFrameId) return;
-      // A frame still waiting for a retransmission gets one more round trip.
-      const grace = Math.max(1000 / this.cfg.frameRate, rttMs);
-      const due = (f: AssembledFrame) => this.delay.due(f.captureMs, rttMs, extraDelayMs + this.decodeMs);
+      const rate = Math.max(200_000, this.estimator.incomingBps(now));
+      // A frame is due at its capture time + base transit + target delay, plus the time its bytes
+      // take at the current receive rate (a keyframe is many times a delta frame).
+      const due = (f: AssembledFrame) => this.delay.due(f.captureMs, rttMs, extraDelayMs + this.decodeMs) + (f.total * 8 * 1000) / rate;
       const f = this.asm.get(this.asm.next);
       if (f?.data) {
         if (due(f) > now) return;
@@ -131,13 +132,17 @@ export class VideoReceiver {
         this.decode(f);
         return;
       }
+      // Waiting longer costs a longer freeze; giving up costs one too, until a keyframe comes
+      // (a round trip, an encoder switch and a big frame). So an incomplete frame gets two NACK
+      // rounds past its due time; a frame with nothing received, one round trip past a later
+      // complete frame's.
       const later = this.asm.firstAfterNext();
       const givenUp =
-        (f && due(f) + grace <= now) ||
-        (later?.data && due(later) + grace <= now) ||
+        (f && due(f) + 2 * rttMs + 100 <= now) ||
+        (!f && later?.data && due(later) + rttMs + 50 <= now) ||
         (this.bye && now - this.bye.at > this.delay.target(rttMs) + 2 * rttMs + 200);
       if (!givenUp) return;
-      this.drop(1, 'incomplete at its deadline');
+      this.drop(1, f ? 'incomplete at its deadline' : 'nothing of it arrived');
       if (this.cfg.interFrame) this.breakChain('a frame could not be recovered');
     }
   }

@@ -33,6 +33,8 @@ export interface SenderStats {
 const ENCODER_SHARE = 0.85;
 /** PLIs within this of the last keyframe are answered by it already. */
 const PLI_HOLDOFF_MS = 300;
+/** Frames queued for the encoder before the source skips (about a quarter second at 15 fps). */
+const MAX_IN_FLIGHT = 4;
 
 /**
  * One direction's video: frames are taken from the Y4M at its frame rate (drift-corrected),
@@ -51,7 +53,7 @@ export class VideoSender {
   private index = 0;
   private frameId = 0;
   private seq = 0;
-  /** Frames in the encoder now; one more may wait behind the one being encoded (pipes add latency). */
+  /** Frames in the encoder now; a few may queue behind the one being encoded (pipes and a busy machine add latency) before frames are skipped. */
   private inFlight = 0;
   private decimation = 0;
   private timer?: NodeJS.Timeout;
@@ -171,7 +173,7 @@ export class VideoSender {
     const index = this.index++;
     const captureMs = this.t0 + (index * 1000) / this.srcFps;
     this.decimation = Math.min(1, this.decimation + this.frameRate / this.srcFps);
-    if (this.inFlight >= 2 || this.decimation < 0.999) this.stats.framesSkipped++;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.decimation < 0.999) this.stats.framesSkipped++;
     else {
       this.decimation -= 1;
       void this.encode(frame, index, captureMs);
