@@ -1,5 +1,6 @@
+import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { PeerClientFactory, PinholeError, PluginError, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
+import { parseY4mHeader, PeerClientFactory, PinholeError, PluginError, VideoError, Y4M_MAX_LINE, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
 import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
 import { runMedia } from './media';
@@ -13,6 +14,20 @@ async function sendFiles(context: PluginContext, call: EstablishedCall, files: s
     throw new PluginError('E_PAYLOAD_MISSING', 'sending files needs the payload-file plugin; install it or enable it in pinhole.config.json');
   const outcomes = await context.container.get<FileTransfer>(FileTransfer).sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
   return outcomes.every((o) => o.ok);
+}
+
+/** Reads the header line of a Y4M file (core's parser says what is wrong with it). */
+function checkY4m(file: string): void {
+  let head: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    head = Buffer.alloc(Y4M_MAX_LINE);
+    head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+    fs.closeSync(fd);
+  } catch (err) {
+    throw new VideoError('E_Y4M_IO', `--video ${file}: ${(err as Error).message}`);
+  }
+  parseY4mHeader(head.toString('latin1').split('\n')[0], file);
 }
 
 /**
@@ -51,6 +66,14 @@ export function callCommand(context: PluginContext) {
     const voiceRecord = values.record.find((f) => !/\.y4m$/i.test(f));
     const wantVoice = !!(values.voice || voiceRecord);
     const wantVideo = !!(values.video || videoRecord);
+    try {
+      // A bad Y4M is refused before anyone is called.
+      if (values.video) checkY4m(values.video);
+    } catch (err) {
+      const e = err as PinholeError;
+      io.log.event('call.failed', { code: e.code ?? 'E_INTERNAL', message: e.message });
+      return 1;
+    }
     const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
     const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
     try {
