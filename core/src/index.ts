@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export * from './errors';
 export * from './disposable';
 export * from './deferred';
+export * from './round-trip';
 export * from './log';
 export * from './commands';
 export * from './hooks/hooks';

@@ -2,6 +2,7 @@ import { randomInt } from 'crypto';
 import {
   CodecError,
   Deferred,
+  RoundTrip,
   VideoError,
   type Disposable,
   type Logger,
@@ -56,9 +57,8 @@ export class VideoCallSession implements VideoCall {
   private recorder?: VideoRecorder;
   private reader?: Y4mReader;
   private pendingBye?: ByeMsg;
-  private lastPeerFeedback?: { sentAtMs: number; at: number };
+  private readonly rtt = new RoundTrip();
   private remote?: FeedbackMsg;
-  private rttMs?: number;
   private malformed = 0;
   private closed = false;
   private stopping?: Promise<VideoStats>;
@@ -245,7 +245,7 @@ export class VideoCallSession implements VideoCall {
     const now = this.now();
     const rx = this.receiver;
     if (!rx) return;
-    const rtt = this.rttMs ?? 100;
+    const rtt = this.rtt.rttMs ?? 100;
     rx.tick(now, rtt, this.lipSyncMs());
     const nacks = rx.tracker.nacks(now, rtt);
     const pli = rx.takePli(now, rtt);
@@ -257,7 +257,7 @@ export class VideoCallSession implements VideoCall {
   /** Extra video delay so pictures are not shown ahead of the sound (audio's one-way delay minus video's path). */
   private lipSyncMs(): number {
     const audio = this.opts.audio?.stats()?.mouthToEarMs;
-    return audio === undefined ? 0 : Math.max(0, audio - (this.rttMs ?? 0) / 2);
+    return audio === undefined ? 0 : Math.max(0, audio - (this.rtt.rttMs ?? 0) / 2);
   }
 
   private sendFeedback(pli: boolean, nack: number[] = []): void {
@@ -279,22 +279,16 @@ export class VideoCallSession implements VideoCall {
         framesDropped: rx?.stats.framesDropped ?? 0,
         freezeCount: rx?.stats.freezeCount ?? 0,
         receiveBps: rx?.estimator.incomingBps(now) ?? 0,
-        sentAtMs: now,
-        echoMs: this.lastPeerFeedback?.sentAtMs ?? 0,
-        echoDelayMs: this.lastPeerFeedback ? now - this.lastPeerFeedback.at : 0,
+        ...this.rtt.echo(now),
       },
     });
   }
 
   private onFeedback(fb: FeedbackMsg, now: number): void {
-    this.lastPeerFeedback = { sentAtMs: fb.sentAtMs, at: now };
-    if (fb.echoMs > 0) {
-      const rtt = now - fb.echoMs - fb.echoDelayMs;
-      if (rtt >= 0) this.rttMs = this.rttMs === undefined ? rtt : 0.8 * this.rttMs + 0.2 * rtt;
-    }
+    this.rtt.onReport(fb, now);
     if (fb.nack.length === 0 && !fb.pli) this.remote = fb;
     // Loss is reported only by the periodic feedback; NACK/PLI-only messages carry none.
-    this.sender?.onFeedback(fb.nack.length || fb.pli ? { ...fb, estimateBps: 0, received: 0 } : fb, now, this.rttMs ?? 100);
+    this.sender?.onFeedback(fb.nack.length || fb.pli ? { ...fb, estimateBps: 0, received: 0 } : fb, now, this.rtt.rttMs ?? 100);
   }
 
   private sendBye(): void {
@@ -383,7 +377,7 @@ export class VideoCallSession implements VideoCall {
     const s = this.sender;
     const rx = this.receiver;
     const t = rx?.tracker;
-    const rtt = this.rttMs ?? 0;
+    const rtt = this.rtt.rttMs ?? 0;
     const videoDelay = rx ? rtt / 2 + rx.delay.target(rtt, this.lipSyncMs() + rx.decodeTimeMs) : undefined;
     const audio = this.opts.audio?.stats()?.mouthToEarMs;
     return {
@@ -420,7 +414,7 @@ export class VideoCallSession implements VideoCall {
       playoutDelayMs: round(rx ? rx.delay.target(rtt, this.lipSyncMs() + rx.decodeTimeMs) : 0),
       receiveBitrate: Math.round(rx?.estimator.incomingBps(now) ?? 0),
       receiveFrameRate: rx?.frameRate(now) ?? 0,
-      ...(this.rttMs !== undefined ? { rttMs: round(this.rttMs) } : {}),
+      ...(this.rtt.rttMs !== undefined ? { rttMs: round(this.rtt.rttMs) } : {}),
       ...(audio !== undefined && videoDelay !== undefined ? { avOffsetMs: round(videoDelay - audio) } : {}),
       ...(this.remote
         ? {
