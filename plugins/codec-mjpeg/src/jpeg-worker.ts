@@ -1,5 +1,30 @@
+import * as fs from 'fs';
 import * as jpeg from 'jpeg-js';
 import { i420ToRgba, rgbaToI420 } from './yuv';
+
+interface JpegEncoder {
+  encode(image: { width: number; height: number; data: Uint8Array }, quality: number): Buffer;
+}
+
+/**
+ * jpeg-js's `encode()` builds a new JPEGEncoder — fresh closures and tables — on every call,
+ * so V8 never keeps its code optimised: ~300 ms a frame whatever the size on a loaded machine.
+ * Its module does not export the class, so this worker evaluates jpeg-js's own encoder file with
+ * one export added and keeps one encoder (bench/video.js: 2–4× faster). If that ever fails (a
+ * jpeg-js that changed), the plain `encode()` is used.
+ */
+function reusableEncoder(): JpegEncoder | undefined {
+  try {
+    const file = require.resolve('jpeg-js/lib/encoder.js');
+    const m: { exports: { JPEGEncoder?: new (q: number) => JpegEncoder } } = { exports: {} };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function('module', 'exports', 'require', `${fs.readFileSync(file, 'utf8')}\n;module.exports.JPEGEncoder = JPEGEncoder;`)(m, m.exports, require);
+    return m.exports.JPEGEncoder ? new m.exports.JPEGEncoder(50) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const encoder = reusableEncoder();
 
 /**
  * The pixel work, run in a sandbox worker thread (@pinhole/sandbox) so the event loop that
@@ -7,7 +32,8 @@ import { i420ToRgba, rgbaToI420 } from './yuv';
  */
 export const sandboxApi = {
   encode(width: number, height: number, i420: Uint8Array, quality: number): Uint8Array {
-    return jpeg.encode({ width, height, data: i420ToRgba(width, height, Buffer.from(i420.buffer, i420.byteOffset, i420.byteLength)) }, quality).data;
+    const image = { width, height, data: i420ToRgba(width, height, Buffer.from(i420.buffer, i420.byteOffset, i420.byteLength)) };
+    return encoder ? encoder.encode(image, quality) : jpeg.encode(image, quality).data;
   },
   decode(width: number, height: number, payload: Uint8Array): Uint8Array {
     let img: { width: number; height: number; data: Uint8Array };

@@ -134,11 +134,11 @@ export class VideoReceiver {
       }
       // Waiting longer costs a longer freeze; giving up costs one too, until a keyframe comes
       // (a round trip, an encoder switch and a big frame). So an incomplete frame gets two NACK
-      // rounds past its due time; a frame with nothing received, one round trip past a later
-      // complete frame's.
+      // rounds past its due time, and more while its fragments are still coming; a frame with
+      // nothing received, one round trip past a later complete frame's.
       const later = this.asm.firstAfterNext();
       const givenUp =
-        (f && due(f) + 2 * rttMs + 100 <= now) ||
+        (f && due(f) + 2 * rttMs + 100 <= now && now - f.lastArrival > rttMs) ||
         (!f && later?.data && due(later) + rttMs + 50 <= now) ||
         (this.bye && now - this.bye.at > this.delay.target(rttMs) + 2 * rttMs + 200);
       if (!givenUp) return;
