@@ -13,11 +13,12 @@ export function haveFfmpeg(): boolean {
 }
 
 /** Makes a Y4M test clip with ffmpeg's lavfi sources (testsrc2, mandelbrot …) in `dir`; returns its path. */
-export function makeClip(dir: string, name: string, o: { width: number; height: number; fps: number; seconds: number; source?: string; timestamps?: boolean }): string {
+export function makeClip(dir: string, name: string, o: { width: number; height: number; fps: number; seconds: number; source?: string; noise?: boolean }): string {
   const file = path.join(dir, `${name}.y4m`);
   const src = `${o.source ?? 'testsrc2'}=size=${o.width}x${o.height}:rate=${o.fps}`;
-  // A frame counter burned in (drawtext needs fonts; the testsrc2 pattern already moves each frame).
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', src, '-t', String(o.seconds), '-pix_fmt', 'yuv420p', '-y', file]);
+  // `noise`: fresh grain on every frame, so an encoder can spend any bitrate it is given.
+  const vf = o.noise ? ['-vf', 'noise=alls=24:allf=t'] : [];
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', src, '-t', String(o.seconds), ...vf, '-pix_fmt', 'yuv420p', '-y', file]);
   return file;
 }
 

@@ -147,13 +147,15 @@ function clamp(v: number, lo: number, hi: number): number {
 
 /**
  * Sender side of GCC: the loss-based rate from the receiver's loss fraction (over 10 % loss:
- * cut by half the loss; under 2 %: +5 % per report second; between: hold), and the target =
- * min(loss-based, receiver's delay-based estimate).
+ * cut by half the loss, at most once per 500 ms so one burst is not counted by every report;
+ * under 2 %: +8 % per second; between: hold), and the target = min(loss-based, receiver's
+ * delay-based estimate).
  */
 export class RateController {
   lossBased: number;
   remote?: number;
   private lastAt?: number;
+  private lastCut = -Infinity;
 
   constructor(private readonly o: DelayEstimatorOptions) {
     this.lossBased = o.startBps;
@@ -167,8 +169,12 @@ export class RateController {
     const dt = Math.min(1000, now - (this.lastAt ?? now - 250));
     this.lastAt = now;
     if (estimateBps > 0) this.remote = estimateBps;
-    if (lossFraction > 0.1) this.lossBased *= 1 - 0.5 * lossFraction;
-    else if (lossFraction < 0.02) this.lossBased *= Math.pow(1.05, dt / 1000);
+    if (lossFraction > 0.1) {
+      if (now - this.lastCut >= 500) {
+        this.lossBased *= 1 - 0.5 * lossFraction;
+        this.lastCut = now;
+      }
+    } else if (lossFraction < 0.02) this.lossBased *= Math.pow(1.08, dt / 1000);
     // The loss-based rate may lead the delay-based one only a little, so it can follow it up and down.
     this.lossBased = clamp(Math.min(this.lossBased, 1.5 * (this.remote ?? this.lossBased)), this.o.minBps, this.o.maxBps);
   }

@@ -1,8 +1,9 @@
 /**
  * Leaky-bucket pacer: datagrams leave at `rate` bit/s (WebRTC paces at 2.5× the target) in
  * 5 ms steps instead of a frame's worth at once, so a keyframe does not overflow a queue on
- * the path. Retransmissions go first. The queue is bounded in time: what would wait longer than
- * `maxQueueMs` is dropped (and counted) — it would arrive too late to be shown anyway.
+ * the path. Retransmissions go first. Nothing is dropped here (a gap in sequence numbers must
+ * mean loss on the path): when the oldest datagram has waited `maxQueueMs`, the rate rises to
+ * drain the queue within that time, and the sender stops adding frames while much is queued.
  */
 /** Something to send, built when it leaves (so its send timestamp is the real one). */
 export interface Paced {
@@ -12,7 +13,6 @@ export interface Paced {
 
 export class Pacer {
   rate: number;
-  dropped = 0;
   sentBytes = 0;
   private readonly urgent: Paced[] = [];
   private readonly queue: Array<{ at: number; item: Paced }> = [];
@@ -21,7 +21,7 @@ export class Pacer {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(rate: number, private readonly now: () => number, private readonly maxQueueMs = 1000) {
+  constructor(rate: number, private readonly now: () => number, private readonly maxQueueMs = 500) {
     this.rate = rate;
   }
 
@@ -56,12 +56,11 @@ export class Pacer {
     const dt = Math.min(50, now - (this.last ?? now));
     if (this.last === undefined) this.budget = Math.max(this.budget, 1200); // waking from idle: the first datagram goes at once
     this.last = now;
+    // Drain faster when the oldest datagram has waited too long (WebRTC's queue-time limit).
+    const late = this.queue.length > 0 && now - this.queue[0].at > this.maxQueueMs;
+    const rate = late ? Math.max(this.rate, (this.queuedBytes * 8 * 1000) / (this.maxQueueMs / 2)) : this.rate;
     // At most 40 ms of credit: late timer wake-ups (a loaded event loop) still get the full rate, bursts stay short.
-    this.budget = Math.min(this.budget + (this.rate / 8) * (dt / 1000), Math.max(1200, (this.rate / 8) * 0.04));
-    while (this.queue.length && now - this.queue[0].at > this.maxQueueMs) {
-      this.queue.shift();
-      this.dropped++;
-    }
+    this.budget = Math.min(this.budget + (rate / 8) * (dt / 1000), Math.max(1200, (rate / 8) * 0.04));
     while (this.budget > 0) {
       const p = this.urgent.shift() ?? this.queue.shift()?.item;
       if (!p) break;

@@ -173,7 +173,10 @@ export class VideoSender {
     const index = this.index++;
     const captureMs = this.t0 + (index * 1000) / this.srcFps;
     this.decimation = Math.min(1, this.decimation + this.frameRate / this.srcFps);
-    if (this.inFlight >= MAX_IN_FLIGHT || this.decimation < 0.999) this.stats.framesSkipped++;
+    // Skip while the encoder is behind, the rate control lowered the frame rate, or more than
+    // half a second of datagrams waits in the pacer (the path cannot take more now).
+    const backlog = this.pacer.queuedBytes * 8 > 0.5 * this.rate.target;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.decimation < 0.999 || backlog) this.stats.framesSkipped++;
     else {
       this.decimation -= 1;
       void this.encode(frame, index, captureMs);
@@ -195,7 +198,8 @@ export class VideoSender {
       for (let offset = 0; offset < enc.data.length; offset += FRAGMENT_BYTES) {
         const f: FragmentMsg = {
           ssrc: this.cfg.ssrc,
-          seq: this.seq++,
+          seq: 0, // numbered when it leaves: a gap in sequence numbers then means loss on the path
+
           frameId,
           sourceIndex,
           keyframe: enc.keyframe,
@@ -206,8 +210,14 @@ export class VideoSender {
           retransmit: false,
           payload: enc.data.subarray(offset, offset + FRAGMENT_BYTES),
         };
-        this.history.put(f);
-        this.pacer.push({ size: f.payload.length + 60, send: () => this.emit(f, false) });
+        this.pacer.push({
+          size: f.payload.length + 60,
+          send: () => {
+            f.seq = this.seq++;
+            this.history.put(f);
+            this.emit(f, false);
+          },
+        });
       }
     } catch (err) {
       if (!this.stopped) {
