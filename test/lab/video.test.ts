@@ -89,7 +89,7 @@ describe('lab: video across real firewalls', function () {
     ] as const) {
       it(`${codec} ${w}×${h} ${fps} fps for 10 s both ways: ≥ ${minShare * 100} % of frames shown, mean PSNR ≥ ${minDb} dB`, async () => {
         clipA = makeClip(dir, `a-${codec}`, { width: w, height: h, fps, seconds: 10 });
-        clipB = makeClip(dir, `b-${codec}`, { width: w, height: h, fps, seconds: 10, source: 'mandelbrot' });
+        clipB = makeClip(dir, `b-${codec}`, { width: w, height: h, fps, seconds: 10, source: 'testsrc' });
         const r = await videoCall(lab, dir, { send: clipA, reply: clipB, codec });
         assert.equal(r.mine.codec, codec);
         const source = 10 * fps;
