@@ -1,18 +1,17 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { parseY4mHeader, PeerClientFactory, PinholeError, PluginError, VideoError, Y4M_MAX_LINE, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
+import { parseY4mHeader, PeerClientFactory, PinholeError, VideoError, Y4M_MAX_LINE, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
 import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
+import { requireService } from './services';
 import { runMedia } from './media';
 
 const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma]] [--video IN.y4m [--video-codec vp8|mjpeg]] [--record OUT.wav|OUT.y4m]… [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
-  await context.activateByEvent('onPayload:file');
-  if (!context.container.isBound(FileTransfer))
-    throw new PluginError('E_PAYLOAD_MISSING', 'sending files needs the payload-file plugin; install it or enable it in pinhole.config.json');
-  const outcomes = await context.container.get<FileTransfer>(FileTransfer).sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
+  const transfer = await requireService<FileTransfer>(context, 'onPayload:file', FileTransfer, 'sending files needs the payload-file plugin');
+  const outcomes = await transfer.sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
   return outcomes.every((o) => o.ok);
 }
 

@@ -1,4 +1,5 @@
-import { PluginError, VideoService, type CommandIO, type PluginContext, type VideoCall, type VideoStats, type VideoTarget } from '@pinhole/core';
+import { VideoService, type CommandIO, type PluginContext, type VideoCall, type VideoStats, type VideoTarget } from '@pinhole/core';
+import { requireService } from './services';
 
 export interface VideoCommandOptions {
   /** Y4M to send; none = receive only. */
@@ -12,10 +13,8 @@ export interface VideoCommandOptions {
 
 /** Starts video over an established call (payload-video, activated on demand). */
 export async function startVideo(context: PluginContext, call: VideoTarget, opts: VideoCommandOptions, io: CommandIO): Promise<VideoCall> {
-  await context.activateByEvent('onPayload:video');
-  if (!context.container.isBound(VideoService))
-    throw new PluginError('E_PAYLOAD_MISSING', 'video needs the payload-video plugin (and a codec plugin: codec-vp8 or codec-mjpeg); install it or enable it in pinhole.config.json');
-  const video = await context.container.get<VideoService>(VideoService).start(call, { ...opts, log: io.log });
+  const service = await requireService<VideoService>(context, 'onPayload:video', VideoService, 'video needs the payload-video plugin (and a codec plugin: codec-vp8 or codec-mjpeg)');
+  const video = await service.start(call, { ...opts, log: io.log });
   io.log.event('video.started', { callId: call.callId, codec: video.codec, input: opts.input, record: opts.record });
   return video;
 }

@@ -169,7 +169,9 @@ export class RateController {
     const dt = Math.min(1000, now - (this.lastAt ?? now - 250));
     this.lastAt = now;
     if (estimateBps > 0) this.remote = estimateBps;
-    if (lossFraction > 0.1) {
+    if (lossFraction < 0) {
+      // no loss measurement in this report (too few packets yet)
+    } else if (lossFraction > 0.1) {
       if (now - this.lastCut >= 500) {
         this.lossBased *= 1 - 0.5 * lossFraction;
         this.lastCut = now;

@@ -3,6 +3,7 @@ import { MAX_NACKS } from './wire';
 /** Missing sequence numbers tracked for NACK at most; past this the list is cleared and a keyframe asked for. */
 const MAX_MISSING = 1000;
 const MAX_TRIES = 10;
+const MIN_LOSS_SAMPLE = 30;
 
 /**
  * Per-stream packet accounting on the receiver: expected / received / lost by sequence number,
@@ -84,12 +85,16 @@ export class ReceiveTracker {
     return out;
   }
 
-  /** Loss of first transmissions since the last call. */
+  /**
+   * Loss of first transmissions since the last measurement, or -1 while fewer than 30 packets
+   * were expected (one loss in eight packets is not 12 % loss: the interval runs on instead).
+   */
   takeLossFraction(): number {
     const e = this.intervalExpected;
     const r = this.intervalFirstReceived;
+    if (e < MIN_LOSS_SAMPLE) return -1;
     this.intervalExpected = 0;
     this.intervalFirstReceived = 0;
-    return e <= 0 ? 0 : Math.max(0, Math.min(1, (e - r) / e));
+    return Math.max(0, Math.min(1, (e - r) / e));
   }
 }

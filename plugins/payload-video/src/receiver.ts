@@ -1,4 +1,4 @@
-import { CodecError, type Logger, type VideoDecoder, type VideoFrame } from '@pinhole/core';
+import { CodecError, type Logger, type VideoDecoder, type VideoFrame, type VideoStats } from '@pinhole/core';
 import { FrameAssembler, type AssembledFrame, type AssemblerLimits } from './assembler';
 import { DelayEstimator } from './delay-estimator';
 import { PlayoutDelay } from './playout-delay';
@@ -18,17 +18,8 @@ export interface ReceiverConfig {
   log: Logger;
 }
 
-export interface ReceiverStats {
-  framesReceived: number;
-  framesDecoded: number;
-  framesDropped: number;
-  keyframesReceived: number;
-  freezeCount: number;
-  freezeMs: number;
-  longestFreezeMs: number;
-  packetsMalformed: number;
-  pliSent: number;
-}
+/** The receive side's counters, as VideoStats names them. */
+export type ReceiverStats = Pick<VideoStats, 'framesReceived' | 'framesDecoded' | 'framesDropped' | 'keyframesReceived' | 'freezeCount' | 'freezeMs' | 'longestFreezeMs' | 'packetsMalformed' | 'pliSent'>;
 
 /**
  * The other direction: fragments are counted and NACKed (ReceiveTracker), timed for the

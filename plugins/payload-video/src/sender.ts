@@ -1,4 +1,4 @@
-import type { Logger, VideoCodec, VideoEncoder, VideoFrame } from '@pinhole/core';
+import type { Logger, VideoCodec, VideoEncoder, VideoFrame, VideoStats } from '@pinhole/core';
 import { RateController } from './delay-estimator';
 import { Pacer } from './pacer';
 import { SendHistory } from './send-history';
@@ -18,16 +18,8 @@ export interface SenderConfig {
   log: Logger;
 }
 
-export interface SenderStats {
-  framesSent: number;
-  framesSkipped: number;
-  keyframesSent: number;
-  bytesSent: number;
-  packetsSent: number;
-  retransmissionsSent: number;
-  pliReceived: number;
-  nackReceived: number;
-}
+/** The send side's counters, as VideoStats names them (plus frames skipped at the source). */
+export type SenderStats = Pick<VideoStats, 'framesSent' | 'keyframesSent' | 'bytesSent' | 'packetsSent' | 'retransmissionsSent' | 'pliReceived' | 'nackReceived'> & { framesSkipped: number };
 
 /** Share of the target left for the encoder: datagram and fragment headers and retransmissions take the rest. */
 const ENCODER_SHARE = 0.85;
@@ -172,7 +164,10 @@ export class VideoSender {
     }
     const index = this.index++;
     const captureMs = this.t0 + (index * 1000) / this.srcFps;
-    this.decimation = Math.min(1, this.decimation + this.frameRate / this.srcFps);
+    // Until the encoder has switched to a lower target (vp8 needs a warm spare process), frames
+    // are skipped in proportion, so what leaves follows the estimate at once.
+    const overshoot = this.encoderBitrate > 0 ? Math.min(1, this.encoderRate(this.rate.target) / this.encoderBitrate) : 1;
+    this.decimation = Math.min(1, this.decimation + (overshoot * this.frameRate) / this.srcFps);
     // Skip while the encoder is behind, the rate control lowered the frame rate, or more than
     // half a second of datagrams waits in the pacer (the path cannot take more now).
     const backlog = this.pacer.queuedBytes * 8 > 0.5 * this.rate.target;

@@ -273,7 +273,7 @@ export class VideoCallSession implements VideoCall {
         estimateBps: rx && t && t.received > 0 ? rx.estimator.estimate : 0,
         received: t?.received ?? 0,
         lost: t?.lost ?? 0,
-        lossFraction: nack.length || pli ? 0 : (t?.takeLossFraction() ?? 0),
+        lossFraction: nack.length || pli ? -1 : (t?.takeLossFraction() ?? -1),
         jitterMs: t?.jitterMs ?? 0,
         framesDecoded: rx?.stats.framesDecoded ?? 0,
         framesDropped: rx?.stats.framesDropped ?? 0,
@@ -419,7 +419,7 @@ export class VideoCallSession implements VideoCall {
       ...(this.remote
         ? {
             remoteLossPercent: round(this.remote.received + this.remote.lost > 0 ? (100 * this.remote.lost) / (this.remote.received + this.remote.lost) : 0),
-            remoteRecentLossPercent: round(100 * this.remote.lossFraction),
+            ...(this.remote.lossFraction >= 0 ? { remoteRecentLossPercent: round(100 * this.remote.lossFraction) } : {}),
             remoteFramesDecoded: this.remote.framesDecoded,
             remoteFramesDropped: this.remote.framesDropped,
             remoteFreezeCount: this.remote.freezeCount,
