@@ -121,7 +121,7 @@ describe('lab: video across real firewalls', function () {
           assert.equal(res.code, 0, `nft ${args}: ${res.stderr}`);
         };
         await nft('add table ip blackout');
-        await nft('add chain ip blackout fwd { type filter hook forward priority -10 ; policy drop ; }');
+        await nft('add chain ip blackout dark { type filter hook forward priority -10 ; policy drop ; }');
         await new Promise((r) => setTimeout(r, 500));
         await nft('delete table ip blackout');
       };

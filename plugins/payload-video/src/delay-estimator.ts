@@ -24,6 +24,8 @@ const TREND_GAIN = 4;
 const K_UP = 0.0087;
 const K_DOWN = 0.039;
 const RATE_WINDOW_MS = 500;
+/** A delay variation beyond this between two packet groups is an outage, not queueing. */
+const OUTAGE_MS = 300;
 
 export class DelayEstimator {
   estimate: number;
@@ -75,6 +77,14 @@ export class DelayEstimator {
     this.prev = { send, arrival };
     if (!prev) return false;
     const d = arrival - prev.arrival - (send - prev.send);
+    if (Math.abs(d) > OUTAGE_MS) {
+      // A path outage (or a stalled host), not a queue: start the trend afresh, as
+      // libwebrtc's inter-arrival filter resets on a large jump, instead of reading over-use.
+      this.acc = 0;
+      this.smoothed = 0;
+      this.points.length = 0;
+      return false;
+    }
     this.acc += d;
     this.smoothed = SMOOTHING * this.smoothed + (1 - SMOOTHING) * this.acc;
     this.points.push({ t: arrival, y: this.smoothed });

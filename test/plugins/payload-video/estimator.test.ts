@@ -44,6 +44,17 @@ describe('payload-video: bandwidth estimation', () => {
     assert.ok(est.estimate > 400_000 && est.estimate <= 1.5 * 400_000 + 10_000 + 1, `estimate ${Math.round(est.estimate / 1000)}`);
   });
 
+  it('a 500 ms outage is not read as over-use (the trend starts afresh)', () => {
+    const est = new DelayEstimator({ startBps: 600_000, minBps: 50_000, maxBps: 5_000_000 });
+    let t = drive(est, () => 600_000, 100_000_000, 3);
+    const before = est.estimate;
+    // Nothing arrives for 500 ms: the first packet after it lands 500 ms late, then the path is as before.
+    est.onPacket(t, t + 520, 1200);
+    t = drive(est, () => 600_000, 100_000_000, 2, t + 16);
+    assert.equal(est.signal === 'overuse', false);
+    assert.ok(est.estimate >= before, `estimate ${Math.round(est.estimate / 1000)} kbit/s (was ${Math.round(before / 1000)})`);
+  });
+
   it('the sender takes the lower of loss-based and delay-based rates; heavy loss cuts, light loss holds', () => {
     const rc = new RateController({ startBps: 1_000_000, minBps: 50_000, maxBps: 5_000_000 });
     rc.onFeedback(0.2, 2_000_000, 0);
