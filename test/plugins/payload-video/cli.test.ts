@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { NdjsonProc } from '@pinhole/lab';
+import { writeWav } from '@pinhole/payload-voice';
 import { haveFfmpeg, makeClip, psnr } from '../../helpers/video';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'core', 'bin', 'pinhole.js');
@@ -36,23 +37,9 @@ describe('cli: pinhole call --video / pinhole peer --video --inbox', function ()
     const a = makeClip(dir, 'a', { width: 320, height: 240, fps: 15, seconds: 3 });
     const b = makeClip(dir, 'b', { width: 320, height: 240, fps: 15, seconds: 3, source: 'mandelbrot' });
     const wav = path.join(dir, 'say.wav');
-    // 3 s of a 440 Hz tone, 8 kHz 16-bit mono, written here (no sox needed).
-    const pcm = Buffer.alloc(2 * 24000);
-    for (let i = 0; i < 24000; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), 2 * i);
-    const hdr = Buffer.alloc(44);
-    hdr.write('RIFF', 0);
-    hdr.writeUInt32LE(36 + pcm.length, 4);
-    hdr.write('WAVEfmt ', 8);
-    hdr.writeUInt32LE(16, 16);
-    hdr.writeUInt16LE(1, 20);
-    hdr.writeUInt16LE(1, 22);
-    hdr.writeUInt32LE(8000, 24);
-    hdr.writeUInt32LE(16000, 28);
-    hdr.writeUInt16LE(2, 32);
-    hdr.writeUInt16LE(16, 34);
-    hdr.write('data', 36);
-    hdr.writeUInt32LE(pcm.length, 40);
-    fs.writeFileSync(wav, Buffer.concat([hdr, pcm]));
+    // 3 s of a 440 Hz tone, 8 kHz 16-bit mono (no sox needed).
+    const tone = new Int16Array(24000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+    writeWav(wav, { sampleRate: 8000, samples: tone });
     const inbox = path.join(dir, 'inbox');
     fs.mkdirSync(inbox);
     const manager = pinhole(['manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0']);
