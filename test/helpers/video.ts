@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
-import { VideoService, type Host } from '@pinhole/core';
+import { VideoService } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { callPair, type CallPair } from './voice';
 
 /** Whether ffmpeg with libvpx is on this machine (vp8 and the PSNR checks need it). */
@@ -39,7 +40,7 @@ export interface VideoPair extends CallPair {
 
 /** Two real sessions on loopback with payload-video active. */
 export async function videoPair(host: Host): Promise<VideoPair> {
-  await host.plugins.activateByEvent('onPayload:video');
+  const video = await host.services.load<VideoService>(VideoService, 'onPayload:video');
   const pair = await callPair(host);
-  return { ...pair, video: host.container.get<VideoService>(VideoService) };
+  return { ...pair, video };
 }

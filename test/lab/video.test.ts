@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type NdjsonProc } from '@pinhole/lab';
-import { startPinhole } from '../helpers/lab-procs';
+import { identityArgs, startPinhole } from '../helpers/lab-procs';
 import { haveFfmpeg, makeClip, psnr } from '../helpers/video';
 
 const PREFIX = `phv${process.pid}`;
@@ -34,10 +34,10 @@ async function videoCall(lab: Lab, dir: string, o: { send: string; reply: string
   const procs = [manager];
   try {
     await manager.waitFor('manager.ready', 15000);
-    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--inbox', inbox, '--video', o.reply, ...cfg]);
+    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--allow-any', ...identityArgs('video-bob'), '--inbox', inbox, '--video', o.reply, ...cfg]);
     procs.push(callee);
     await callee.waitFor('peer.registered', 15000);
-    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--pings', '2', '--video', o.send, '--video-codec', o.codec, '--record', back, ...cfg]);
+    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, ...identityArgs('video-alice'), '--pings', '2', '--video', o.send, '--video-codec', o.codec, '--record', back, ...cfg]);
     procs.push(caller);
     const during = o.during?.(caller);
     const code: number = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 90000))]);

@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { contributionProvider, createLogger, Host, VideoCodec } from '@pinhole/core';
+import { createLogger, VideoCodec } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { i420ToRgba, QualityControl, rgbaToI420 } from '@pinhole/codec-mjpeg';
 import videoCodecCompliance, { lumaPsnr, pattern } from '../compliance/video-codec';
 
@@ -11,8 +12,7 @@ describe('codec-mjpeg', () => {
   before(() => (host = new Host({ config: {}, log: createLogger({ level: 'silent' }) })));
   after(async () => host.dispose());
   const mjpeg = async () => {
-    await host.plugins.activateByEvent('onCodec:mjpeg');
-    const c = contributionProvider<VideoCodec>(host.container, VideoCodec).getContributions().find((x) => x.name === 'mjpeg');
+    const c = (await host.services.loadAll<VideoCodec>(VideoCodec, 'onCodec:mjpeg')).find((x) => x.name === 'mjpeg');
     assert.ok(c, 'codec-mjpeg binds a VideoCodec named mjpeg');
     return c;
   };

@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { strict as assert } from 'assert';
-import { contributionProvider, createLogger, Host, VideoCodec } from '@pinhole/core';
+import { createLogger, VideoCodec } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { parseVp8Header } from '@pinhole/codec-vp8';
 import videoCodecCompliance from '../compliance/video-codec';
 
@@ -18,8 +19,7 @@ describe('codec-vp8', () => {
   before(() => (host = new Host({ config: {}, log: createLogger({ level: 'silent' }) })));
   after(async () => host.dispose());
   const vp8 = async () => {
-    await host.plugins.activateByEvent('onCodec:vp8');
-    const c = contributionProvider<VideoCodec>(host.container, VideoCodec).getContributions().find((x) => x.name === 'vp8');
+    const c = (await host.services.loadAll<VideoCodec>(VideoCodec, 'onCodec:vp8')).find((x) => x.name === 'vp8');
     assert.ok(c, 'codec-vp8 binds a VideoCodec named vp8');
     return c;
   };
@@ -35,7 +35,7 @@ describe('codec-vp8', () => {
   it('says it is unavailable, with the reason, when ffmpeg cannot be run', async () => {
     const other = new Host({ config: { plugins: { 'codec-vp8': { options: { ffmpeg: '/nonexistent/ffmpeg' } } } }, log: createLogger({ level: 'silent' }) });
     await other.plugins.activateByEvent('onCodec:vp8');
-    const c = contributionProvider<VideoCodec>(other.container, VideoCodec).getContributions().find((x) => x.name === 'vp8') as VideoCodec;
+    const c = (await other.services.loadAll<VideoCodec>(VideoCodec)).find((x) => x.name === 'vp8') as VideoCodec;
     const a = await c.available();
     assert.ok(!a.ok && /ffmpeg/.test(a.reason), JSON.stringify(a));
     await assert.rejects(c.createEncoder({ width: 320, height: 240, frameRate: 15, bitrate: 1e6 }), (e: unknown) => (e as { code: string }).code === 'E_CODEC_UNAVAILABLE');

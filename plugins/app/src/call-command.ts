@@ -1,16 +1,30 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { parseY4mHeader, PeerClientFactory, PinholeError, VideoError, Y4M_MAX_LINE, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
-import { FileTransfer } from '@pinhole/core';
+import { inject, injectable } from 'inversify';
+import {
+  FileTransfer,
+  parseY4mHeader,
+  PeerClientFactory,
+  securityOptions,
+  SECURITY_FLAGS,
+  ServiceLoader,
+  VideoError,
+  Y4M_MAX_LINE,
+  type CommandContribution,
+  type CommandIO,
+  type EstablishedCall,
+  type PinholeError,
+} from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
-import { requireService } from './services';
 import { runMedia } from './media';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma]] [--video IN.y4m [--video-codec vp8|mjpeg]] [--record OUT.wav|OUT.y4m]… [--json]';
+const USAGE =
+  'usage: pinhole call NAME --id ME --manager HOST:PORT [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
+  '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma]] [--video IN.y4m [--video-codec vp8|mjpeg]] [--record OUT.wav|OUT.y4m]… [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
-async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
-  const transfer = await requireService<FileTransfer>(context, 'onPayload:file', FileTransfer, 'sending files needs the payload-file plugin');
+async function sendFiles(loader: ServiceLoader, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
+  const transfer = await loader.load<FileTransfer>(FileTransfer, 'onPayload:file', 'sending files needs the payload-file plugin');
   const outcomes = await transfer.sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
   return outcomes.every((o) => o.ok);
 }
@@ -34,8 +48,16 @@ function checkY4m(file: string): void {
  * direct path and send each --send FILE over it. Exit 0 when the direct path worked (and every
  * file arrived verified), 1 with a clear reason when it did not.
  */
-export function callCommand(context: PluginContext) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class CallCommand implements CommandContribution {
+  readonly command = 'call';
+
+  constructor(
+    @inject(PeerClientFactory) private readonly clients: PeerClientFactory,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+  ) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -52,6 +74,7 @@ export function callCommand(context: PluginContext) {
         record: { type: 'string', multiple: true, default: [] },
         video: { type: 'string' },
         'video-codec': { type: 'string' },
+        ...SECURITY_FLAGS,
         help: { type: 'boolean', default: false },
       },
     });
@@ -73,8 +96,7 @@ export function callCommand(context: PluginContext) {
       io.log.event('call.failed', { code: e.code ?? 'E_INTERNAL', message: e.message });
       return 1;
     }
-    const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
-    const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
+    const client = await this.clients.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']), ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {
@@ -88,10 +110,10 @@ export function callCommand(context: PluginContext) {
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, Number(values.pings));
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
-      const filesOk = values.send.length === 0 || (await sendFiles(context, call, values.send, io));
+      const filesOk = values.send.length === 0 || (await sendFiles(this.loader, call, values.send, io));
       if (wantVoice || wantVideo)
         await runMedia(
-          context,
+          this.loader,
           call,
           {
             ...(wantVoice ? { voice: { input: values.voice, record: voiceRecord, codec: values.codec } } : {}),
@@ -109,5 +131,5 @@ export function callCommand(context: PluginContext) {
     } finally {
       await client.close();
     }
-  };
+  }
 }

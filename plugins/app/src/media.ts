@@ -1,4 +1,4 @@
-import type { CommandIO, PluginContext, VideoCall, VoiceCall, VoiceTarget } from '@pinhole/core';
+import type { CommandIO, ServiceLoader, VideoCall, VoiceCall, VoiceTarget } from '@pinhole/core';
 import { showVideoProgress, startVideo, stopVideo } from './video';
 import { startVoice } from './voice';
 
@@ -12,15 +12,15 @@ export interface MediaOptions {
  * (video takes its delay for lip sync), both run until they have finished (or Ctrl-C), then
  * `voice.stats` and `video.stats` (with the A/V offset when both ran) are printed.
  */
-export async function runMedia(context: PluginContext, call: VoiceTarget, o: MediaOptions, io: CommandIO): Promise<void> {
+export async function runMedia(loader: ServiceLoader, call: VoiceTarget, o: MediaOptions, io: CommandIO): Promise<void> {
   let voice: VoiceCall | undefined;
   let video: VideoCall | undefined;
   let stopProgress = () => undefined as void;
   try {
-    if (o.voice) voice = await startVoice(context, call, o.voice, io);
+    if (o.voice) voice = await startVoice(loader, call, o.voice, io);
     if (o.video) {
       const v = voice;
-      video = await startVideo(context, call, { ...o.video, ...(v ? { audio: { stats: () => v.stats() } } : {}) }, io);
+      video = await startVideo(loader, call, { ...o.video, ...(v ? { audio: { stats: () => v.stats() } } : {}) }, io);
       stopProgress = showVideoProgress(video, io);
     }
     const aborted = new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));

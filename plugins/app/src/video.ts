@@ -1,5 +1,4 @@
-import { VideoService, type CommandIO, type PluginContext, type VideoCall, type VideoStats, type VideoTarget } from '@pinhole/core';
-import { requireService } from './services';
+import { VideoService, type CommandIO, type ServiceLoader, type VideoCall, type VideoStats, type VideoTarget } from '@pinhole/core';
 
 export interface VideoCommandOptions {
   /** Y4M to send; none = receive only. */
@@ -12,8 +11,8 @@ export interface VideoCommandOptions {
 }
 
 /** Starts video over an established call (payload-video, activated on demand). */
-export async function startVideo(context: PluginContext, call: VideoTarget, opts: VideoCommandOptions, io: CommandIO): Promise<VideoCall> {
-  const service = await requireService<VideoService>(context, 'onPayload:video', VideoService, 'video needs the payload-video plugin (and a codec plugin: codec-vp8 or codec-mjpeg)');
+export async function startVideo(loader: ServiceLoader, call: VideoTarget, opts: VideoCommandOptions, io: CommandIO): Promise<VideoCall> {
+  const service = await loader.load<VideoService>(VideoService, 'onPayload:video', 'video needs the payload-video plugin (and a codec plugin: codec-vp8 or codec-mjpeg)');
   const video = await service.start(call, { ...opts, log: io.log });
   io.log.event('video.started', { callId: call.callId, codec: video.codec, input: opts.input, record: opts.record });
   return video;

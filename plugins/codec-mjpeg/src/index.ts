@@ -9,11 +9,9 @@ export { i420ToRgba, rgbaToI420 } from './yuv';
 export { MjpegOptions } from './options';
 
 /** Binds MJPEG to the shared VideoCodec symbol, with the plugin's options; unloaded on deactivation. */
-export function activate(context: PluginContext): void {
-  const module = new ContainerModule((bind) => {
-    bind<MjpegOptions>(MjpegOptions).toConstantValue(context.options as unknown as MjpegOptions);
+export function containerModule(ctx: PluginContext<MjpegOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind<MjpegOptions>(MjpegOptions).toConstantValue(ctx.options);
     bind<VideoCodec>(VideoCodec).to(MjpegCodec).inSingletonScope();
   });
-  context.container.load(module);
-  context.subscriptions.push({ dispose: () => context.container.unload(module) });
 }

@@ -13,11 +13,9 @@ export { probeFfmpeg } from './ffmpeg-child';
 export { Vp8Options } from './options';
 
 /** Binds VP8 to the shared VideoCodec symbol, with the plugin's options; unloaded on deactivation. */
-export function activate(context: PluginContext): void {
-  const module = new ContainerModule((bind) => {
-    bind<Vp8Options>(Vp8Options).toConstantValue(context.options as unknown as Vp8Options);
+export function containerModule(ctx: PluginContext<Vp8Options>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind<Vp8Options>(Vp8Options).toConstantValue(ctx.options);
     bind<VideoCodec>(VideoCodec).to(Vp8Codec).inSingletonScope();
   });
-  context.container.load(module);
-  context.subscriptions.push({ dispose: () => context.container.unload(module) });
 }

@@ -1,9 +1,9 @@
 import { ContainerModule } from 'inversify';
 import { VideoService, type Logger, type PluginContext } from '@pinhole/core';
 import { VideoPluginOptions } from './options';
-import { PayloadVideoService, VideoHost, VideoLog } from './service';
+import { PayloadVideoService, VideoLog } from './service';
 
-export { PayloadVideoService, VideoHost } from './service';
+export { PayloadVideoService } from './service';
 export { VideoCallSession } from './video-call';
 export { Y4mReader, Y4mWriter } from './y4m-file';
 export { FrameAssembler, type AssembledFrame, type AssemblerLimits, type FragmentOutcome } from './assembler';
@@ -17,13 +17,10 @@ export { encodeVideoPacket, decodeVideoPacket, FRAGMENT_BYTES, MAX_VIDEO_PACKET,
 export { VideoPluginOptions } from './options';
 
 /** Binds VideoService: what `pinhole call --video` and `pinhole peer --video/--inbox` use. */
-export function activate(context: PluginContext): void {
-  const module = new ContainerModule((bind) => {
-    bind<VideoPluginOptions>(VideoPluginOptions).toConstantValue(context.options as unknown as VideoPluginOptions);
-    bind<VideoHost>(VideoHost).toConstantValue({ container: context.container, activateByEvent: (e) => context.activateByEvent(e) });
-    bind<Logger>(VideoLog).toConstantValue(context.log);
+export function containerModule(ctx: PluginContext<VideoPluginOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind<VideoPluginOptions>(VideoPluginOptions).toConstantValue(ctx.options);
+    bind<Logger>(VideoLog).toConstantValue(ctx.log);
     bind<VideoService>(VideoService).to(PayloadVideoService).inSingletonScope();
   });
-  context.container.load(module);
-  context.subscriptions.push({ dispose: () => context.container.unload(module) });
 }

@@ -1,6 +1,7 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, named } from 'inversify';
 import {
-  contributionProvider,
+  ContributionProvider,
+  ServiceLoader,
   type Logger,
   VideoCodec,
   VideoError,
@@ -13,12 +14,6 @@ import { orderVideoCodecs } from './negotiation';
 import { VideoPluginOptions } from './options';
 import { VideoCallSession } from './video-call';
 
-/** What the service needs from the host: its container (codecs bound by codec plugins) and lazy activation. */
-export interface VideoHost {
-  container: import('inversify').interfaces.Container;
-  activateByEvent(event: string): Promise<void>;
-}
-export const VideoHost = Symbol('VideoHost');
 /** The plugin's logger (plugin-private token). */
 export const VideoLog = Symbol('VideoLog');
 
@@ -32,7 +27,8 @@ export class PayloadVideoService implements VideoService {
   private warned = new Set<string>();
 
   constructor(
-    @inject(VideoHost) private readonly host: VideoHost,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(ContributionProvider) @named(VideoCodec) private readonly provider: ContributionProvider<VideoCodec>,
     @inject(VideoPluginOptions) private readonly options: VideoPluginOptions,
     @inject(VideoLog) private readonly log: Logger,
   ) {}
@@ -46,7 +42,7 @@ export class PayloadVideoService implements VideoService {
     for (const k of ['startBitrate', 'maxBitrate'] as const)
       if (opts[k] !== undefined && !(Number.isFinite(opts[k]) && (opts[k] as number) >= this.options.minBitrate))
         throw new VideoError('E_VIDEO_OPTIONS', `${k} must be a number of bit/s ≥ ${this.options.minBitrate}, got ${opts[k]}`);
-    if (opts.codec) await this.host.activateByEvent(`onCodec:${opts.codec}`);
+    if (opts.codec) await this.loader.activate(`onCodec:${opts.codec}`);
     const { usable, unusable } = await this.installed();
     const first = call.role === 'caller' ? opts.codec : undefined;
     const codecs = orderVideoCodecs(usable, unusable, opts.codecs ?? this.options.codecs, first, opts.codecs !== undefined);
@@ -54,8 +50,8 @@ export class PayloadVideoService implements VideoService {
   }
 
   private async installed(): Promise<{ usable: VideoCodec[]; unusable: Map<string, string> }> {
-    await this.host.activateByEvent('onPayload:video');
-    const all = contributionProvider<VideoCodec>(this.host.container, VideoCodec).getContributions();
+    await this.loader.activate('onPayload:video');
+    const all = this.provider.getContributions();
     const usable: VideoCodec[] = [];
     const unusable = new Map<string, string>();
     for (const c of all) {
