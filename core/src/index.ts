@@ -21,6 +21,7 @@ export * from './wire/framing';
 export * from './wire/datagram';
 export * from './wire/stun';
 export * from './services/directory';
+export * from './services/directory-errors';
 export * from './services/media';
 export * from './services/peer-client';
 export * from './services/manager';

@@ -1,0 +1,142 @@
+import { disposeAll, DirectoryError, toDisposable, type ClaimResult, type Directory, type Disposable, type Logger, type PeerRecord } from '@pinhole/core';
+import { NodeChannels, type MessageHandler } from './channels';
+import { KeySpace } from './keys';
+import { describe, type RedisLink } from './link';
+import { BACKEND_NAME } from './options';
+import { decodeRecord, encodePatch, encodeRecord } from './record-codec';
+
+/** Ids one expiry script call removes at most (keeps each script short; a sweep loops). */
+const EXPIRE_BATCH = 1000;
+
+/**
+ * The directory on Redis: one instance is one manager node's handle (its own connections).
+ * Every node with the same prefix shares the table; see keys.ts for the layout and scripts.ts
+ * for the atomic steps. Operations fail with E_DIRECTORY_UNAVAILABLE during an outage (after
+ * commandTimeoutMs), which the manager rides out; E_DIRECTORY_CLOSED after close().
+ */
+export class RedisDirectory implements Directory {
+  private readonly channels: NodeChannels;
+  private readonly subscriptions = new Set<Disposable>();
+  private closed = false;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: KeySpace,
+    /** TTL a record keeps in Redis beyond its expiresAt (see the graceMs option). */
+    private readonly graceMs: number,
+    log: Logger,
+  ) {
+    this.channels = new NodeChannels(link.sub, link.cmd, link.cluster, (err, channel) =>
+      log.error('a directory subscriber threw while handling a message', { channel, error: (err as Error)?.message ?? String(err) }),
+    );
+  }
+
+  get prefix(): string {
+    return this.keys.prefix;
+  }
+
+  async claim(record: PeerRecord, now: number): Promise<ClaimResult> {
+    const { peerId } = record;
+    const [won, fields] = (await this.run(() =>
+      this.link.cmd.phDirClaim(
+        this.keys.record(peerId), this.keys.binding(peerId), this.keys.expiryOf(peerId),
+        now, peerId, record.secretHash, record.expiresAt, this.ttl(record.expiresAt, now), ...encodeRecord(record),
+      ),
+    )) as [number, string[]];
+    const other = decodeRecord(peerId, fields);
+    if (won === 1) return other ? { ok: true, previous: other } : { ok: true };
+    return { ok: false, holder: other! };
+  }
+
+  async get(peerId: string): Promise<PeerRecord | undefined> {
+    const h = await this.run(() => this.link.cmd.hgetall(this.keys.record(peerId)));
+    return decodeRecord(peerId, h);
+  }
+
+  async touch(peerId: string, now: number, ttlMs: number): Promise<boolean> {
+    const expiresAt = now + ttlMs;
+    const done = await this.run(() =>
+      this.link.cmd.phDirTouch(this.keys.record(peerId), this.keys.expiryOf(peerId), peerId, now, expiresAt, this.ttl(expiresAt, now)),
+    );
+    return done === 1;
+  }
+
+  async update(peerId: string, patch: Parameters<Directory['update']>[1]): Promise<boolean> {
+    const ops = encodePatch(patch);
+    const done = await this.run(() => this.link.cmd.phDirUpdate(this.keys.record(peerId), ...ops));
+    return done === 1;
+  }
+
+  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
+    const check = ifSecretHash === undefined ? ['0', ''] : ['1', ifSecretHash];
+    const done = await this.run(() => this.link.cmd.phDirRemove(this.keys.record(peerId), this.keys.expiryOf(peerId), peerId, ...check));
+    return done === 1;
+  }
+
+  /** Every bucket in parallel (different slots, maybe different cluster masters), each drained in batches. */
+  async expire(now: number): Promise<string[]> {
+    this.open();
+    const perShard = await Promise.all(
+      Array.from({ length: this.keys.shards }, async (_, shard) => {
+        const ids: string[] = [];
+        for (;;) {
+          const batch = (await this.run(() => this.link.cmd.phDirExpire(this.keys.expiry(shard), now, this.keys.recordPrefix(shard), EXPIRE_BATCH))) as string[];
+          ids.push(...batch);
+          if (batch.length < EXPIRE_BATCH) return ids;
+        }
+      }),
+    );
+    return perShard.flat();
+  }
+
+  async count(): Promise<number> {
+    this.open();
+    const sizes = await Promise.all(Array.from({ length: this.keys.shards }, (_, shard) => this.run(() => this.link.cmd.zcard(this.keys.expiry(shard)))));
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+
+  async publish(node: string, message: Uint8Array): Promise<void> {
+    await this.run(() => this.channels.publish(this.keys.channel(node), message));
+  }
+
+  async subscribe(node: string, handler: MessageHandler): Promise<Disposable> {
+    const sub = await this.run(() => this.channels.subscribe(this.keys.channel(node), handler));
+    this.subscriptions.add(sub);
+    return toDisposable(() => {
+      this.subscriptions.delete(sub);
+      return sub.dispose();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await disposeAll([...this.subscriptions]).catch(() => undefined); // Redis may be gone: closing must not fail
+    this.subscriptions.clear();
+    await this.link.close();
+  }
+
+  /** The Redis TTL of a record: relative (immune to clock skew), past its expiresAt by the grace. */
+  private ttl(expiresAt: number, now: number): number {
+    return Math.max(0, expiresAt - now) + this.graceMs;
+  }
+
+  /** One operation: refused after close(); a Redis failure becomes E_DIRECTORY_UNAVAILABLE and starts (or continues) an outage. */
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    this.open();
+    try {
+      const result = await op();
+      this.link.recovered();
+      return result;
+    } catch (err) {
+      if (this.closed) throw DirectoryError.CLOSED();
+      const why = describe(err as Error);
+      this.link.failed(why);
+      throw DirectoryError.UNAVAILABLE(BACKEND_NAME, why);
+    }
+  }
+
+  private open(): void {
+    if (this.closed) throw DirectoryError.CLOSED();
+  }
+}
