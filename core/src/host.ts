@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as path from 'path';
 import { Container } from 'inversify';
 import { PluginHost } from './activation/plugin-host';
+import { PluginList } from './activation/plugin-list';
 import { CommandRegistry, createCommandRegistry } from './commands';
 import { loadConfig, validateConfig, type LoadedConfig, type PinholeConfig } from './config/config';
 import { createHooks, Hooks } from './hooks/hooks';
@@ -50,6 +51,7 @@ export class Host {
       config: this.config,
       commands: this.commands,
     });
+    this.container.bind(PluginList).toConstantValue({ list: () => this.plugins.list() });
     const dirs = [...(opts.builtinPlugins === false ? [] : [BUILTIN_PLUGINS_DIR]), ...(opts.pluginDirs ?? []), ...this.config.pluginPaths];
     const reader = new ManifestReader(this.ajv, this.contributionPoints, CORE_VERSION);
     this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)));

@@ -12,6 +12,7 @@ export * from './manifest/contribution-points';
 export * from './manifest/discovery';
 export * from './activation/plugin-context';
 export * from './activation/plugin-host';
+export * from './activation/plugin-list';
 export * from './config/config';
 export * from './host';
 export * from './version';

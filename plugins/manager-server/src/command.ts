@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ConfigError, type CommandIO, type ManagerServerFactory } from '@pinhole/core';
+import { ConfigError, type CommandIO } from '@pinhole/core';
+import type { RunningManagerFactory } from './factory';
 import { parseHostPort } from './host-port';
 
 const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: ManagerServerFactory) {
+export function managerCommand(factory: RunningManagerFactory) {
   return async (argv: string[], io: CommandIO): Promise<number> => {
     const { values } = parseArgs({
       args: argv,
@@ -30,10 +31,17 @@ export function managerCommand(factory: ManagerServerFactory) {
     const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
     const { tcp, udp: u } = manager.address();
     const scheme = tls ? 'wss' : 'ws';
-    io.log.event('manager.ready', { tcp: `${tcp.host}:${tcp.port}`, udp: `${u.host}:${u.port}`, ws: `${scheme}://${tcp.host}:${tcp.port}/`, tls: !!tls });
+    io.log.event('manager.ready', {
+      tcp: `${tcp.host}:${tcp.port}`,
+      udp: `${u.host}:${u.port}`,
+      ws: `${scheme}://${tcp.host}:${tcp.port}/`,
+      tls: !!tls,
+      node: manager.nodeId,
+      directory: manager.directoryName,
+    });
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     await manager.close();
-    io.log.event('manager.stopped', manager.stats());
+    io.log.event('manager.stopped', { node: manager.nodeId, directory: manager.directoryName, ...manager.stats() });
     return 0;
   };
 }

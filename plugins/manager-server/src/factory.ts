@@ -1,6 +1,8 @@
 import {
-  ConfigError,
+  contributedNames,
   DirectoryBackend,
+  DirectoryError,
+  PluginList,
   Hooks,
   Logger,
   type Directory,
@@ -35,16 +37,20 @@ export async function openDirectory(context: PluginContext, name: string, option
   await context.activateByEvent(`onDirectory:${name}`);
   const backends = context.container.isBound(DirectoryBackend) ? context.container.getAll<DirectoryBackend>(DirectoryBackend) : [];
   const backend = backends.find((b) => b.name === name);
-  if (!backend)
-    throw new ConfigError(
-      'E_DIRECTORY_UNKNOWN',
-      `no directory backend "${name}"${backends.length ? ` (available: ${backends.map((b) => b.name).join(', ')})` : ''}; install or enable the plugin contributing it, or set plugins.manager-server.options.directory`,
-    );
+  if (!backend) {
+    const c = context.container;
+    throw DirectoryError.UNKNOWN(name, c.isBound(PluginList) ? contributedNames(c.get<PluginList>(PluginList), 'directoryBackends') : backends.map((b) => b.name));
+  }
   return backend.create(options);
 }
 
+/** A ManagerServerFactory whose managers tell their node id and directory backend. */
+export interface RunningManagerFactory extends ManagerServerFactory {
+  start(overrides?: ManagerServerOptions & Partial<StartManagerOptions>): Promise<RunningManager>;
+}
+
 /** ManagerServerFactory: the plugin's options, overridden per call, with a directory it owns. */
-export function managerFactory(context: PluginContext): ManagerServerFactory {
+export function managerFactory(context: PluginContext): RunningManagerFactory {
   const base = context.options as unknown as ManagerPluginOptions;
   return {
     async start(overrides: ManagerServerOptions & Partial<StartManagerOptions> = {}): Promise<RunningManager> {
@@ -56,6 +62,7 @@ export function managerFactory(context: PluginContext): ManagerServerFactory {
           ...stripUndefined(rest),
           limits: { ...base.limits, ...(rest.limits ?? {}) },
           directory,
+          directoryName: given ? rest.directoryName ?? 'given' : base.directory,
           hooks: context.container.get<Hooks>(Hooks),
           log: rest.log ?? context.container.get<Logger>(Logger).child('manager'),
         });

@@ -27,6 +27,8 @@ export interface StartManagerOptions {
   maxFrameBytes?: number;
   limits?: Partial<ManagerLimits>;
   directory: Directory;
+  /** The backend's name, for manager.ready and logs. */
+  directoryName?: string;
   hooks?: Hooks;
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
@@ -62,6 +64,7 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     maxFrameBytes: o.maxFrameBytes ?? 64 * 1024,
     limits: { ...DEFAULT_LIMITS, ...stripUndefined(o.limits ?? {}) },
     directory: o.directory,
+    directoryName: o.directoryName ?? 'given',
     hooks: o.hooks ?? createHooks(),
     log: o.log ?? createLogger({ level: 'silent', events: false }),
     // A quarter of the expiry keeps the overshoot small without sweeping a big table too often.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { isDirectoryOutage, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
 import { reachableCandidates, safeCode, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
@@ -290,6 +290,7 @@ export class CallRouter {
   }
 
   private routeFailed(err: unknown): void {
+    if (isDirectoryOutage(err)) return; // the backend logged the outage once
     this.d.log.warn('could not route a call message', { error: (err as Error)?.message ?? String(err) });
   }
 }

@@ -1,4 +1,4 @@
-import { decodeControl, PinholeError, type ControlEnvelope, type Logger } from '@pinhole/core';
+import { decodeControl, PinholeError, type ControlEnvelope, type Logger, type PeerRecord } from '@pinhole/core';
 import type { ManagerLimits } from '../options';
 import type { Msg } from '../protocol';
 import type { Channel } from './channel';
@@ -30,6 +30,10 @@ export class PeerConnection {
   peerId?: string;
   secretHash?: string;
   probeToken?: string;
+  /** What this connection registered (kept so the record can be claimed again if the directory lost it). */
+  record?: PeerRecord;
+  /** When the peer last sent anything: proof it is alive, whatever the directory says. */
+  lastHeard = Date.now();
   private queue: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
   private helloTimer?: NodeJS.Timeout;
@@ -102,6 +106,7 @@ export class PeerConnection {
       return this.fail('E_RATE_LIMITED', `more than ${this.limits.messagesPerSecondPerConnection} messages per second; slow down (a keep-alive every keepaliveMs is all an idle peer needs)`);
     clearTimeout(this.helloTimer);
     this.resetIdle();
+    this.lastHeard = Date.now();
     let env: ReturnType<typeof decodeControl>;
     try {
       env = decodeControl(bytes);
