@@ -55,7 +55,8 @@ export const PeerClient = Symbol('PeerClient');
 export interface PeerClientFactory {
   create(opts: {
     peerId: string;
-    manager: string;
+    /** HOST:PORT (or tls://, ws://, wss://); several, comma-separated or listed, are nodes to fail over between; default: manager-client's `managers` option. */
+    manager?: string | string[];
     secret?: string;
     payloadTypes?: string[];
     udpPort?: number;

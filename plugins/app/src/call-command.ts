@@ -4,7 +4,7 @@ import { FileTransfer } from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+const USAGE = 'usage: pinhole call NAME --id ME [--manager HOST:PORT[,HOST:PORT…]] [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
@@ -39,7 +39,7 @@ export function callCommand(context: PluginContext) {
         help: { type: 'boolean', default: false },
       },
     });
-    if (values.help || positionals.length !== 1 || !values.id || !values.manager) {
+    if (values.help || positionals.length !== 1 || !values.id) {
       process.stderr.write(USAGE + '\n');
       return values.help ? 0 : 2;
     }

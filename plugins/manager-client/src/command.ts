@@ -3,10 +3,11 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { ConfigError, type CommandIO, type PluginContext } from '@pinhole/core';
 import { createPeerClient } from './factory';
+import type { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
-  'usage: pinhole peer --id NAME --manager HOST:PORT|ws://HOST:PORT [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
+  'usage: pinhole peer --id NAME [--manager HOST:PORT|ws://HOST:PORT[,…]] [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
 
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
@@ -29,7 +30,8 @@ export function peerCommand(context: PluginContext) {
         help: { type: 'boolean', default: false },
       },
     });
-    if (values.help || !values.id || !values.manager) {
+    const configured = (context.options as unknown as ClientOptions).managers ?? [];
+    if (values.help || !values.id || (!values.manager && !configured.length)) {
       process.stderr.write(USAGE + '\n');
       return values.help ? 0 : 2;
     }

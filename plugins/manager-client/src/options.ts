@@ -1,5 +1,7 @@
 /** The plugin's options as validated against contributes.configuration (defaults filled in by the host). */
 export interface ClientOptions {
+  /** Used when a client is created without a manager (peer/call without --manager). */
+  managers: string[];
   connectTimeoutMs: number;
   callTimeoutMs: number;
   stunTimeoutMs: number;
@@ -9,6 +11,7 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
+  managers: [],
   connectTimeoutMs: 5000,
   callTimeoutMs: 15000,
   stunTimeoutMs: 2000,
