@@ -1,66 +1,7 @@
 import { strict as assert } from 'assert';
-import {
-  createLogger,
-  createTapApi,
-  Host,
-  ManagerServerFactory,
-  PeerClientFactory,
-  SignalError,
-  type EstablishedCall,
-  type ManagerServer,
-  type PeerClient,
-  type PinholeConfig,
-} from '@pinhole/core';
-import type { ManagerPeerClient } from '@pinhole/manager-client';
+import { createTapApi, Host, PeerClientFactory, SignalError, type ManagerServer, type PeerClient } from '@pinhole/core';
 import { until } from '../../helpers/manager';
-
-type Ev = Record<string, unknown> & { event?: string };
-
-/** A real host with the repository's plugins: media-udp + manager-client (+ punch-null-udp unless `punch` is false). */
-async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Promise<{ host: Host; events: Ev[] }> {
-  const events: Ev[] = [];
-  const host = new Host({
-    config: {
-      plugins: {
-        'manager-client': { options: { reconnectMinMs: 20, reconnectMaxMs: 200, stunTimeoutMs: 500, callTimeoutMs: 4000, connectTimeoutMs: 1000 } },
-        'punch-null-udp': { enabled: o.punch !== false, options: { probeTimeoutMs: 1500, spreadMs: 100, repeats: 2 } },
-      },
-      ...o.config,
-    },
-    log: createLogger({ json: true, level: 'silent', write: (l) => events.push(JSON.parse(l)) }),
-  });
-  await host.start();
-  await host.plugins.activate('manager-client');
-  return { host, events };
-}
-
-async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
-  await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
-}
-
-const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
-
-function client(host: Host, peerId: string, managerAt: string): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId, manager: managerAt, udpHost: '127.0.0.1' }) as Promise<ManagerPeerClient>;
-}
-
-const nextIncoming = (p: PeerClient) =>
-  new Promise<EstablishedCall>((resolve) => {
-    const d = p.onIncomingCall((c) => {
-      d.dispose();
-      resolve(c);
-    });
-  });
-
-async function exchange(a: EstablishedCall, b: EstablishedCall): Promise<void> {
-  const got = new Promise<string>((resolve) => b.session.onData((p) => resolve(p.toString())));
-  const back = new Promise<string>((resolve) => a.session.onData((p) => resolve(p.toString())));
-  a.session.send(Buffer.from('hello bob'));
-  assert.equal(await got, 'hello bob');
-  b.session.send(Buffer.from('hello alice'));
-  assert.equal(await back, 'hello alice');
-}
+import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
 
 describe('manager-client: registration and calls through a real manager, media-udp and punch-null-udp', function () {
   this.timeout(10000);
