@@ -54,7 +54,7 @@ export class RedisLink {
         : new Redis(o.url, { ...base, enableAutoPipelining: pipelined });
     const cmd = make(true);
     const sub = make(false);
-    let lastError = 'no answer';
+    let lastError: string | undefined; // the socket's error says more than connect()'s "Connection is closed"
     const note = (err: Error) => (lastError = describe(err));
     events(cmd).on('error', note);
     events(sub).on('error', note);
@@ -64,7 +64,7 @@ export class RedisLink {
     } catch (err) {
       cmd.disconnect();
       sub.disconnect();
-      const why = err instanceof DeadlineError ? `${lastError}, nothing after ${o.connectTimeoutMs} ms` : describe(err as Error);
+      const why = err instanceof DeadlineError ? `${lastError ?? 'no answer'} after ${o.connectTimeoutMs} ms` : (lastError ?? describe(err as Error));
       throw DirectoryError.UNREACHABLE(
         BACKEND_NAME,
         where,
