@@ -23,6 +23,7 @@ export * from './wire/datagram';
 export * from './wire/stun';
 export * from './services/directory';
 export * from './services/directory-errors';
+export * from './services/directory-options';
 export * from './services/media';
 export * from './services/peer-client';
 export * from './services/manager';

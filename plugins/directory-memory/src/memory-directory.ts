@@ -1,11 +1,20 @@
-import { disposeAll, PinholeError, toDisposable, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { DirectoryError, disposeAll, toDisposable, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
 import { MessageBus, type HandlerErrorSink, type MessageHandler } from './message-bus';
 import { PeerTable, type RecordPatch } from './peer-table';
+import { loadSnapshot, SnapshotWriter } from './snapshot';
 
 /** The state several handles share: what one Redis server is to several manager nodes. */
 interface Shared {
   readonly table: PeerTable;
   readonly bus: MessageBus;
+  readonly snapshot?: SnapshotWriter;
+}
+
+/** Where the table is kept across restarts (directoryOptions.file). */
+export interface SnapshotOptions {
+  file: string;
+  delayMs: number;
+  onError(err: Error): void;
 }
 
 /**
@@ -20,9 +29,24 @@ export class MemoryDirectory implements Directory {
 
   private constructor(private readonly shared: Shared) {}
 
-  /** A fresh, empty directory; a subscriber's exception goes to `onHandlerError`, never to the publisher. */
-  static create(onHandlerError: HandlerErrorSink): MemoryDirectory {
-    return new MemoryDirectory({ table: new PeerTable(), bus: new MessageBus(onHandlerError) });
+  /**
+   * A fresh directory, empty or as `snapshot.file` last saved it; a subscriber's exception goes
+   * to `onHandlerError`, never to the publisher.
+   */
+  static create(onHandlerError: HandlerErrorSink, snapshot?: SnapshotOptions): MemoryDirectory {
+    const bus = new MessageBus(onHandlerError);
+    if (!snapshot) return new MemoryDirectory({ table: new PeerTable(), bus });
+    const saved = loadSnapshot(snapshot.file);
+    let writer: SnapshotWriter | undefined;
+    const table = new PeerTable(() => writer!.changed());
+    table.restore(saved);
+    writer = new SnapshotWriter(snapshot.file, snapshot.delayMs, () => table.all(), snapshot.onError);
+    return new MemoryDirectory({ table, bus, snapshot: writer });
+  }
+
+  /** How many records came back from the snapshot (at create) or are held now. */
+  get size(): number {
+    return this.shared.table.size;
   }
 
   /** Another node's handle onto the same table and bus. */
@@ -76,12 +100,12 @@ export class MemoryDirectory implements Directory {
     this.closed = true;
     await disposeAll([...this.subscriptions]);
     this.subscriptions.clear();
+    await this.shared.snapshot?.flush();
   }
 
   /** The shared state, or E_DIRECTORY_CLOSED (as a rejection, since every caller is async). */
   private open(): Shared {
-    if (this.closed)
-      throw new PinholeError('E_DIRECTORY_CLOSED', 'this directory handle is closed; create a new one from the DirectoryBackend');
+    if (this.closed) throw DirectoryError.CLOSED();
     return this.shared;
   }
 }

@@ -17,6 +17,22 @@ export class PeerTable {
   private readonly records = new Map<string, PeerRecord>();
   private readonly expiry = new ExpiryHeap();
 
+  /** `onChange` runs after every mutation (the snapshot writer listens). */
+  constructor(private readonly onChange: () => void = () => undefined) {}
+
+  /** Puts records back as they were saved (at start, from a snapshot). */
+  restore(records: PeerRecord[]): void {
+    for (const r of records) {
+      this.records.set(r.peerId, copyRecord(r));
+      this.expiry.push(r.expiresAt, r.peerId);
+    }
+  }
+
+  /** Copies of every record (for a snapshot). */
+  all(): PeerRecord[] {
+    return [...this.records.values()].map(copyRecord);
+  }
+
   get size(): number {
     return this.records.size;
   }
@@ -27,6 +43,7 @@ export class PeerTable {
       return { ok: false, holder: copyRecord(current) };
     this.records.set(record.peerId, copyRecord(record));
     this.schedule(record.peerId, record.expiresAt);
+    this.onChange();
     return current ? { ok: true, previous: copyRecord(current) } : { ok: true };
   }
 
@@ -41,6 +58,7 @@ export class PeerTable {
     r.lastSeen = now;
     r.expiresAt = now + ttlMs;
     this.schedule(peerId, r.expiresAt);
+    this.onChange();
     return true;
   }
 
@@ -54,6 +72,7 @@ export class PeerTable {
       if (patch.reflexive) r.reflexive = copyCandidate(patch.reflexive);
       else delete r.reflexive;
     }
+    this.onChange();
     return true;
   }
 
@@ -61,7 +80,9 @@ export class PeerTable {
   remove(peerId: string, ifSecretHash?: string): boolean {
     const r = this.records.get(peerId);
     if (!r || (ifSecretHash !== undefined && r.secretHash !== ifSecretHash)) return false;
-    return this.records.delete(peerId);
+    this.records.delete(peerId);
+    this.onChange();
+    return true;
   }
 
   /** Pops due entries only: O(expired + stale) · log n, never a scan of the whole table. */
@@ -77,6 +98,7 @@ export class PeerTable {
         expired.push(id);
       }
     }
+    if (expired.length) this.onChange();
     return expired;
   }
 

@@ -1,0 +1,117 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createLogger, DirectoryBackend, Host, type Directory, type PeerRecord } from '@pinhole/core';
+import type { MemoryDirectory } from '@pinhole/directory-memory';
+import directoryCompliance from '../compliance/directory';
+import { RawPeer } from '../helpers/manager';
+import { manager } from '../helpers/peer-host';
+
+const record = (peerId: string, secretHash: string, now: number): PeerRecord => ({
+  peerId,
+  secretHash,
+  candidates: [{ address: '10.0.0.2', port: 40000, kind: 'host' }],
+  payloadTypes: ['voice'],
+  meta: { agent: 'snapshot' },
+  node: 'n1',
+  registeredAt: now,
+  lastSeen: now,
+  expiresAt: now + 60_000,
+});
+
+describe('directory-memory: the snapshot file (directoryOptions.file)', () => {
+  let dir: string;
+  let host: Host;
+  let backend: DirectoryBackend;
+  let logged: Array<Record<string, unknown>>;
+  let n = 0;
+  const file = () => path.join(dir, `directory-${n++}.json`);
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-snapshot-'));
+    logged = [];
+    host = new Host({ config: {}, builtinPlugins: true, log: createLogger({ json: true, level: 'info', write: (l) => logged.push(JSON.parse(l)) }) });
+    await host.plugins.activateByEvent('onDirectory:memory');
+    backend = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === 'memory')!;
+  });
+  after(async () => {
+    await host.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  directoryCompliance('memory with a snapshot file', {
+    create: () => backend.create({ file: file(), snapshotDelayMs: 0 }),
+    connect: async (d: Directory) => (d as MemoryDirectory).connect(),
+  });
+
+  it('keeps the table across a restart: written atomically (mode 0600, no temp file left), loaded at start', async () => {
+    const f = file();
+    const now = Date.now();
+    const first = await backend.create({ file: f });
+    const alice = record('alice', 'hash-a', now);
+    await first.claim(alice, now);
+    await first.claim(record('bob', 'hash-b', now), now);
+    await first.remove('bob');
+    await first.close(); // flushes
+    assert.equal(fs.statSync(f).mode & 0o777, 0o600);
+    assert.deepEqual(fs.readdirSync(path.dirname(f)).filter((x) => x.startsWith(path.basename(f)) && x !== path.basename(f)), [], 'no temp file left');
+
+    const again = await backend.create({ file: f });
+    assert.deepEqual(await again.get('alice'), alice);
+    assert.equal(await again.get('bob'), undefined);
+    assert.equal((await again.claim(record('alice', 'hash-intruder', now + 1), now + 1)).ok, false, 'the name is still held');
+    await again.close();
+  });
+
+  it('writes changes within snapshotDelayMs without waiting for close', async () => {
+    const f = file();
+    const d = await backend.create({ file: f, snapshotDelayMs: 20 });
+    const now = Date.now();
+    await d.claim(record('carol', 'hash-c', now), now);
+    const deadline = Date.now() + 2000;
+    while (!fs.existsSync(f) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(JSON.parse(fs.readFileSync(f, 'utf8')).records.map((r: PeerRecord) => r.peerId), ['carol']);
+    await d.close();
+  });
+
+  it('refuses a corrupt or foreign snapshot at start, naming the file; an unwritable one is reported once', async () => {
+    const bad = file();
+    fs.writeFileSync(bad, '{"pinholeDirectory":1,"records":[{"peerId":"x"}]}');
+    await assert.rejects(backend.create({ file: bad }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_SNAPSHOT' && e.message.includes(bad) && /records\[0\] has no secretHash/.test(e.message));
+    fs.writeFileSync(bad, 'not json');
+    await assert.rejects(backend.create({ file: bad }), { code: 'E_DIRECTORY_SNAPSHOT' });
+    await assert.rejects(backend.create({ file: 42 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_OPTIONS' && /directoryOptions\/file must be string/.test(e.message));
+
+    const nowhere = path.join(dir, 'missing-folder', 'directory.json');
+    const d = await backend.create({ file: nowhere, snapshotDelayMs: 0 });
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) await d.claim(record(`p${i}`, 'h', now), now);
+    await d.close();
+    assert.equal(logged.filter((l) => /cannot be written/.test(String(l.msg))).length, 1);
+  });
+
+  it('a manager restarted on its snapshot keeps a name for the peer holding its secret', async () => {
+    const f = file();
+    const mhost = new Host({
+      config: { plugins: { 'manager-server': { options: { directoryOptions: { file: f } } } } },
+      log: createLogger({ level: 'silent', events: false }),
+    });
+    try {
+      let m = await manager(mhost);
+      const bob = await RawPeer.tcp(m.address().tcp.port);
+      const { secret } = await bob.register('bob');
+      bob.close();
+      await m.close();
+      m = await manager(mhost);
+      const intruder = await RawPeer.tcp(m.address().tcp.port);
+      await assert.rejects(intruder.register('bob'), { code: 'E_ID_TAKEN' });
+      intruder.close();
+      const back = await RawPeer.tcp(m.address().tcp.port);
+      assert.equal((await back.register('bob', { secret })).peerId, 'bob');
+      back.close();
+      await m.close();
+    } finally {
+      await mhost.dispose();
+    }
+  });
+});
