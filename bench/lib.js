@@ -1,5 +1,6 @@
 'use strict';
 // Shared helpers for benchmarks: repeat a measurement, report the median, keep the machine's name.
+const net = require('net');
 const os = require('os');
 
 /** Runs fn for ~ms milliseconds, returns operations per second. */
@@ -38,4 +39,47 @@ function fmt(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1);
 }
 
-module.exports = { opsPerSec, median, medianOf, machine, fmt };
+/**
+ * A raw protocol client for manager benches: frames in, decoded envelopes out, awaitable by kind.
+ * `localAddress` spreads many short connections over loopback source addresses (127.0.0.x).
+ */
+function client(port, localAddress) {
+  const { decodeControl, encodeControl, encodeFrame, FrameDecoder } = require('@pinhole/core');
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress });
+    s.setNoDelay(true); // as the real client does
+    const dec = new FrameDecoder();
+    const inbox = [];
+    let wake = null;
+    s.on('data', (c) => {
+      for (const f of dec.push(c)) inbox.push(decodeControl(f));
+      if (wake) wake();
+    });
+    s.on('error', reject);
+    s.once('connect', () =>
+      resolve({
+        socket: s,
+        send: (env) => s.write(encodeFrame(encodeControl(env))),
+        async next(kind) {
+          for (;;) {
+            const i = inbox.findIndex((m) => m.kind === kind);
+            if (i >= 0) return inbox.splice(i, 1)[0];
+            const other = inbox.find((m) => m.kind === 'error');
+            if (other) throw new Error(`${other.error.code}: ${other.error.message}`);
+            await new Promise((r) => (wake = r));
+          }
+        },
+      }),
+    );
+  });
+}
+
+/** Runs fn(0 … n-1) with `concurrency` in flight. */
+async function inBatches(n, concurrency, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await fn(next++);
+  }));
+}
+
+module.exports = { opsPerSec, median, medianOf, machine, fmt, client, inBatches };
