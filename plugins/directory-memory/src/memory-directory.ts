@@ -1,4 +1,4 @@
-import { DirectoryError, disposeAll, toDisposable, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { DirectoryError, DisposableSet, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
 import { MessageBus, type HandlerErrorSink, type MessageHandler } from './message-bus';
 import { PeerTable, type RecordPatch } from './peer-table';
 import { loadSnapshot, SnapshotWriter } from './snapshot';
@@ -24,7 +24,7 @@ export interface SnapshotOptions {
  * the other handles.
  */
 export class MemoryDirectory implements Directory {
-  private readonly subscriptions = new Set<Disposable>();
+  private readonly subscriptions = new DisposableSet();
   private closed = false;
 
   private constructor(private readonly shared: Shared) {}
@@ -87,19 +87,13 @@ export class MemoryDirectory implements Directory {
   }
 
   async subscribe(node: string, handler: MessageHandler): Promise<Disposable> {
-    const sub = this.open().bus.subscribe(node, handler);
-    this.subscriptions.add(sub);
-    return toDisposable(() => {
-      this.subscriptions.delete(sub);
-      return sub.dispose();
-    });
+    return this.subscriptions.track(this.open().bus.subscribe(node, handler));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await disposeAll([...this.subscriptions]);
-    this.subscriptions.clear();
+    await this.subscriptions.disposeAll();
     await this.shared.snapshot?.flush();
   }
 

@@ -1,4 +1,4 @@
-import { disposeAll, DirectoryError, toDisposable, type ClaimResult, type Directory, type Disposable, type Logger, type PeerRecord } from '@pinhole/core';
+import { DirectoryError, DisposableSet, type ClaimResult, type Directory, type Disposable, type Logger, type PeerRecord } from '@pinhole/core';
 import { NodeChannels, type MessageHandler } from './channels';
 import { KeySpace } from './keys';
 import { describe, type RedisLink } from './link';
@@ -16,7 +16,7 @@ const EXPIRE_BATCH = 1000;
  */
 export class RedisDirectory implements Directory {
   private readonly channels: NodeChannels;
-  private readonly subscriptions = new Set<Disposable>();
+  private readonly subscriptions = new DisposableSet();
   private closed = false;
 
   constructor(
@@ -100,19 +100,13 @@ export class RedisDirectory implements Directory {
   }
 
   async subscribe(node: string, handler: MessageHandler): Promise<Disposable> {
-    const sub = await this.run(() => this.channels.subscribe(this.keys.channel(node), handler));
-    this.subscriptions.add(sub);
-    return toDisposable(() => {
-      this.subscriptions.delete(sub);
-      return sub.dispose();
-    });
+    return this.subscriptions.track(await this.run(() => this.channels.subscribe(this.keys.channel(node), handler)));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await disposeAll([...this.subscriptions]).catch(() => undefined); // Redis may be gone: closing must not fail
-    this.subscriptions.clear();
+    await this.subscriptions.disposeAll(); // errors collected, not thrown: Redis may be gone, closing must not fail
     await this.link.close();
   }
 
