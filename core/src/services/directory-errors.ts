@@ -1,11 +1,11 @@
-import { ConfigError } from '../errors';
+import { PinholeError } from '../errors';
 
 /**
  * The directory's error catalog (every backend and the manager use it), so each code is listed
  * once. Config faults (unknown backend, bad options, unreachable at start) stop the manager
  * with one line; E_DIRECTORY_UNAVAILABLE is a runtime outage the manager rides out.
  */
-export class DirectoryError extends ConfigError {
+export class DirectoryError extends PinholeError {
   /** A call on a handle after close(). */
   static CLOSED(): DirectoryError {
     return new DirectoryError('E_DIRECTORY_CLOSED', 'this directory handle is closed; create a new one from the DirectoryBackend');
