@@ -42,7 +42,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       const reflexive = { address: from.address, port: from.port, kind: 'reflexive' as const };
       const record = peers.get(peerId)?.record;
       if (record) record.reflexive = reflexive; // kept for a re-claim after a directory outage
-      await directory.update(peerId, { reflexive });
+      await directory.update(peerId, { reflexive }).catch((err) => {
+        if (!isDirectoryOutage(err)) throw err; // an outage is logged once, by the backend
+      });
     },
   });
   const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, orphanMs: o.expiryMs, log });
