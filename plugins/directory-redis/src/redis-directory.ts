@@ -5,6 +5,12 @@ import { describe, type RedisLink } from './link';
 import { BACKEND_NAME } from './options';
 import { decodeRecord, encodePatch, encodeRecord } from './record-codec';
 
+/**
+ * '0': the shared-secret interface, where the live record alone holds a name. Directory v2 (names
+ * bound for good to the first public key) sets '1'; the claim script already does both.
+ */
+const BIND_NAMES = '0';
+
 /** Ids one expiry script call removes at most (keeps each script short; a sweep loops). */
 const EXPIRE_BATCH = 1000;
 
@@ -40,7 +46,7 @@ export class RedisDirectory implements Directory {
     const [won, fields] = (await this.run(() =>
       this.link.cmd.phDirClaim(
         this.keys.record(peerId), this.keys.binding(peerId), this.keys.expiryOf(peerId),
-        now, peerId, record.secretHash, record.expiresAt, this.ttl(record.expiresAt, now), ...encodeRecord(record),
+        now, peerId, record.secretHash, record.expiresAt, this.ttl(record.expiresAt, now), BIND_NAMES, ...encodeRecord(record),
       ),
     )) as [number, string[]];
     const other = decodeRecord(peerId, fields);

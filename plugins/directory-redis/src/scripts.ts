@@ -9,24 +9,31 @@ import type { Cluster, Redis } from 'ioredis';
 const SCRIPTS = {
   /**
    * KEYS: record, binding, bucket expiry index.
-   * ARGV: now, peerId, owner key, expiresAt, Redis TTL ms, field/value pairs…
-   * Reply: {1, previous fields} or {0, holder fields}.
-   * Directory v2 drops in here: GET the binding; another key → refuse with it; none → SET it
-   * (no TTL), all before the live-record check below.
+   * ARGV: now, peerId, owner key, expiresAt, Redis TTL ms, bind ('1' | '0'), field/value pairs…
+   * Reply: {1, previous fields} or {0, holder fields, bound key or ''}.
+   * bind = '1' is Directory v2: the name belongs for good to the first key that claims it (a
+   * binding key with no TTL, set here, checked before anything else); remove() leaves it. With
+   * bind = '0' (the shared-secret interface) the live record alone decides.
    */
   phDirClaim: {
     keys: 3,
     lua: `
+local bound = false
+if ARGV[6] == '1' then
+  bound = redis.call('GET', KEYS[2])
+  if bound and bound ~= ARGV[3] then return {0, redis.call('HGETALL', KEYS[1]), bound} end
+end
 local cur = redis.call('HGETALL', KEYS[1])
 if #cur > 0 then
   local owner, expires
   for i = 1, #cur, 2 do
     if cur[i] == 'k' then owner = cur[i + 1] elseif cur[i] == 'e' then expires = tonumber(cur[i + 1]) end
   end
-  if expires and expires > tonumber(ARGV[1]) and owner ~= ARGV[3] then return {0, cur} end
+  if expires and expires > tonumber(ARGV[1]) and owner ~= ARGV[3] then return {0, cur, bound or ''} end
   redis.call('DEL', KEYS[1])
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+if ARGV[6] == '1' and not bound then redis.call('SET', KEYS[2], ARGV[3]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[2])
 return {1, cur}`,
