@@ -39,21 +39,22 @@ export class RedisLink {
       maxRetriesPerRequest: null, // commandTimeout bounds a command, not a retry count
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), o.reconnectMaxMs),
     };
-    // Commands pipeline themselves (many peers' keep-alives share a round trip); subscriptions do not need to.
-    const make = (pipelined: boolean): Redis | Cluster =>
+    // Commands pipeline themselves (many peers' keep-alives share a round trip); the subscriber
+    // needs no pipelining, and on a cluster it alone holds a sharded subscriber per master.
+    const make = (role: 'cmd' | 'sub'): Redis | Cluster =>
       cluster
         ? new Cluster(o.nodes!.map(seed), {
             lazyConnect: true,
             redisOptions: base,
-            shardedSubscribers: true,
-            enableAutoPipelining: pipelined,
+            shardedSubscribers: role === 'sub',
+            enableAutoPipelining: role === 'cmd',
             clusterRetryStrategy: (times) => Math.min(100 * times, o.reconnectMaxMs),
             // A node restarting with its slots unchanged: reconnect to it rather than wait for MOVED.
             clusterNodeRetryStrategy: (times) => Math.min(100 * times, o.reconnectMaxMs),
           })
-        : new Redis(o.url, { ...base, enableAutoPipelining: pipelined });
-    const cmd = make(true);
-    const sub = make(false);
+        : new Redis(o.url, { ...base, enableAutoPipelining: role === 'cmd' });
+    const cmd = make('cmd');
+    const sub = make('sub');
     let lastError: string | undefined; // the socket's error says more than connect()'s "Connection is closed"
     const note = (err: Error) => (lastError = describe(err));
     events(cmd).on('error', note);
