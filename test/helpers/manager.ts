@@ -2,16 +2,23 @@ import * as net from 'net';
 import WebSocket from 'ws';
 import { MemoryDirectory } from '@pinhole/directory-memory';
 import { decodeControl, encodeControl, encodeFrame, FrameDecoder, type ControlEnvelope, type ControlKind } from '@pinhole/core';
-import { startManager, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { startManager, type ManagerLimits, type ManagerOptions, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { pluginOptions } from './plugin-options';
 
 export type Received = ControlEnvelope & { kind: ControlKind };
 
 export const silentDirectory = () => MemoryDirectory.create(() => undefined);
 
-/** A manager on loopback with free ports and its own memory directory (closed with it). */
-export async function testManager(opts: Partial<StartManagerOptions> = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
+export type TestManagerOptions = Partial<Omit<StartManagerOptions, 'limits'>> & { limits?: Partial<ManagerLimits> };
+
+/**
+ * A manager on loopback with free ports and its own memory directory (closed with it); every
+ * other option is the plugin's manifest default unless `opts` says otherwise.
+ */
+export async function testManager(opts: TestManagerOptions = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
   const directory = (opts.directory as MemoryDirectory | undefined) ?? silentDirectory();
-  const m = await startManager({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts, directory });
+  const { directory: _backend, directoryOptions: _o, ...defaults } = pluginOptions<ManagerOptions>('manager-server', { host: '127.0.0.1', port: 0, udpPort: 0 });
+  const m = await startManager({ ...defaults, ...opts, limits: { ...defaults.limits, ...opts.limits }, directory });
   return {
     ...m,
     directory,

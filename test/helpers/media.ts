@@ -1,4 +1,5 @@
-import { Host, MediaTransportFactory, type MediaTransport, type PinholeConfig } from '@pinhole/core';
+import { MediaTransportFactory, type MediaTransport } from '@pinhole/core';
+import { Host, type PinholeConfig } from '@pinhole/core/host';
 
 /** A real host with the repository's plugins, quiet logs, and media-udp active. */
 export async function mediaHost(config: PinholeConfig = {}): Promise<Host> {
@@ -8,5 +9,6 @@ export async function mediaHost(config: PinholeConfig = {}): Promise<Host> {
 }
 
 export async function transport(host: Host, port = 0): Promise<MediaTransport> {
-  return host.container.get<{ create(o: object): Promise<MediaTransport> }>(MediaTransportFactory).create({ host: '127.0.0.1', port });
+  const factory = await host.services.load<MediaTransportFactory>(MediaTransportFactory);
+  return factory.create({ host: '127.0.0.1', port });
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { createLogger, Host, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type PeerClient, type PinholeConfig } from '@pinhole/core';
+import { createLogger, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { Host, type PinholeConfig } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 
 export type Ev = Record<string, unknown> & { event?: string };
@@ -24,14 +25,15 @@ export async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = 
 
 /** A manager on loopback with free ports, from the host's manager-server plugin (its configured directory). */
 export async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
-  await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
+  const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
+  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
 }
 
 export const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
 
-export function client(host: Host, peerId: string, managerAt: string): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId, manager: managerAt, udpHost: '127.0.0.1' }) as Promise<ManagerPeerClient>;
+export async function client(host: Host, peerId: string, managerAt: string, secret?: string): Promise<ManagerPeerClient> {
+  const factory = await host.services.load<PeerClientFactory>(PeerClientFactory);
+  return (await factory.create({ peerId, manager: managerAt, udpHost: '127.0.0.1', secret })) as ManagerPeerClient;
 }
 
 export const nextIncoming = (p: PeerClient) =>

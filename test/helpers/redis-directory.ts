@@ -1,16 +1,18 @@
 import { strict as assert } from 'assert';
 import Redis, { Cluster } from 'ioredis';
-import { createLogger, DirectoryBackend, Host, type Directory, type Logger } from '@pinhole/core';
+import { createLogger, DirectoryBackend, type Directory, type Logger } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { RedisDirectory } from '@pinhole/directory-redis';
 import type { DirectorySetup } from '../compliance/directory';
 
-/** The backend exactly as the manager finds it: activated by its event, picked by name from the container. */
-export async function redisBackend(host: Host): Promise<DirectoryBackend> {
-  await host.plugins.activateByEvent('onDirectory:redis');
-  const backend = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === 'redis');
-  assert.ok(backend, 'directory-redis binds a DirectoryBackend named "redis"');
+/** A backend exactly as the manager finds it: activated by its event, picked by name. */
+export async function backendNamed(host: Host, name: string): Promise<DirectoryBackend> {
+  const backend = (await host.services.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`)).find((b) => b.name === name);
+  assert.ok(backend, `a plugin binds a DirectoryBackend named "${name}"`);
   return backend;
 }
+
+export const redisBackend = (host: Host) => backendNamed(host, 'redis');
 
 export function silentHost(log: Logger = createLogger({ level: 'silent' })): Host {
   return new Host({ config: {}, builtinPlugins: true, log });

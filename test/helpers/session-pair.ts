@@ -1,4 +1,5 @@
-import type { DatagramSession, Host, MediaTransport } from '@pinhole/core';
+import type { DatagramSession, MediaTransport } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { transport } from './media';
 
 /** Two media sockets on loopback with one direct session between them, path up both ways. */

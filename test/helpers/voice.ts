@@ -1,4 +1,5 @@
-import { VoiceService, type DatagramSession, type Host, type MediaTransport, type StreamContext, type VoiceTarget } from '@pinhole/core';
+import { VoiceService, type DatagramSession, type MediaTransport, type StreamContext, type VoiceTarget } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { rng } from './rng';
 import { transport } from './media';
 
@@ -69,7 +70,7 @@ export async function callPair(host: Host): Promise<CallPair> {
   return {
     caller: { callId, role: 'caller', session: as },
     callee: { callId, role: 'callee', session: bs },
-    voice: host.container.get<VoiceService>(VoiceService),
+    voice: await host.services.load<VoiceService>(VoiceService),
     async close() {
       await as.close();
       await bs.close();

@@ -2,11 +2,13 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createLogger, DirectoryBackend, Host, type Directory, type PeerRecord } from '@pinhole/core';
+import { createLogger, type DirectoryBackend, type Directory, type PeerRecord } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { MemoryDirectory } from '@pinhole/directory-memory';
 import directoryCompliance from '../compliance/directory';
 import { RawPeer } from '../helpers/manager';
 import { manager } from '../helpers/peer-host';
+import { backendNamed } from '../helpers/redis-directory';
 
 const record = (peerId: string, secretHash: string, now: number): PeerRecord => ({
   peerId,
@@ -31,8 +33,7 @@ describe('directory-memory: the snapshot file (directoryOptions.file)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-snapshot-'));
     logged = [];
     host = new Host({ config: {}, builtinPlugins: true, log: createLogger({ json: true, level: 'info', write: (l) => logged.push(JSON.parse(l)) }) });
-    await host.plugins.activateByEvent('onDirectory:memory');
-    backend = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === 'memory')!;
+    backend = await backendNamed(host, 'memory');
   });
   after(async () => {
     await host.dispose();

@@ -1,13 +1,13 @@
 import { strict as assert } from 'assert';
-import { createLogger, DirectoryBackend, Host, type Directory, type PeerRecord } from '@pinhole/core';
+import { createLogger, DirectoryBackend, type Directory, type PeerRecord } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { MemoryDirectory } from '@pinhole/directory-memory';
 import directoryCompliance from '../compliance/directory';
 import { rng } from '../helpers/rng';
 
 /** The backend exactly as the manager finds it: activated by its event, picked by name from the container. */
 async function memoryBackend(host: Host): Promise<DirectoryBackend> {
-  await host.plugins.activateByEvent('onDirectory:memory');
-  const backend = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === 'memory');
+  const backend = (await host.services.loadAll<DirectoryBackend>(DirectoryBackend, 'onDirectory:memory')).find((b) => b.name === 'memory');
   assert.ok(backend, 'directory-memory binds a DirectoryBackend named "memory"');
   return backend;
 }
@@ -29,7 +29,7 @@ describe('directory-memory', () => {
     const other = new Host({ config: {}, builtinPlugins: true, log: createLogger({ level: 'silent' }) });
     await memoryBackend(other);
     await other.dispose();
-    assert.equal(other.container.isBound(DirectoryBackend), false);
+    assert.deepEqual(await other.services.loadAll(DirectoryBackend), []);
   });
 
   directoryCompliance('memory', {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
-import { createTapApi, DatagramType, encodeDatagram, type DatagramSession, type Host, type MediaTransport } from '@pinhole/core';
+import { DatagramType, encodeDatagram, type DatagramSession, type MediaTransport } from '@pinhole/core';
+import { createTapApi, type Host } from '@pinhole/core/host';
 import { mediaHost, transport } from '../helpers/media';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

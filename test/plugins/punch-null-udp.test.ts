@@ -9,7 +9,7 @@ async function punchHost(options: Record<string, unknown> = {}) {
   return host;
 }
 
-punchCompliance('punch-null-udp', {
+punchCompliance('null-udp', {
   createHost: punchHost,
   fastFailOptions: { probeTimeoutMs: 400, probeIntervalMs: 50 },
 });
@@ -22,7 +22,7 @@ describe('punch-null-udp specifics', () => {
     const b = await transport(host);
     const got: Array<{ port: number; type: number; size: number }> = [];
     for (const t of [a, a2]) t.socket.onDatagram((d) => got.push({ port: t.socket.localPort, type: decodeDatagram(d).type, size: decodeDatagram(d).payload.length }));
-    const res = await host.hooks.openWindow.promise({
+    const res = await host.hooks.openWindow.for('null-udp').promise({
       role: 'callee',
       callId: 'x',
       localEndpoint: 5,
@@ -49,7 +49,7 @@ describe('punch-null-udp specifics', () => {
     const b = await transport(host);
     let n = 0;
     a.socket.onDatagram(() => n++);
-    const res = await host.hooks.openWindow.promise({
+    const res = await host.hooks.openWindow.for('null-udp').promise({
       role: 'callee', callId: 'x', localEndpoint: 5, remoteEndpoint: 6,
       remoteCandidates: [{ address: '127.0.0.1', port: a.socket.localPort, kind: 'host' }],
       socket: b.socket, signal: new AbortController().signal,

@@ -1,7 +1,9 @@
-import { createAjv, formatAjvErrors } from '../manifest/ajv';
+import type { ValidateFunction } from 'ajv';
+import { formatAjvErrors } from '../manifest/ajv-errors';
+import { runtimeAjv } from '../manifest/ajv-runtime';
 import { DirectoryError } from './directory-errors';
 
-const compiled = new WeakMap<object, ReturnType<ReturnType<typeof createAjv>['compile']>>();
+const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
  * A directory backend's options: its plugin options overlaid with the manager's
@@ -10,7 +12,7 @@ const compiled = new WeakMap<object, ReturnType<ReturnType<typeof createAjv>['co
  */
 export function resolveDirectoryOptions<T>(backend: string, schema: object, base: object, overrides: Record<string, unknown>): T {
   let validate = compiled.get(schema);
-  if (!validate) compiled.set(schema, (validate = createAjv().compile(schema)));
+  if (!validate) compiled.set(schema, (validate = runtimeAjv().compile(schema)));
   const merged: Record<string, unknown> = { ...base, ...overrides };
   if (validate(merged)) return merged as T;
   const faults = formatAjvErrors(validate.errors, '/plugins/manager-server/options/directoryOptions').map((f) => `${f.path} ${f.message}`);

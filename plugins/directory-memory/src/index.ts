@@ -5,13 +5,13 @@ import { MemoryBackend, MemoryDirectoryOptions } from './backend';
 export { MemoryBackend, MEMORY_BACKEND_NAME, type MemoryDirectoryOptions } from './backend';
 export { MemoryDirectory, type SnapshotOptions } from './memory-directory';
 
-/** Binds the `memory` DirectoryBackend; the manager picks it by name from getAll(DirectoryBackend). */
-export const containerModule = new ContainerModule((bind) => {
-  bind<DirectoryBackend>(DirectoryBackend).to(MemoryBackend).inSingletonScope();
-});
-
-/** The plugin's validated options (defaults from the manifest), overlaid per create() by directoryOptions. */
-export function activate(context: PluginContext): void {
-  context.container.bind<MemoryDirectoryOptions>(MemoryDirectoryOptions).toConstantValue(context.options as unknown as MemoryDirectoryOptions);
-  context.subscriptions.push({ dispose: () => context.container.unbind(MemoryDirectoryOptions) });
+/**
+ * The `memory` DirectoryBackend; the manager picks backends by name (its `directory` option).
+ * Its options (manifest defaults) are overlaid per create() by the manager's directoryOptions.
+ */
+export function containerModule(ctx: PluginContext<MemoryDirectoryOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(MemoryDirectoryOptions).toConstantValue(ctx.options);
+    bind(DirectoryBackend).to(MemoryBackend).inSingletonScope();
+  });
 }

@@ -8,13 +8,13 @@ export { RedisDirectory } from './redis-directory';
 export { KeySpace } from './keys';
 export { BACKEND_NAME, type RedisDirectoryOptions } from './options';
 
-/** Binds the `redis` DirectoryBackend; the manager picks it by name from getAll(DirectoryBackend). */
-export const containerModule = new ContainerModule((bind) => {
-  bind<DirectoryBackend>(DirectoryBackend).to(RedisBackend).inSingletonScope();
-});
-
-/** The plugin's validated options (defaults from the manifest), overlaid per create() by directoryOptions. */
-export function activate(context: PluginContext): void {
-  context.container.bind<RedisDirectoryOptions>(RedisDirectoryOptions).toConstantValue(context.options as unknown as RedisDirectoryOptions);
-  context.subscriptions.push({ dispose: () => context.container.unbind(RedisDirectoryOptions) });
+/**
+ * The `redis` DirectoryBackend; the manager picks backends by name (its `directory` option).
+ * Its options (manifest defaults) are overlaid per create() by the manager's directoryOptions.
+ */
+export function containerModule(ctx: PluginContext<RedisDirectoryOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(RedisDirectoryOptions).toConstantValue(ctx.options);
+    bind(DirectoryBackend).to(RedisBackend).inSingletonScope();
+  });
 }

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { ConfigError, type CommandIO, type PluginContext } from '@pinhole/core';
-import { createPeerClient } from './factory';
-import type { ClientOptions } from './options';
+import { inject, injectable } from 'inversify';
+import { ConfigError, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { ManagerPeerClientFactory } from './factory';
+import { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
@@ -13,9 +14,17 @@ const USAGE =
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
  * peer.registered (with the reflexive address), then call.incoming / call.ready / call.ended.
  */
-export function peerCommand(context: PluginContext) {
-  const container = context.container;
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class PeerCommand implements CommandContribution {
+  readonly command = 'peer';
+
+  constructor(
+    @inject(ManagerPeerClientFactory) private readonly clients: ManagerPeerClientFactory,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(ClientOptions) private readonly options: ClientOptions,
+  ) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -30,7 +39,7 @@ export function peerCommand(context: PluginContext) {
         help: { type: 'boolean', default: false },
       },
     });
-    const configured = (context.options as unknown as ClientOptions).managers ?? [];
+    const configured = this.options.managers;
     if (values.help || !values.id || (!values.manager && !configured.length)) {
       process.stderr.write(USAGE + '\n');
       return values.help ? 0 : 2;
@@ -44,7 +53,7 @@ export function peerCommand(context: PluginContext) {
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
     const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
-    const client = await createPeerClient(container, {
+    const client = await this.clients.create({
       peerId: values.id,
       manager: values.manager,
       udpPort,
@@ -65,12 +74,12 @@ export function peerCommand(context: PluginContext) {
       }),
     );
     try {
-      await answerWithPayloads(context, client, answer, io);
+      await answerWithPayloads(this.loader, client, answer, io);
       await client.start(); // prints peer.registered
       await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
       return 0;
     } finally {
       await client.close();
     }
-  };
+  }
 }

@@ -1,14 +1,20 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ConfigError, type CommandIO } from '@pinhole/core';
+import { inject, injectable } from 'inversify';
+import { ConfigError, ManagerServerFactory, type CommandContribution, type CommandIO } from '@pinhole/core';
 import type { RunningManagerFactory } from './factory';
 import { parseHostPort } from './host-port';
 
 const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: RunningManagerFactory) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class ManagerCommand implements CommandContribution {
+  readonly command = 'manager';
+
+  constructor(@inject(ManagerServerFactory) private readonly factory: RunningManagerFactory) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -28,7 +34,8 @@ export function managerCommand(factory: RunningManagerFactory) {
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new ConfigError('E_TLS_INCOMPLETE', '--tls-cert and --tls-key go together (PEM files)');
     const tls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : undefined;
 
-    const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
+    // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
+    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
     const { tcp, udp: u } = manager.address();
     const scheme = tls ? 'wss' : 'ws';
     io.log.event('manager.ready', {
@@ -43,7 +50,7 @@ export function managerCommand(factory: RunningManagerFactory) {
     await manager.close();
     io.log.event('manager.stopped', { node: manager.nodeId, directory: manager.directoryName, ...manager.stats() });
     return 0;
-  };
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -1,5 +1,5 @@
 import { DatagramType, encodeDatagram, type WindowRequest, type WindowResult } from '@pinhole/core';
-import type { NullUdpOptions } from './options';
+import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
 /**
@@ -27,7 +27,7 @@ export async function openAsCallee(req: WindowRequest, o: NullUdpOptions): Promi
     }
   }
   return {
-    strategy: 'null-udp',
+    strategy: STRATEGY,
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
     detail: { ttl: o.ttl, nullPackets: sent, repeats: o.sendNullPacket ? o.repeats : 0, targets: targets.map((t) => `${t.address}:${t.port}`) },

@@ -8,7 +8,7 @@ import {
   type WindowResult,
 } from '@pinhole/core';
 import { randomBytes } from 'crypto';
-import type { NullUdpOptions } from './options';
+import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
 /**
@@ -32,7 +32,7 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
       req.signal.removeEventListener('abort', onAbort);
       if (err) return reject(err);
       resolve({
-        strategy: 'null-udp',
+        strategy: STRATEGY,
         path: 'direct',
         remote: from!,
         detail: { probes, firstAnswerMs: Number(process.hrtime.bigint() - started) / 1e6 },

@@ -1,16 +1,7 @@
 import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
-import {
-  DatagramType,
-  decodeDatagram,
-  encodeDatagram,
-  PinholeError,
-  tapErrorCause,
-  type Candidate,
-  type Host,
-  type MediaTransport,
-  type WindowRequest,
-} from '@pinhole/core';
+import { DatagramType, decodeDatagram, encodeDatagram, PinholeError, tapErrorCause, type Candidate, type MediaTransport, type WindowRequest } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { transport } from '../../helpers/media';
 
 /** What a punch strategy plugin provides to the suite. */
@@ -36,8 +27,9 @@ function request(role: 'caller' | 'callee', t: MediaTransport, remote: MediaTran
 }
 
 /**
- * Every punch strategy (openWindow tap) runs this from its own test: callee then caller over
- * real loopback UDP sockets, the way manager-client drives them.
+ * Every punch strategy runs this from its own test: callee then caller over real loopback UDP
+ * sockets, the way manager-client drives them. `name` is the strategy (its
+ * `contributes.punchStrategies` name, the openWindow key it taps).
  */
 export default function punchCompliance(name: string, setup: PunchSetup): void {
   describe(`punch strategy compliance: ${name}`, function () {
@@ -56,10 +48,16 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
       await host.dispose();
     });
 
+    it('is contributed under its name and tapped under it', () => {
+      const declared = host.plugins.list().flatMap((p) => ((p.contributes.punchStrategies as Array<{ name: string }> | undefined) ?? []).map((s) => s.name));
+      assert.ok(declared.includes(name), `a plugin contributes punchStrategies "${name}"`);
+      assert.ok(host.hooks.openWindow.for(name).taps.length > 0, `openWindow.for("${name}") is tapped`);
+    });
+
     it('callee: answers with a direct path aimed at a caller candidate, and its packets carry the call ids', async () => {
       const seen: Buffer[] = [];
       a.socket.onDatagram((d) => seen.push(d));
-      const res = await host.hooks.openWindow.promise(request('callee', b, a, [22, 11]));
+      const res = await host.hooks.openWindow.for(name).promise(request('callee', b, a, [22, 11]));
       assert.ok(res, 'callee returned a result');
       assert.equal(res.path, 'direct');
       assert.deepEqual(res.remote, { address: '127.0.0.1', port: a.socket.localPort });
@@ -69,13 +67,13 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
     });
 
     it('callee: declines (undefined) when the caller has no usable candidate', async () => {
-      assert.equal(await host.hooks.openWindow.promise(request('callee', b, [], [2, 1])), undefined);
+      assert.equal(await host.hooks.openWindow.for(name).promise(request('callee', b, [], [2, 1])), undefined);
     });
 
     it('caller then callee session: datagrams flow both ways and the path is reported', async () => {
-      await host.hooks.openWindow.promise(request('callee', b, a, [22, 11]));
+      await host.hooks.openWindow.for(name).promise(request('callee', b, a, [22, 11]));
       const bs = b.openSession({ callId: 'c', role: 'callee', localEndpoint: 22, remoteEndpoint: 11, remote: cand(a), keepaliveMs: 0 });
-      const res = await host.hooks.openWindow.promise(request('caller', a, b, [11, 22]));
+      const res = await host.hooks.openWindow.for(name).promise(request('caller', a, b, [11, 22]));
       assert.ok(res);
       assert.deepEqual(res.remote, { address: '127.0.0.1', port: b.socket.localPort });
       assert.ok(bs.stats.received > 0, 'the callee session received the caller datagrams');
@@ -94,7 +92,7 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
         const d = decodeDatagram(data);
         if (d.type === DatagramType.PING) void b.socket.send(encodeDatagram(DatagramType.PONG, d.src, 999, d.payload), from.port, from.address);
       });
-      await assert.rejects(h.hooks.openWindow.promise(request('caller', c, b, [11, 22])), (err: unknown) => tapErrorCause(err) instanceof PinholeError);
+      await assert.rejects(h.hooks.openWindow.for(name).promise(request('caller', c, b, [11, 22])), (err: unknown) => tapErrorCause(err) instanceof PinholeError);
       impostor.dispose();
       await c.close();
       await h.dispose();
@@ -106,7 +104,7 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
       const silent = dgram.createSocket('udp4');
       await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
       const started = Date.now();
-      await assert.rejects(h.hooks.openWindow.promise(request('caller', c, [{ address: '127.0.0.1', port: silent.address().port, kind: 'host' }], [1, 2])), (err: unknown) => {
+      await assert.rejects(h.hooks.openWindow.for(name).promise(request('caller', c, [{ address: '127.0.0.1', port: silent.address().port, kind: 'host' }], [1, 2])), (err: unknown) => {
         const cause = tapErrorCause(err);
         assert.ok(cause instanceof PinholeError, String(cause));
         assert.ok(cause.message.length > 20);
@@ -120,7 +118,7 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
 
     it('caller: stops promptly when the call is aborted', async () => {
       const ac = new AbortController();
-      const p = host.hooks.openWindow.promise(request('caller', a, [{ address: '127.0.0.1', port: 9, kind: 'host' }], [1, 2], ac.signal));
+      const p = host.hooks.openWindow.for(name).promise(request('caller', a, [{ address: '127.0.0.1', port: 9, kind: 'host' }], [1, 2], ac.signal));
       setTimeout(() => ac.abort(), 50);
       await assert.rejects(p, (err: unknown) => tapErrorCause(err) instanceof PinholeError);
     });

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import Redis from 'ioredis';
-import { DirectoryBackend, Host, type PeerRecord } from '@pinhole/core';
+import { DirectoryBackend, type PeerRecord } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { KeySpace, type RedisDirectory } from '@pinhole/directory-redis';
 import { needRedis, startRedis, type RedisServer } from '../../helpers/redis';
 import { deletePrefix, redisBackend, silentHost } from '../../helpers/redis-directory';

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import { execFile } from 'child_process';
 import { promisify } from 'util';
-import { createLogger, Host, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createLogger, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { until } from '../../helpers/manager';
 import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
 import { needRedis, startRedisCluster, type RedisCluster } from '../../helpers/redis';

@@ -1,4 +1,5 @@
-import { DirectoryBackend, Host } from '@pinhole/core';
+import { DirectoryBackend } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import directoryCompliance from '../../compliance/directory';
 import { needRedis, startRedis, startRedisCluster } from '../../helpers/redis';
 import { redisBackend, redisSetup, silentHost } from '../../helpers/redis-directory';

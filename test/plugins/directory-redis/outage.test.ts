@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { createLogger, Host, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createLogger, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { until } from '../../helpers/manager';
 import { at, client, exchange, manager, nextIncoming, peerHost, type Ev } from '../../helpers/peer-host';

@@ -1,7 +1,10 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { createLogger, Host, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { createLogger, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { NdjsonProc } from '@pinhole/lab';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'core', 'bin', 'pinhole.js');
@@ -34,7 +37,7 @@ describe('cli: pinhole manager and pinhole peer', function () {
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
     await host.plugins.activate('manager-client');
-    alice = await host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'alice', manager: String(ready.tcp), udpHost: '127.0.0.1' });
+    alice = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create({ peerId: 'alice', manager: String(ready.tcp), udpHost: '127.0.0.1' });
     await alice.start();
     const call = await alice.call('bob');
     assert.ok((await call.session.ping()) < 1000);
@@ -50,6 +53,20 @@ describe('cli: pinhole manager and pinhole peer', function () {
     await manager.stop();
     assert.equal(await manager.exited, 0, 'SIGTERM stops the manager cleanly');
     assert.ok(manager.events.some((e) => e.event === 'manager.stopped'));
+  });
+
+  it('--listen HOST:PORT alone puts STUN on the same host (udpHost follows host unless set)', async () => {
+    // udpPort 0 from the config: the default 3478 may be taken on a shared machine.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-manager-'));
+    const config = path.join(dir, 'pinhole.config.json');
+    fs.writeFileSync(config, JSON.stringify({ plugins: { 'manager-server': { options: { udpPort: 0 } } } }));
+    const manager = pinhole(['manager', '--listen', '127.0.0.1:0', '--config', config]);
+    procs.push(manager);
+    const ready = await manager.waitFor('manager.ready', 8000);
+    assert.match(String(ready.tcp), /^127\.0\.0\.1:\d+$/);
+    assert.match(String(ready.udp), /^127\.0\.0\.1:\d+$/, 'STUN binds where --listen does, not 0.0.0.0');
+    await manager.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('says what is wrong with bad arguments', async () => {

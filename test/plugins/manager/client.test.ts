@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { createTapApi, Host, PeerClientFactory, SignalError, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { PeerClientFactory, SignalError, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createTapApi, Host } from '@pinhole/core/host';
 import { until } from '../../helpers/manager';
 import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
 
@@ -139,7 +140,7 @@ describe('manager-client: registration and calls through a real manager, media-u
     await alice.start();
     await bob.start();
     // As if bob's firewall dropped everything: alice's strategy aims at a port nobody answers on.
-    createTapApi(hostA.host.hooks, 'dead-path').openWindow.tap({ stage: -1 }, (req) => {
+    createTapApi(hostA.host.hooks, 'dead-path').openWindow.for('null-udp').tap({ stage: -1 }, (req) => {
       if (req.role === 'caller') req.remoteCandidates = [{ address: '127.0.0.1', port: 9, kind: 'reflexive' }];
       return undefined;
     });
@@ -163,10 +164,10 @@ describe('manager-client: registration and calls through a real manager, media-u
   });
 
   it('a peer replaced by a re-registration with its secret does not reconnect (no tug of war)', async () => {
-    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const first = await client(hostA.host, 'dup', at(mgr), 'shared-secret');
     clients.push(first);
     await first.start();
-    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const second = await client(hostB.host, 'dup', at(mgr), 'shared-secret');
     clients.push(second);
     await second.start();
     await until(() => !first.registered, 1000, 'the first was replaced');

@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { createLogger, Host, ManagerServerFactory } from '@pinhole/core';
+import { createLogger, ManagerServerFactory } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { Backoff, parseManagerAddress } from '@pinhole/manager-client';
 
 describe('manager plugins: manifests, options, small parts', () => {
@@ -15,8 +16,7 @@ describe('manager plugins: manifests, options, small parts', () => {
 
   it('picks the directory backend by the `directory` option and lists the installed ones (active or not) when it is missing', async () => {
     const host = new Host({ config: { plugins: { 'manager-server': { options: { directory: 'nope' } } } }, log: createLogger({ level: 'silent', events: false }) });
-    await host.plugins.activateByEvent('onManager');
-    const factory = host.container.get<ManagerServerFactory>(ManagerServerFactory);
+    const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
     await assert.rejects(factory.start({ port: 0, udpPort: 0 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_UNKNOWN' && /installed: memory, redis\)/.test(e.message));
     await host.dispose();
   });

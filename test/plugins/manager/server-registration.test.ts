@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
 import * as http from 'http';
-import { createHooks, createTapApi, SignalError } from '@pinhole/core';
+import { createHooks, SignalError } from '@pinhole/core';
+import { createTapApi } from '@pinhole/core/host';
 import { testManager, until, rawPeerPool } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;

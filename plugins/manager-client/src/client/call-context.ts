@@ -8,6 +8,8 @@ export interface CallContext {
   readonly hooks: Hooks;
   readonly media: MediaTransport;
   readonly options: ClientOptions;
+  /** The punch strategies to try, in order (see PunchStrategies). */
+  strategies(): Promise<string[]>;
   readonly calls: CallTable;
   readonly log: Logger;
   /** Sends to the manager; throws E_MANAGER_LOST while disconnected. */

@@ -1,4 +1,4 @@
-import { SignalError, tapErrorCause, type PinholeError } from '@pinhole/core';
+import { SignalError, type PinholeError } from '@pinhole/core';
 import { fromCandidateMsg, type Msg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
@@ -35,7 +35,8 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
     entry.mark('firstDatagram');
     c.established({ callId, role: 'callee', remotePeerId: callerId, window, session, payloadTypes: ow.payloadTypes ?? [], timeline: entry.timeline, setupMs: entry.elapsed() });
   } catch (err) {
-    const cause = tapErrorCause(err) as PinholeError;
+    // A tap's error (TapError) keeps the tap's code; the message names the plugin.
+    const cause = err as PinholeError;
     const code = cause?.code ?? 'E_WINDOW_FAILED';
     if (c.calls.isLive(entry)) {
       if (entry.session) {

@@ -40,6 +40,8 @@ export interface PeerClientDeps {
   options: ClientOptions;
   /** Close the media transport with the client (true when the factory made it). */
   ownsMedia: boolean;
+  /** The punch strategies to try, in order (their plugins activated). */
+  strategies(): Promise<string[]>;
 }
 
 /** Call lifecycle events beyond the PeerClient interface (the `peer` command prints them). */
@@ -97,6 +99,7 @@ export class ManagerPeerClient implements PeerClient {
       hooks: deps.hooks,
       media: deps.media,
       options: deps.options,
+      strategies: deps.strategies,
       calls: this.calls,
       log: deps.log,
       send: (env) => {

@@ -1,4 +1,4 @@
-import { SignalError, tapErrorCause, type Candidate, type Hooks, type PinholeError, type Registration } from '@pinhole/core';
+import { SignalError, type Candidate, type Hooks, type PinholeError, type Registration } from '@pinhole/core';
 import { PROTOCOL_VERSION, toCandidateMsg, type Msg } from '../protocol';
 import type { ControlConnection } from './connection';
 
@@ -19,8 +19,9 @@ export async function registerOn(conn: ControlConnection, p: RegisterParams, hoo
   try {
     registration = await hooks.register.promise(registration, { side: 'client', transport: conn.transport });
   } catch (err) {
-    const cause = tapErrorCause(err) as PinholeError;
-    throw new SignalError(cause?.code ?? 'E_REGISTER_REFUSED', `a register hook refused to build the registration: ${cause?.message ?? String(cause)}`);
+    // A tap's error (TapError) keeps the tap's code; its message names the plugin.
+    const e = err as PinholeError;
+    throw new SignalError(e?.code ?? 'E_REGISTER_REFUSED', `a register hook refused to build the registration: ${e?.message ?? String(e)}`);
   }
   conn.send({
     register: {

@@ -1,25 +1,30 @@
-import { SignalError, tapErrorCause, type Candidate, type DatagramSession, type Hooks, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { SignalError, type Candidate, type DatagramSession, type Hooks, type WindowRequest, type WindowResult } from '@pinhole/core';
 import { alternates } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
 
 /**
- * Runs the openWindow hook (series-bail over punch strategies). A strategy's own error comes
- * out unwrapped (E_WINDOW_TIMEOUT …); if the call was ended meanwhile, the reason it ended wins.
+ * Tries the punch strategies in order (each an openWindow hook keyed by its name; the first
+ * WindowResult wins, undefined passes to the next). A strategy's error keeps its code
+ * (E_WINDOW_TIMEOUT …) and names the plugin; if the call was ended meanwhile, the reason it ended wins.
  */
-export async function openWindow(hooks: Hooks, req: WindowRequest): Promise<WindowResult | undefined> {
+export async function openWindow(hooks: Hooks, strategies: string[], req: WindowRequest): Promise<WindowResult | undefined> {
   try {
-    return await raceAbort(hooks.openWindow.promise(req), req.signal);
+    for (const strategy of strategies) {
+      const result = await raceAbort(hooks.openWindow.for(strategy).promise(req), req.signal);
+      if (result) return result;
+    }
+    return undefined;
   } catch (err) {
     if (req.signal.aborted) throw req.signal.reason;
-    throw tapErrorCause(err);
+    throw err;
   }
 }
 
 export function noStrategy(callId: string, role: 'caller' | 'callee'): SignalError {
   return new SignalError(
     'E_NO_STRATEGY',
-    `no openWindow strategy answered for call ${callId} (${role}): enable a punch plugin such as punch-null-udp (it activates onStartup; check "pinhole plugins" and plugins.<id>.enabled in pinhole.config.json)`,
+    `no punch strategy answered for call ${callId} (${role}): enable a punch plugin (one contributing punchStrategies) such as punch-null-udp (check "pinhole plugins" and plugins.<id>.enabled in pinhole.config.json)`,
     { callId, role },
   );
 }
@@ -33,7 +38,7 @@ export async function openPath(
   p: { role: 'caller' | 'callee'; callId: string; localEndpoint: number; remoteEndpoint: number; remoteCandidates: Candidate[]; signal: AbortSignal },
   onWindow: () => void = () => {},
 ): Promise<{ window: WindowResult; session: DatagramSession }> {
-  const window = await openWindow(c.hooks, { ...p, socket: c.media.socket });
+  const window = await openWindow(c.hooks, await c.strategies(), { ...p, socket: c.media.socket });
   if (!window) throw noStrategy(p.callId, p.role);
   onWindow();
   const session = c.media.openSession({

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'crypto';
 import { isIP } from 'net';
-import { isDirectoryOutage, tapErrorCause, type Candidate, type Directory, type Hooks, type Logger, type PeerRecord, type Registration } from '@pinhole/core';
+import { isDirectoryOutage, type Candidate, type Directory, type Hooks, type Logger, type PeerRecord, type Registration } from '@pinhole/core';
 import { fromCandidateMsg, PROTOCOL_VERSION, type Msg } from '../protocol';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
@@ -46,8 +46,9 @@ export class Registrar {
     try {
       registration = await this.d.hooks.register.promise(registration, { side: 'manager', remoteAddress: conn.remoteAddress, transport: conn.transport });
     } catch (err) {
-      const cause = tapErrorCause(err) as { code?: string; message?: string };
-      throw fatal(cause?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${cause?.message ?? String(cause)}`);
+      // A tap's error (TapError) keeps the tap's code; its message names the plugin.
+      const e = err as { code?: string; message?: string };
+      throw fatal(e?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${e?.message ?? String(e)}`);
     }
     if (!registration || !PEER_ID.test(registration.peerId)) throw fatal('E_REGISTER_INVALID', 'a register hook returned a registration without a valid peer id');
     if (conn.closed) return;
