@@ -1,7 +1,9 @@
 import { strict as assert } from 'assert';
-import { createLogger, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type PeerClient } from '@pinhole/core';
+import * as path from 'path';
+import { createLogger, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type PeerClient, type PeerClientOptions } from '@pinhole/core';
 import { Host, type PinholeConfig } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
+import { peerOptions } from './peers';
 
 export type Ev = Record<string, unknown> & { event?: string };
 
@@ -23,17 +25,22 @@ export async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = 
   return { host, events };
 }
 
-/** A manager on loopback with free ports, from the host's manager-server plugin (its configured directory). */
-export async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
+/**
+ * A manager on loopback with free ports, from the host's manager-server plugin (its configured
+ * directory). Managers of one deployment share a certificate (kept in `certDir`), so one pin
+ * fits every node a peer fails over between, and survives restarts.
+ */
+export async function manager(host: Host, opts: Record<string, unknown> = {}, certDir = path.join(process.env.PINHOLE_HOME!, 'shared-manager-cert')): Promise<ManagerServer> {
   const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
-  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
+  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, selfSignedDir: certDir, ...opts });
 }
 
 export const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
 
-export async function client(host: Host, peerId: string, managerAt: string, secret?: string): Promise<ManagerPeerClient> {
+/** A peer with its own identity, taking calls from anyone, registering with `mgr` (or the managers listed in `managerAt`). */
+export async function client(host: Host, peerId: string, mgr: ManagerServer, managerAt: string | string[] = at(mgr), extra: Partial<PeerClientOptions> = {}): Promise<ManagerPeerClient> {
   const factory = await host.services.load<PeerClientFactory>(PeerClientFactory);
-  return (await factory.create({ peerId, manager: managerAt, udpHost: '127.0.0.1', secret })) as ManagerPeerClient;
+  return (await factory.create(peerOptions(peerId, mgr, { manager: managerAt, ...extra }))) as ManagerPeerClient;
 }
 
 export const nextIncoming = (p: PeerClient) =>

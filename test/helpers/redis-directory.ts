@@ -44,8 +44,8 @@ export function redisSetup(backend: () => DirectoryBackend, where: () => { url?:
   let n = 0;
   const run = `c${process.pid}-${Date.now().toString(36)}`;
   return {
-    create: () => backend().create({ ...where(), prefix: `${run}-${n++}` }),
-    connect: (d: Directory) => backend().create({ ...where(), prefix: (d as RedisDirectory).prefix }),
-    teardown: (d: Directory) => deletePrefix(where(), (d as RedisDirectory).prefix),
+    create: (options = {}) => backend().create({ ...where(), ...options, prefix: `${run}-${n++}` }),
+    connect: (d: Directory) => backend().create({ ...where(), prefix: (d as unknown as RedisDirectory).prefix }),
+    teardown: (d: Directory) => deletePrefix(where(), (d as unknown as RedisDirectory).prefix),
   };
 }

@@ -4,15 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { createLogger, type DirectoryBackend, type Directory, type PeerRecord } from '@pinhole/core';
 import { Host } from '@pinhole/core/host';
-import type { MemoryDirectory } from '@pinhole/directory-memory';
+import { MemoryDirectory } from '@pinhole/directory-memory';
 import directoryCompliance from '../compliance/directory';
-import { RawPeer } from '../helpers/manager';
-import { manager } from '../helpers/peer-host';
+import { RawPeer, testManager, TestKey } from '../helpers/manager';
 import { backendNamed } from '../helpers/redis-directory';
 
-const record = (peerId: string, secretHash: string, now: number): PeerRecord => ({
+const record = (peerId: string, publicKey: string, now: number): PeerRecord => ({
   peerId,
-  secretHash,
+  publicKey,
+  policy: { mode: 'list', allow: ['carol'], optimistic: false },
   candidates: [{ address: '10.0.0.2', port: 40000, kind: 'host' }],
   payloadTypes: ['voice'],
   meta: { agent: 'snapshot' },
@@ -41,7 +41,7 @@ describe('directory-memory: the snapshot file (directoryOptions.file)', () => {
   });
 
   directoryCompliance('memory with a snapshot file', {
-    create: () => backend.create({ file: file(), snapshotDelayMs: 0 }),
+    create: (options = {}) => backend.create({ ...options, file: file(), snapshotDelayMs: 0 }),
     connect: async (d: Directory) => (d as MemoryDirectory).connect(),
   });
 
@@ -77,8 +77,8 @@ describe('directory-memory: the snapshot file (directoryOptions.file)', () => {
 
   it('refuses a corrupt or foreign snapshot at start, naming the file; an unwritable one is reported once', async () => {
     const bad = file();
-    fs.writeFileSync(bad, '{"pinholeDirectory":1,"records":[{"peerId":"x"}]}');
-    await assert.rejects(backend.create({ file: bad }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_SNAPSHOT' && e.message.includes(bad) && /records\[0\] has no secretHash/.test(e.message));
+    fs.writeFileSync(bad, '{"pinholeDirectory":2,"bindings":{},"records":[{"peerId":"x"}]}');
+    await assert.rejects(backend.create({ file: bad }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_SNAPSHOT' && e.message.includes(bad) && /records\[0\] has no publicKey/.test(e.message));
     fs.writeFileSync(bad, 'not json');
     await assert.rejects(backend.create({ file: bad }), { code: 'E_DIRECTORY_SNAPSHOT' });
     await assert.rejects(backend.create({ file: 42 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_OPTIONS' && /directoryOptions\/file must be string/.test(e.message));
@@ -91,28 +91,45 @@ describe('directory-memory: the snapshot file (directoryOptions.file)', () => {
     assert.equal(logged.filter((l) => /cannot be written/.test(String(l.msg))).length, 1);
   });
 
-  it('a manager restarted on its snapshot keeps a name for the peer holding its secret', async () => {
+  it('keeps a name bound to its key across a restart, after its record is gone (the binding is in the snapshot)', async () => {
     const f = file();
-    const mhost = new Host({
-      config: { plugins: { 'manager-server': { options: { directoryOptions: { file: f } } } } },
-      log: createLogger({ level: 'silent', events: false }),
-    });
+    const now = Date.now();
+    const first = await backend.create({ file: f });
+    await first.claim(record('alice', 'key-a', now), now);
+    await first.remove('alice', 'key-a'); // a Bye: the record goes, the name stays bound
+    await first.close();
+    const again = await backend.create({ file: f });
+    assert.equal(await again.get('alice'), undefined);
+    assert.equal(await again.binding('alice'), 'key-a');
+    const refusal = await again.claim(record('alice', 'key-other', now + 1), now + 1);
+    assert.equal(refusal.ok, false);
+    assert.equal(!refusal.ok && refusal.boundKey, 'key-a');
+    await again.close();
+  });
+
+  it('a manager restarted on its snapshot keeps a name for the key that claimed it', async () => {
+    const f = file();
+    const open = () => MemoryDirectory.create(() => undefined, {}, { file: f, delayMs: 0, onError: (err) => assert.fail(err.message) });
+    const bobKey = new TestKey();
+    let directory = open();
+    let m = await testManager({ directory });
+    const bob = await RawPeer.tcp(m.address().tcp.port);
+    await bob.register('bob', { key: bobKey });
+    bob.close();
+    await m.close();
+    await directory.close();
+    directory = open();
+    m = await testManager({ directory });
     try {
-      let m = await manager(mhost);
-      const bob = await RawPeer.tcp(m.address().tcp.port);
-      const { secret } = await bob.register('bob');
-      bob.close();
-      await m.close();
-      m = await manager(mhost);
       const intruder = await RawPeer.tcp(m.address().tcp.port);
       await assert.rejects(intruder.register('bob'), { code: 'E_ID_TAKEN' });
       intruder.close();
       const back = await RawPeer.tcp(m.address().tcp.port);
-      assert.equal((await back.register('bob', { secret })).peerId, 'bob');
+      assert.equal((await back.register('bob', { key: bobKey })).peerId, 'bob');
       back.close();
-      await m.close();
     } finally {
-      await mhost.dispose();
+      await m.close();
+      await directory.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import { Contributions, ManagerServerFactory, PeerClientFactory, VoiceService, type PeerClient } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
 import { fixtureHost, type Probe } from '../helpers/fixtures';
+import { peerOptions } from '../helpers/peers';
 
 /** The repository's plugins plus test/fixtures/plugins-contrib (strategies at stages -10, -5, 10; codecs declared or bound but not both). */
 function contribHost(): { host: Host; probe: Probe } {
@@ -32,12 +33,12 @@ describe('contribution points are consumed: the call picks punch strategies and 
     const manager = await (await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager')).start({ host: '127.0.0.1', port: 0, udpPort: 0 });
     try {
       const factory = await host.services.load<PeerClientFactory>(PeerClientFactory, 'onCommand:peer');
-      for (const id of ['alice', 'bob']) clients.push(await factory.create({ peerId: id, manager: `127.0.0.1:${manager.address().tcp.port}`, udpHost: '127.0.0.1' }));
+      for (const id of ['alice', 'bob']) clients.push(await factory.create(peerOptions(`contrib-${id}`, manager)));
       const [alice, bob] = clients;
       for (const id of ['punch-first', 'punch-last', 'punch-null-udp', 'punch-sneaky']) assert.equal(host.plugins.get(id)!.state, 'active', `${id} activated through its contribution`);
       await alice.start();
       await bob.start();
-      const call = await alice.call('bob');
+      const call = await alice.call('contrib-bob');
       assert.equal(call.window.strategy, 'null-udp');
       const ran = probe.command.args.map((a) => a[0]).sort();
       assert.deepEqual(ran, ['first:callee', 'first:caller'], 'stage -5 ran before null-udp (0) on both sides; stage 10 never ran; an undeclared tap never runs');

@@ -1,5 +1,5 @@
 import { ContainerModule, injectable } from 'inversify';
-import { DirectoryBackend, type Directory, type PluginContext } from '@pinhole/core';
+import { DirectoryBackend, type Directory, type DirectoryOptions, type PluginContext } from '@pinhole/core';
 import { Table, TableDirectory } from './table';
 
 export { Table, TableDirectory } from './table';
@@ -12,8 +12,9 @@ export const BACKEND_NAME = 'template-directory';
 export class TableBackend implements DirectoryBackend {
   readonly name = BACKEND_NAME;
 
-  async create(): Promise<Directory> {
-    return new TableDirectory(new Table());
+  /** `nameTtlMs`: how long a name nobody uses stays bound to its key (the manager passes it through). */
+  async create(options: DirectoryOptions = {}): Promise<Directory> {
+    return new TableDirectory(new Table(options.nameTtlMs));
   }
 }
 

@@ -26,7 +26,7 @@ describe(NAME, () => {
   });
 
   directoryCompliance(NAME, {
-    create: () => backend.create({}),
+    create: (options) => backend.create({ ...options }),
     connect: async (d: Directory) => (d as TableDirectory).connect(),
   });
 });

@@ -2,7 +2,6 @@ import { ContainerModule, inject, injectable } from 'inversify';
 import {
   contribute,
   DatagramType,
-  decodeDatagram,
   encodeDatagram,
   HookContribution,
   SignalError,
@@ -63,12 +62,15 @@ async function callee(req: WindowRequest): Promise<WindowResult | undefined> {
   return { strategy: STRATEGY, path: 'direct', remote: { address: to[0].address, port: to[0].port }, detail: { probes: to.length } };
 }
 
-/** Caller: PING every callee candidate until one answers with a PONG carrying our ids and nonce. */
+/**
+ * Caller: send the request's probe to every callee candidate until one answers. The probe is the
+ * peer client's (the first Noise handshake message on a secure call, a PING when insecure); the
+ * strategy only carries it and asks `probe.accept` whether an incoming datagram is the answer.
+ */
 function caller(req: WindowRequest, o: Options): Promise<WindowResult | undefined> {
   const to = targets(req.remoteCandidates);
-  if (to.length === 0) return Promise.resolve(undefined);
-  const nonce = randomBytes(4);
-  const probe = encodeDatagram(DatagramType.PING, req.remoteEndpoint, req.localEndpoint, nonce);
+  const probe = req.probe;
+  if (to.length === 0 || !probe) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const done = (err?: Error, from?: DatagramAddress): void => {
       clearInterval(timer);
@@ -79,15 +81,10 @@ function caller(req: WindowRequest, o: Options): Promise<WindowResult | undefine
       else resolve({ strategy: STRATEGY, path: 'direct', remote: from! });
     };
     const sub = req.socket.onDatagram((data, from) => {
-      try {
-        const d = decodeDatagram(data);
-        if (d.type === DatagramType.PONG && d.dst === req.localEndpoint && d.src === req.remoteEndpoint && d.payload.equals(nonce)) done(undefined, from);
-      } catch {
-        // not a Pinhole datagram: ignore
-      }
+      if (probe.accept(data, from)) done(undefined, from);
     });
     const send = (): void => {
-      for (const t of to) req.socket.send(probe, t.port, t.address).catch(() => undefined);
+      for (const t of to) req.socket.send(probe.datagram, t.port, t.address).catch(() => undefined);
     };
     const timer = setInterval(send, o.probeIntervalMs);
     const deadline = setTimeout(

@@ -3,6 +3,8 @@ import { inject, injectable } from 'inversify';
 import {
   FileTransfer,
   PeerClientFactory,
+  securityOptions,
+  SECURITY_FLAGS,
   ServiceLoader,
   type CommandContribution,
   type CommandIO,
@@ -12,7 +14,9 @@ import {
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
-const USAGE = 'usage: pinhole call NAME --id ME [--manager HOST:PORT[,HOST:PORT…]] [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+const USAGE =
+  'usage: pinhole call NAME --id ME [--manager HOST:PORT[,…]] [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
+  '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(loader: ServiceLoader, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
@@ -50,6 +54,7 @@ export class CallCommand implements CommandContribution {
         voice: { type: 'string' },
         codec: { type: 'string' },
         record: { type: 'string' },
+        ...SECURITY_FLAGS,
         help: { type: 'boolean', default: false },
       },
     });
@@ -58,7 +63,7 @@ export class CallCommand implements CommandContribution {
       return values.help ? 0 : 2;
     }
     const callee = positionals[0];
-    const client = await this.clients.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
+    const client = await this.clients.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']), ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
@@ -6,6 +9,7 @@ import {
   ManagerServerFactory,
   PeerClientFactory,
   ServiceLoader,
+  type CallPolicy,
   type CommandContribution,
   type CommandIO,
   type EstablishedCall,
@@ -52,12 +56,16 @@ export class DemoCommand implements CommandContribution {
     const manager = await managers.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0 });
     const m = manager.address();
     const managerAt = `${m.tcp.host}:${m.tcp.port}`;
-    step('manager', `manager      listening on tcp ${managerAt} (TCP + WebSocket), STUN on udp ${m.udp.host}:${m.udp.port}`, { tcp: managerAt, udp: `${m.udp.host}:${m.udp.port}` });
+    step('manager', `manager      listening on tcp ${managerAt} (TLS: TCP + WebSocket), STUN on udp ${m.udp.host}:${m.udp.port}; certificate ${m.tls?.pin}`, { tcp: managerAt, udp: `${m.udp.host}:${m.udp.port}`, pin: m.tls?.pin });
 
     // The demo narrates; the clients' own events would repeat it (kept in --json mode).
     const clientLog = io.json ? io.log : createLogger({ events: false, level: 'warn' });
-    const alice = await this.clients.create({ peerId: 'alice', manager: managerAt, udpHost: '127.0.0.1', log: clientLog });
-    const bob = await this.clients.create({ peerId: 'bob', manager: managerAt, udpHost: '127.0.0.1', log: clientLog });
+    // Demo peers get their own throw-away keys and pins, never the user's.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-demo-'));
+    const peer = (id: string, policy: CallPolicy) =>
+      this.clients.create({ peerId: id, manager: managerAt, managerFingerprint: m.tls?.pin, udpHost: '127.0.0.1', log: clientLog, identity: path.join(home, `${id}.pem`), knownPeers: path.join(home, `${id}.known_peers`), policy });
+    const alice = await peer('alice', { mode: 'none', allow: [], optimistic: false });
+    const bob = await peer('bob', { mode: 'any', allow: [], optimistic: values.optimistic });
     this.times.reset();
     try {
       const regs = [];
@@ -82,7 +90,7 @@ export class DemoCommand implements CommandContribution {
         [onBob('windowOpen'), 'nullPacket', `bob -> alice      null datagram (0-byte payload, ttl ${String(d.ttl ?? '?')}) to ${String(d.nullPackets ?? '?')} candidate(s), ${Math.max(0, Number(d.repeats ?? 1) - 1)} repeats to follow: window opened in bob's firewall`],
         [onBob('windowOpened'), 'windowOpened', 'bob -> manager    WindowOpened'],
         [(this.times.at('ready') ?? t0) - t0, 'ready', `manager -> alice  Ready${values.optimistic ? ' (sent at once: optimistic)' : ''}`],
-        [call.timeline.windowOpen ?? call.setupMs, 'firstDatagram', `alice <-> bob     first datagram answered on the direct path (${call.window.strategy}, ${call.window.path})`],
+        [call.timeline.windowOpen ?? call.setupMs, 'firstDatagram', `alice <-> bob     ${call.security ? `Noise ${call.security.pattern} handshake in the probe and its answer: bob is ${call.security.remoteFingerprint}, session encrypted` : 'first datagram answered'} on the direct path (${call.window.strategy}, ${call.window.path})`],
       ];
       for (const [t, name, text] of rows.sort((x, y) => x[0] - y[0])) step(name, `${ms(t)}  ${text}`, { ms: Math.round(t * 100) / 100 });
       if (io.json) io.log.event('call.ready', readyFields(call, regs[0].reflexive ?? regs[0].candidates[0]));
@@ -95,6 +103,7 @@ export class DemoCommand implements CommandContribution {
       await alice.close();
       await bob.close();
       await manager.close();
+      fs.rmSync(home, { recursive: true, force: true });
     }
   }
 }

@@ -1,12 +1,12 @@
 import { inject, injectable } from 'inversify';
-import { Logger, resolveDirectoryOptions, type DirectoryBackend } from '@pinhole/core';
+import { Logger, resolveDirectoryOptions, type DirectoryBackend, type DirectoryOptions } from '@pinhole/core';
 import * as manifest from '../package.json';
 import { MemoryDirectory } from './memory-directory';
 
 export const MEMORY_BACKEND_NAME = manifest.contributes.directoryBackends[0].name;
 
 /** The plugin's options (contributes.configuration is the only source of defaults). */
-export interface MemoryDirectoryOptions {
+export interface MemoryDirectoryOptions extends DirectoryOptions {
   /** Snapshot file; absent = nothing kept across restarts. */
   file?: string;
   snapshotDelayMs: number;
@@ -30,9 +30,9 @@ export class MemoryBackend implements DirectoryBackend {
     const o = resolveDirectoryOptions<MemoryDirectoryOptions>(MEMORY_BACKEND_NAME, manifest.contributes.configuration, this.options, overrides);
     const log = this.log.child('directory-memory');
     const onHandlerError = (err: unknown, node: string) => log.error('a directory subscriber threw while handling a message', { node, error: (err as Error)?.message ?? String(err) });
-    if (!o.file) return MemoryDirectory.create(onHandlerError);
-    const d = MemoryDirectory.create(onHandlerError, { file: o.file, delayMs: o.snapshotDelayMs, onError: (err) => log.error(err.message) });
-    log.info('directory snapshot loaded', { file: o.file, records: d.size });
+    if (!o.file) return MemoryDirectory.create(onHandlerError, o);
+    const d = MemoryDirectory.create(onHandlerError, o, { file: o.file, delayMs: o.snapshotDelayMs, onError: (err) => log.error(err.message) });
+    log.info('directory snapshot loaded', { file: o.file, ...d.size });
     return d;
   }
 }

@@ -1,4 +1,4 @@
-import { DirectoryError, DisposableSet, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { DirectoryError, DisposableSet, type ClaimResult, type Directory, type DirectoryOptions, type Disposable, type PeerRecord } from '@pinhole/core';
 import { MessageBus, type HandlerErrorSink, type MessageHandler } from './message-bus';
 import { PeerTable, type RecordPatch } from './peer-table';
 import { loadSnapshot, SnapshotWriter } from './snapshot';
@@ -10,7 +10,7 @@ interface Shared {
   readonly snapshot?: SnapshotWriter;
 }
 
-/** Where the table is kept across restarts (directoryOptions.file). */
+/** Where the table and its name bindings are kept across restarts (directoryOptions.file). */
 export interface SnapshotOptions {
   file: string;
   delayMs: number;
@@ -30,23 +30,23 @@ export class MemoryDirectory implements Directory {
   private constructor(private readonly shared: Shared) {}
 
   /**
-   * A fresh directory, empty or as `snapshot.file` last saved it; a subscriber's exception goes
-   * to `onHandlerError`, never to the publisher.
+   * A fresh directory, empty or as `snapshot.file` last saved it (records and name bindings); a
+   * subscriber's exception goes to `onHandlerError`, never to the publisher.
    */
-  static create(onHandlerError: HandlerErrorSink, snapshot?: SnapshotOptions): MemoryDirectory {
+  static create(onHandlerError: HandlerErrorSink, options: DirectoryOptions = {}, snapshot?: SnapshotOptions): MemoryDirectory {
     const bus = new MessageBus(onHandlerError);
-    if (!snapshot) return new MemoryDirectory({ table: new PeerTable(), bus });
+    if (!snapshot) return new MemoryDirectory({ table: new PeerTable(options.nameTtlMs), bus });
     const saved = loadSnapshot(snapshot.file);
     let writer: SnapshotWriter | undefined;
-    const table = new PeerTable(() => writer!.changed());
-    table.restore(saved);
+    const table = new PeerTable(options.nameTtlMs, () => writer!.changed());
+    table.restore(saved.records, saved.bindings);
     writer = new SnapshotWriter(snapshot.file, snapshot.delayMs, () => table.all(), snapshot.onError);
     return new MemoryDirectory({ table, bus, snapshot: writer });
   }
 
-  /** How many records came back from the snapshot (at create) or are held now. */
-  get size(): number {
-    return this.shared.table.size;
+  /** How many records and bound names it holds (after a snapshot load: what came back). */
+  get size(): { records: number; names: number } {
+    return { records: this.shared.table.size, names: this.shared.table.boundNames };
   }
 
   /** Another node's handle onto the same table and bus. */
@@ -62,6 +62,10 @@ export class MemoryDirectory implements Directory {
     return this.open().table.get(peerId);
   }
 
+  async binding(peerId: string): Promise<string | undefined> {
+    return this.open().table.binding(peerId, Date.now());
+  }
+
   async touch(peerId: string, now: number, ttlMs: number): Promise<boolean> {
     return this.open().table.touch(peerId, now, ttlMs);
   }
@@ -70,8 +74,8 @@ export class MemoryDirectory implements Directory {
     return this.open().table.update(peerId, patch);
   }
 
-  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
-    return this.open().table.remove(peerId, ifSecretHash);
+  async remove(peerId: string, ifPublicKey?: string): Promise<boolean> {
+    return this.open().table.remove(peerId, ifPublicKey, Date.now());
   }
 
   async expire(now: number): Promise<string[]> {

@@ -1,11 +1,19 @@
 import { promises as fsp, readFileSync } from 'fs';
 import { DirectoryError, type Candidate, type PeerRecord } from '@pinhole/core';
+import type { Binding } from './peer-table';
 
-/** The file's shape; `pinholeDirectory` is its format version. */
+/** The file's shape; `pinholeDirectory` is its format version (2: names bound to public keys). */
 interface SnapshotJson {
-  pinholeDirectory: 1;
+  pinholeDirectory: 2;
   savedAt: number;
+  /** name → { key, usedAt }: what keeps a name its owner's across restarts. */
+  bindings: Record<string, Binding>;
   records: PeerRecord[];
+}
+
+export interface Snapshot {
+  records: PeerRecord[];
+  bindings: Array<[string, Binding]>;
 }
 
 /**
@@ -13,12 +21,12 @@ interface SnapshotJson {
  * anything unreadable or malformed stops the manager with the file named (never a silent reset
  * that would give every name away).
  */
-export function loadSnapshot(file: string): PeerRecord[] {
+export function loadSnapshot(file: string): Snapshot {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], bindings: [] };
     throw DirectoryError.SNAPSHOT(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix its permissions or point directoryOptions.file elsewhere`);
   }
   let json: SnapshotJson;
@@ -27,13 +35,17 @@ export function loadSnapshot(file: string): PeerRecord[] {
   } catch (err) {
     throw DirectoryError.SNAPSHOT(file, `is not JSON (${(err as Error).message}); restore it from a backup or remove it to start empty`);
   }
-  if (json?.pinholeDirectory !== 1 || !Array.isArray(json.records))
-    throw DirectoryError.SNAPSHOT(file, 'is not a Pinhole directory snapshot (format 1); restore it from a backup or remove it to start empty');
+  if (json?.pinholeDirectory !== 2 || !Array.isArray(json.records) || !json.bindings || typeof json.bindings !== 'object')
+    throw DirectoryError.SNAPSHOT(file, 'is not a Pinhole directory snapshot (format 2); restore it from a backup or remove it to start empty');
   json.records.forEach((r, i) => {
     const fault = recordFault(r);
     if (fault) throw DirectoryError.SNAPSHOT(file, `records[${i}] ${fault}; restore it from a backup or remove it to start empty`);
   });
-  return json.records;
+  const bindings = Object.entries(json.bindings);
+  for (const [name, b] of bindings)
+    if (!b || typeof b.key !== 'string' || !b.key || !Number.isFinite(b.usedAt))
+      throw DirectoryError.SNAPSHOT(file, `bindings["${name.slice(0, 64)}"] has no key or usedAt; restore it from a backup or remove it to start empty`);
+  return { records: json.records, bindings };
 }
 
 const isCandidate = (c: Candidate) => !!c && typeof c.address === 'string' && Number.isInteger(c.port) && typeof c.kind === 'string';
@@ -42,7 +54,8 @@ const isStrings = (a: unknown) => Array.isArray(a) && a.every((s) => typeof s ==
 function recordFault(r: PeerRecord): string | undefined {
   if (!r || typeof r !== 'object') return 'is not an object';
   if (typeof r.peerId !== 'string' || !r.peerId) return 'has no peerId';
-  if (typeof r.secretHash !== 'string') return 'has no secretHash';
+  if (typeof r.publicKey !== 'string' || !r.publicKey) return 'has no publicKey';
+  if (!r.policy || typeof r.policy !== 'object' || !isStrings(r.policy.allow) || typeof r.policy.mode !== 'string') return 'has a malformed policy';
   if (typeof r.node !== 'string') return 'has no node';
   if (!Array.isArray(r.candidates) || !r.candidates.every(isCandidate)) return 'has malformed candidates';
   if (r.reflexive !== undefined && !isCandidate(r.reflexive)) return 'has a malformed reflexive';
@@ -66,7 +79,7 @@ export class SnapshotWriter {
   constructor(
     private readonly file: string,
     private readonly delayMs: number,
-    private readonly read: () => PeerRecord[],
+    private readonly read: () => Snapshot,
     private readonly onError: (err: DirectoryError) => void,
   ) {}
 
@@ -83,7 +96,8 @@ export class SnapshotWriter {
     this.timer = undefined;
     if (!this.dirty) return this.writing;
     this.dirty = false;
-    const json: SnapshotJson = { pinholeDirectory: 1, savedAt: Date.now(), records: this.read() };
+    const { records, bindings } = this.read();
+    const json: SnapshotJson = { pinholeDirectory: 2, savedAt: Date.now(), bindings: Object.fromEntries(bindings), records };
     this.writing = this.writing.then(() => this.write(JSON.stringify(json)));
     return this.writing;
   }

@@ -32,6 +32,6 @@ export class RedisBackend implements DirectoryBackend {
       throw err;
     }
     log.info('directory on Redis', { where: link.where, prefix: o.prefix, shards: o.shards });
-    return new RedisDirectory(link, keys, o.graceMs, log);
+    return new RedisDirectory(link, keys, { graceMs: o.graceMs, nameTtlMs: o.nameTtlMs }, log);
   }
 }

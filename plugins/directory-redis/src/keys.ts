@@ -4,7 +4,8 @@
  * one cluster slot and every script touches a single slot:
  *
  *   {p:b}:r:<id>   hash   the live record (fields below); Redis TTL = expiresAt - now + graceMs
- *   {p:b}:k:<id>   string reserved for Directory v2: the name → key binding (never expires)
+ *   {p:b}:k:<id>   hash   the name → key binding {k, u = last used}; lapses nameTtlMs after use
+ *                         (checked in the scripts; a Redis TTL past that cleans up)
  *   {p:b}:x        zset   id scored by expiresAt (exact expiry, renewals just move the score)
  *   {p}:layout     hash   shards, so nodes configured differently refuse to share one prefix
  *   {p:n:<node>}   channel  cross-node routing to one manager node (sharded pub/sub on a cluster)
@@ -35,8 +36,12 @@ export class KeySpace {
     return this.recordPrefix(this.shard(peerId)) + peerId;
   }
 
+  bindingPrefix(shard: number): string {
+    return `${this.tag(shard)}:k:`;
+  }
+
   binding(peerId: string): string {
-    return `${this.tag(this.shard(peerId))}:k:${peerId}`;
+    return this.bindingPrefix(this.shard(peerId)) + peerId;
   }
 
   expiry(shard: number): string {

@@ -1,8 +1,8 @@
-import { resolveDirectoryOptions } from '@pinhole/core';
+import { resolveDirectoryOptions, type DirectoryOptions } from '@pinhole/core';
 import * as manifest from '../package.json';
 
 /** The plugin's options (contributes.configuration is the only source of defaults). */
-export interface RedisDirectoryOptions {
+export interface RedisDirectoryOptions extends DirectoryOptions {
   url: string;
   /** Cluster seed nodes; present = Redis Cluster. */
   nodes?: string[];
@@ -12,6 +12,7 @@ export interface RedisDirectoryOptions {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   reconnectMaxMs: number;
+  nameTtlMs: number;
 }
 export const RedisDirectoryOptions = Symbol('RedisDirectoryOptions');
 

@@ -2,14 +2,16 @@ import type { Directory, PeerRecord } from '@pinhole/core';
 
 /**
  * A PeerRecord as a Redis hash with one-letter fields (small keys keep 100k records cheap).
- * The scripts read only `k` (the owner's key) and `e` (expiresAt); the rest is opaque to them.
+ * The scripts read only `k` (the owner's public key), `l` (lastSeen) and `e` (expiresAt); the
+ * rest is opaque to them.
  */
-export const F = { key: 'k', candidates: 'c', reflexive: 'r', payloadTypes: 't', meta: 'm', node: 'n', registeredAt: 'a', lastSeen: 'l', expiresAt: 'e' } as const;
+export const F = { key: 'k', candidates: 'c', reflexive: 'r', payloadTypes: 't', meta: 'm', policy: 'p', node: 'n', registeredAt: 'a', lastSeen: 'l', expiresAt: 'e' } as const;
 
 /** Field/value pairs for HSET, in one flat list. */
 export function encodeRecord(r: PeerRecord): string[] {
   const out = [
-    F.key, r.secretHash,
+    F.key, r.publicKey,
+    F.policy, JSON.stringify(r.policy),
     F.candidates, JSON.stringify(r.candidates),
     F.payloadTypes, JSON.stringify(r.payloadTypes),
     F.meta, JSON.stringify(r.meta),
@@ -28,10 +30,11 @@ export function decodeRecord(peerId: string, raw: Record<string, string> | strin
   if (!h || h[F.key] === undefined) return undefined;
   const r: PeerRecord = {
     peerId,
-    secretHash: h[F.key],
+    publicKey: h[F.key],
     candidates: JSON.parse(h[F.candidates] ?? '[]'),
     payloadTypes: JSON.parse(h[F.payloadTypes] ?? '[]'),
     meta: JSON.parse(h[F.meta] ?? '{}'),
+    policy: JSON.parse(h[F.policy] ?? '{"mode":"none","allow":[],"optimistic":false}'),
     node: h[F.node] ?? '',
     registeredAt: Number(h[F.registeredAt]),
     lastSeen: Number(h[F.lastSeen]),

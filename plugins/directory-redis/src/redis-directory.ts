@@ -5,12 +5,6 @@ import { describe, type RedisLink } from './link';
 import { BACKEND_NAME } from './options';
 import { decodeRecord, encodePatch, encodeRecord } from './record-codec';
 
-/**
- * '0': the shared-secret interface, where the live record alone holds a name. Directory v2 (names
- * bound for good to the first public key) sets '1'; the claim script already does both.
- */
-const BIND_NAMES = '0';
-
 /** Ids one expiry script call removes at most (keeps each script short; a sweep loops). */
 const EXPIRE_BATCH = 1000;
 
@@ -28,8 +22,8 @@ export class RedisDirectory implements Directory {
   constructor(
     private readonly link: RedisLink,
     private readonly keys: KeySpace,
-    /** TTL a record keeps in Redis beyond its expiresAt (see the graceMs option). */
-    private readonly graceMs: number,
+    /** graceMs: TTL a record keeps in Redis beyond its expiresAt; nameTtlMs: how long an unused name stays bound. */
+    private readonly times: { graceMs: number; nameTtlMs: number },
     log: Logger,
   ) {
     this.channels = new NodeChannels(link.sub, link.cmd, link.cluster, (err, channel) =>
@@ -43,15 +37,21 @@ export class RedisDirectory implements Directory {
 
   async claim(record: PeerRecord, now: number): Promise<ClaimResult> {
     const { peerId } = record;
-    const [won, fields] = (await this.run(() =>
+    const [won, fields, boundKey] = (await this.run(() =>
       this.link.cmd.phDirClaim(
         this.keys.record(peerId), this.keys.binding(peerId), this.keys.expiryOf(peerId),
-        now, peerId, record.secretHash, record.expiresAt, this.ttl(record.expiresAt, now), BIND_NAMES, ...encodeRecord(record),
+        now, peerId, record.publicKey, record.expiresAt, this.ttl(record.expiresAt, now), this.times.nameTtlMs, this.bindingTtl(record.expiresAt, now),
+        ...encodeRecord(record),
       ),
-    )) as [number, string[]];
+    )) as [number, string[], string?];
     const other = decodeRecord(peerId, fields);
     if (won === 1) return other ? { ok: true, previous: other } : { ok: true };
-    return { ok: false, holder: other! };
+    return other ? { ok: false, boundKey: boundKey!, holder: other } : { ok: false, boundKey: boundKey! };
+  }
+
+  async binding(peerId: string): Promise<string | undefined> {
+    const key = await this.run(() => this.link.cmd.phDirBinding(this.keys.record(peerId), this.keys.binding(peerId), Date.now(), this.times.nameTtlMs));
+    return (key as string | null) ?? undefined;
   }
 
   async get(peerId: string): Promise<PeerRecord | undefined> {
@@ -62,7 +62,7 @@ export class RedisDirectory implements Directory {
   async touch(peerId: string, now: number, ttlMs: number): Promise<boolean> {
     const expiresAt = now + ttlMs;
     const done = await this.run(() =>
-      this.link.cmd.phDirTouch(this.keys.record(peerId), this.keys.expiryOf(peerId), peerId, now, expiresAt, this.ttl(expiresAt, now)),
+      this.link.cmd.phDirTouch(this.keys.record(peerId), this.keys.expiryOf(peerId), this.keys.binding(peerId), peerId, now, expiresAt, this.ttl(expiresAt, now), this.bindingTtl(expiresAt, now)),
     );
     return done === 1;
   }
@@ -73,9 +73,12 @@ export class RedisDirectory implements Directory {
     return done === 1;
   }
 
-  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
-    const check = ifSecretHash === undefined ? ['0', ''] : ['1', ifSecretHash];
-    const done = await this.run(() => this.link.cmd.phDirRemove(this.keys.record(peerId), this.keys.expiryOf(peerId), peerId, ...check));
+  async remove(peerId: string, ifPublicKey?: string): Promise<boolean> {
+    const check = ifPublicKey === undefined ? ['0', ''] : ['1', ifPublicKey];
+    const now = Date.now();
+    const done = await this.run(() =>
+      this.link.cmd.phDirRemove(this.keys.record(peerId), this.keys.expiryOf(peerId), this.keys.binding(peerId), peerId, ...check, now, this.bindingTtl(now, now)),
+    );
     return done === 1;
   }
 
@@ -86,7 +89,9 @@ export class RedisDirectory implements Directory {
       Array.from({ length: this.keys.shards }, async (_, shard) => {
         const ids: string[] = [];
         for (;;) {
-          const batch = (await this.run(() => this.link.cmd.phDirExpire(this.keys.expiry(shard), now, this.keys.recordPrefix(shard), EXPIRE_BATCH))) as string[];
+          const batch = (await this.run(() =>
+            this.link.cmd.phDirExpire(this.keys.expiry(shard), now, this.keys.recordPrefix(shard), this.keys.bindingPrefix(shard), EXPIRE_BATCH, this.bindingTtl(now, now)),
+          )) as string[];
           ids.push(...batch);
           if (batch.length < EXPIRE_BATCH) return ids;
         }
@@ -118,7 +123,12 @@ export class RedisDirectory implements Directory {
 
   /** The Redis TTL of a record: relative (immune to clock skew), past its expiresAt by the grace. */
   private ttl(expiresAt: number, now: number): number {
-    return Math.max(0, expiresAt - now) + this.graceMs;
+    return Math.max(0, expiresAt - now) + this.times.graceMs;
+  }
+
+  /** A binding's Redis TTL: past the last moment its name can still be in use (the logical lapse is checked in the scripts). */
+  private bindingTtl(expiresAt: number, now: number): number {
+    return Math.max(0, expiresAt - now) + this.times.nameTtlMs + this.times.graceMs;
   }
 
   /** One operation: refused after close(); a Redis failure becomes E_DIRECTORY_UNAVAILABLE and starts (or continues) an outage. */

@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
-import { ConfigError, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { ManagerPeerClientFactory } from './factory';
 import { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
-  'usage: pinhole peer --id NAME [--manager HOST:PORT|ws://HOST:PORT[,…]] [--udp-port N] [--udp-host ADDR] [--secret S] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
+  'usage: pinhole peer --id NAME [--manager HOST:PORT|wss://HOST:PORT[,…]] [--allow NAME|FINGERPRINT|KEY]… [--allow-file FILE] [--allow-any] [--optimistic] ' +
+  '[--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] [--udp-port N] [--udp-host ADDR] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
 
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
@@ -22,6 +23,7 @@ export class PeerCommand implements CommandContribution {
     @inject(ManagerPeerClientFactory) private readonly clients: ManagerPeerClientFactory,
     @inject(ServiceLoader) private readonly loader: ServiceLoader,
     @inject(ClientOptions) private readonly options: ClientOptions,
+    @inject(AllowLists) private readonly allowLists: AllowLists,
   ) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
@@ -32,7 +34,11 @@ export class PeerCommand implements CommandContribution {
         manager: { type: 'string' },
         'udp-port': { type: 'string', default: '0' },
         'udp-host': { type: 'string' },
-        secret: { type: 'string' },
+        ...SECURITY_FLAGS,
+        allow: { type: 'string', multiple: true, default: [] },
+        'allow-file': { type: 'string' },
+        'allow-any': { type: 'boolean', default: false },
+        optimistic: { type: 'boolean', default: false },
         inbox: { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         voice: { type: 'string' },
@@ -53,14 +59,18 @@ export class PeerCommand implements CommandContribution {
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
     const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
+    const policy = await this.allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
     const client = await this.clients.create({
       peerId: values.id,
       manager: values.manager,
       udpPort,
       udpHost: values['udp-host'],
-      secret: values.secret,
       payloadTypes: offeredPayloadTypes(answer),
+      policy,
+      ...securityOptions(values),
+      log: io.log,
     });
+    if (policy.mode === 'none') io.log.warn(`"${values.id}" ${this.allowLists.describe(policy)}`);
     client.on('incoming', (e) => io.log.event('call.incoming', e));
     client.on('ended', (e) => io.log.event('call.ended', { ...e }));
     client.onIncomingCall((call) =>

@@ -1,20 +1,15 @@
 import { inject, injectable } from 'inversify';
-import { Hooks, Logger, MediaTransportFactory, type PeerClientFactory } from '@pinhole/core';
-import { ManagerPeerClient, type PeerClientParams } from './client/peer-client';
+import { Hooks, IdentityStore, Logger, MediaTransportFactory, SessionSecurity, type PeerClientFactory, type PeerClientOptions } from '@pinhole/core';
+import { ManagerPeerClient } from './client/peer-client';
 import { ClientOptions } from './options';
 import { PunchStrategies } from './strategies';
 
-export interface CreatePeerOptions extends Omit<PeerClientParams, 'manager'> {
-  /** One manager or several (comma-separated or a list); default: the `managers` option. */
-  manager?: string | string[];
-  udpPort?: number;
-  udpHost?: string;
-  log?: Logger;
-}
+export type CreatePeerOptions = PeerClientOptions;
 
 /**
  * PeerClientFactory: each client gets its own media socket from media-udp (the one port
- * registered with the manager and punched through the firewall); closing the client closes it.
+ * registered with the manager and punched through the firewall) and its identity key from
+ * identity-ed25519; closing the client closes the socket.
  */
 @injectable()
 export class ManagerPeerClientFactory implements PeerClientFactory {
@@ -24,20 +19,29 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
     @inject(Hooks) private readonly hooks: Hooks,
     @inject(Logger) private readonly log: Logger,
     @inject(PunchStrategies) private readonly strategies: PunchStrategies,
+    @inject(IdentityStore) private readonly identities: IdentityStore,
+    @inject(SessionSecurity) private readonly security: SessionSecurity,
   ) {}
 
   async create(o: CreatePeerOptions): Promise<ManagerPeerClient> {
     // Strategies are activated now, so the first call does not pay for loading their plugins.
     await this.strategies.names();
+    const { identity, created } = await this.identities.load(o.identity);
+    const knownPeers = await this.identities.knownPeers(o.knownPeers, identity.file);
+    const log = (o.log ?? this.log).child('manager-client');
+    if (created) log.event('identity.created', { file: identity.file, fingerprint: identity.fingerprint });
     const media = await this.media.create({ port: o.udpPort ?? 0, host: o.udpHost });
     try {
       return new ManagerPeerClient(
-        { peerId: o.peerId, manager: o.manager?.length ? o.manager : this.options.managers, secret: o.secret, payloadTypes: o.payloadTypes },
+        { peerId: o.peerId, manager: o.manager?.length ? o.manager : this.options.managers, payloadTypes: o.payloadTypes, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
         {
           hooks: this.hooks,
-          log: (o.log ?? this.log).child('manager-client'),
+          log,
           media,
           options: this.options,
+          identity,
+          knownPeers,
+          security: this.security,
           ownsMedia: true,
           strategies: () => this.strategies.names(),
         },

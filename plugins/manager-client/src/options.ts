@@ -8,6 +8,7 @@ export interface ClientOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
+  callsPerMinutePerCaller: number;
 }
 /** Plugin-private token for the validated options. */
 export const ClientOptions = Symbol('ManagerClientOptions');

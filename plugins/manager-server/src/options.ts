@@ -24,6 +24,8 @@ export interface ManagerOptions {
   expiryMs: number;
   callTimeoutMs: number;
   maxCallsPerPeer: number;
+  /** CallRequests per second per caller (burst twice this). */
+  callsPerSecondPerPeer: number;
   maxFrameBytes: number;
   /** The directory backend (a plugin contributing directoryBackends) and what its create() gets. */
   directory: string;
@@ -38,8 +40,15 @@ export const ManagerOptions = Symbol('ManagerOptions');
  * manifest's defaults with overrides) and the parts it runs with.
  */
 export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 'directoryOptions'> {
-  /** PEM certificate and key: serve TLS (port 443 style) with the same TCP/WebSocket sniffing inside. */
+  /**
+   * The operator's PEM certificate and key (a CA-issued pair: the production setup). Without
+   * it the manager serves TLS with its own self-signed certificate, which peers pin.
+   */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Where the self-signed certificate is kept so its pin survives restarts; absent: made in memory for this process. */
+  selfSignedDir?: string;
+  /** Plain TCP/WebSocket, no TLS: for debugging only (logged loudly). */
+  insecure?: boolean;
   directory: Directory;
   /** The backend's name, for manager.ready and logs. */
   directoryName?: string;
@@ -49,8 +58,9 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   nodeId?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir'>> {
   tls?: StartManagerOptions['tls'];
+  selfSignedDir?: string;
   /** How often expired peers are swept from the directory. */
   sweepMs: number;
 }
@@ -61,6 +71,7 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     ...o,
     udpHost: o.udpHost ?? o.host,
     directoryName: o.directoryName ?? 'given',
+    insecure: o.insecure ?? false,
     hooks: o.hooks ?? createHooks(),
     log: o.log ?? createLogger({ level: 'silent', events: false }),
     // A quarter of the expiry keeps the overshoot small without sweeping a big table too often.

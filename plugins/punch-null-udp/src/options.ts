@@ -6,6 +6,7 @@ export interface NullUdpOptions {
   spreadMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
+  maxTargets: number;
 }
 /** Plugin-private token for the validated options. */
 export const NullUdpOptions = Symbol('NullUdpOptions');

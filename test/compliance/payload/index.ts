@@ -161,7 +161,8 @@ export default function payloadCompliance<Item, Received, Options>(name: string,
           assert.ok(err instanceof PinholeError, `a PinholeError, got ${err}`);
           assert.match(err.code, g.codes);
           await within(rx.closed, 5000, 'receiver endpoint ends');
-          const gone = new Promise<void>((r) => attacker!.once('close', () => r()));
+          // The receiver's end may already have closed it both ways (then 'close' has fired).
+          const gone = attacker.destroyed ? Promise.resolve() : new Promise<void>((r) => attacker!.once('close', () => r()));
           attacker.destroy();
           await within(gone, 5000, 'attacker stream closed');
         } else {

@@ -1,8 +1,21 @@
 import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
-import { DatagramType, decodeDatagram, encodeDatagram, PinholeError, tapErrorCause, type Candidate, type MediaTransport, type WindowRequest } from '@pinhole/core';
+import {
+  DatagramType,
+  decodeDatagram,
+  encodeDatagram,
+  PinholeError,
+  tapErrorCause,
+  type Candidate,
+  type MediaTransport,
+  type WindowProbe,
+  type WindowRequest,
+  SessionSecurity,
+} from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
+import { randomBytes } from 'crypto';
 import { transport } from '../../helpers/media';
+import { identityOf } from '../../helpers/secure';
 
 /** What a punch strategy plugin provides to the suite. */
 export interface PunchSetup {
@@ -14,7 +27,27 @@ export interface PunchSetup {
 
 const cand = (t: MediaTransport, kind: Candidate['kind'] = 'host'): Candidate => ({ address: '127.0.0.1', port: t.socket.localPort, kind });
 
-function request(role: 'caller' | 'callee', t: MediaTransport, remote: MediaTransport | Candidate[], ids: [number, number], signal = new AbortController().signal): WindowRequest {
+/**
+ * The caller's probe as an --insecure call builds it: a PING with a nonce, answered by the
+ * callee's session with a PONG. Strategies must treat every probe alike (the secure one, a
+ * Noise handshake message, has its own test below).
+ */
+function pingProbe(ids: [number, number]): WindowProbe {
+  const nonce = randomBytes(4);
+  return {
+    datagram: encodeDatagram(DatagramType.PING, ids[1], ids[0], nonce),
+    accept(data: Buffer): boolean {
+      try {
+        const d = decodeDatagram(data);
+        return d.type === DatagramType.PONG && d.dst === ids[0] && d.src === ids[1] && d.payload.equals(nonce);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function request(role: 'caller' | 'callee', t: MediaTransport, remote: MediaTransport | Candidate[], ids: [number, number], signal = new AbortController().signal, probe?: WindowProbe): WindowRequest {
   return {
     role,
     callId: 'compliance-call',
@@ -23,6 +56,7 @@ function request(role: 'caller' | 'callee', t: MediaTransport, remote: MediaTran
     remoteCandidates: Array.isArray(remote) ? remote : [cand(remote)],
     socket: t.socket,
     signal,
+    ...(role === 'caller' ? { probe: probe ?? pingProbe(ids) } : {}),
   };
 }
 
@@ -72,16 +106,37 @@ export default function punchCompliance(name: string, setup: PunchSetup): void {
 
     it('caller then callee session: datagrams flow both ways and the path is reported', async () => {
       await host.hooks.openWindow.for(name).promise(request('callee', b, a, [22, 11]));
-      const bs = b.openSession({ callId: 'c', role: 'callee', localEndpoint: 22, remoteEndpoint: 11, remote: cand(a), keepaliveMs: 0 });
+      const bs = await b.openSession({ callId: 'c', role: 'callee', localEndpoint: 22, remoteEndpoint: 11, remote: cand(a), keepaliveMs: 0, insecure: true });
       const res = await host.hooks.openWindow.for(name).promise(request('caller', a, b, [11, 22]));
       assert.ok(res);
       assert.deepEqual(res.remote, { address: '127.0.0.1', port: b.socket.localPort });
       assert.ok(bs.stats.received > 0, 'the callee session received the caller datagrams');
-      const as = a.openSession({ callId: 'c', role: 'caller', localEndpoint: 11, remoteEndpoint: 22, remote: res.remote, keepaliveMs: 0 });
+      const as = await a.openSession({ callId: 'c', role: 'caller', localEndpoint: 11, remoteEndpoint: 22, remote: res.remote, keepaliveMs: 0, insecure: true });
       const rtt = await as.ping();
       assert.ok(rtt >= 0 && rtt < 1000);
       await as.close();
       await bs.close();
+    });
+
+    it('caller: carries the secure probe (Noise message 1) and accepts only the real answer (message 2)', async () => {
+      await host.plugins.activate('secure-noise');
+      const security = await host.services.load<SessionSecurity>(SessionSecurity);
+      const [ia, ib] = [await identityOf(host, 'punch-a'), await identityOf(host, 'punch-b')];
+      const ids: [number, number] = [31, 32];
+      const initiator = security.initiator({ callId: 'compliance-call', localEndpoint: 31, remoteEndpoint: 32, identity: ia, remotePublicKey: ib.publicKey });
+      const responder = security.responder({ callId: 'compliance-call', localEndpoint: 32, remoteEndpoint: 31, identity: ib, checkInitiator: () => true });
+      let probesSeen = 0;
+      const answer = b.socket.onDatagram((data, from) => {
+        probesSeen++;
+        const step = responder.receive(data);
+        if (step.reply) void b.socket.send(step.reply, from.port, from.address);
+      });
+      const probe: WindowProbe = { datagram: initiator.message, accept: (d) => !!initiator.receive(d).result };
+      const res = await host.hooks.openWindow.for(name).promise(request('caller', a, b, ids, undefined, probe));
+      answer.dispose();
+      assert.ok(res && probesSeen > 0);
+      assert.deepEqual(res.remote, { address: '127.0.0.1', port: b.socket.localPort });
+      assert.ok(initiator.result, 'the handshake completed inside the window opening');
     });
 
     it('caller: ignores answers with the wrong endpoint ids', async () => {

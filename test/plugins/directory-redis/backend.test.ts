@@ -7,7 +7,7 @@ import { needRedis, startRedis, type RedisServer } from '../../helpers/redis';
 import { deletePrefix, redisBackend, silentHost } from '../../helpers/redis-directory';
 
 const record = (peerId: string, now: number, ttlMs: number): PeerRecord => ({
-  peerId, secretHash: `h-${peerId}`, candidates: [], payloadTypes: [], meta: {}, node: 'n1', registeredAt: now, lastSeen: now, expiresAt: now + ttlMs,
+  peerId, publicKey: `k-${peerId}`, candidates: [], payloadTypes: [], meta: {}, policy: { mode: 'none', allow: [], optimistic: false }, node: 'n1', registeredAt: now, lastSeen: now, expiresAt: now + ttlMs,
 });
 
 describe('directory-redis: layout, Redis TTLs, options', function () {
@@ -32,7 +32,7 @@ describe('directory-redis: layout, Redis TTLs, options', function () {
   afterEach(() => deletePrefix({ url: server.url }, prefix));
 
   it('keeps a record, its binding slot and its bucket index under one hash tag, with a Redis TTL of expiresAt − now + graceMs', async () => {
-    const d = (await backend.create({ url: server.url, prefix, graceMs: 5000 })) as RedisDirectory;
+    const d = (await backend.create({ url: server.url, prefix, graceMs: 5000 })) as unknown as RedisDirectory;
     const now = Date.now();
     await d.claim(record('alice', now, 10_000), now);
     const keys = new KeySpace(prefix, 16);

@@ -4,7 +4,8 @@ import { promisify } from 'util';
 import { createLogger, type ManagerServer, type PeerClient } from '@pinhole/core';
 import { Host } from '@pinhole/core/host';
 import { until } from '../../helpers/manager';
-import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
+import { client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
+import { peerFiles } from '../../helpers/peers';
 import { needRedis, startRedisCluster, type RedisCluster } from '../../helpers/redis';
 
 /** Two managers on a 3-master Redis Cluster (sharded pub/sub between them), peers on different nodes. */
@@ -49,14 +50,14 @@ describe('managers on a Redis Cluster', function () {
     });
     managers.push(await manager(managerHost), await manager(managerHost));
     peers = [await peerHost(), await peerHost(), await peerHost()];
-    const alice = await client(peers[0].host, 'alice', at(managers[0]));
-    const bob = await client(peers[1].host, 'bob', at(managers[1]));
+    const alice = await client(peers[0].host, 'alice', managers[0]);
+    const bob = await client(peers[1].host, 'bob', managers[1]);
     clients.push(alice, bob);
     await alice.start();
     await bob.start();
     await callBothWays(alice, bob);
     assert.ok(managers.every((m) => m.stats()['calls.routedOut'] >= 2 && m.stats()['calls.routedIn'] >= 2), 'the calls crossed nodes over the cluster');
-    const impostor = await client(peers[2].host, 'bob', at(managers[0]));
+    const impostor = await client(peers[2].host, 'bob', managers[0], undefined, peerFiles('mallory'));
     clients.push(impostor);
     await assert.rejects(impostor.start(), { code: 'E_ID_TAKEN' });
   });

@@ -4,11 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { NdjsonProc } from '@pinhole/lab';
+import { peerFiles } from '../../helpers/peers';
 import { freePort, needRedis, startRedis, type RedisServer } from '../../helpers/redis';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'core', 'bin', 'pinhole.js');
 // Long enough that a loaded machine's stall (an unanswered keep-alive waits half an interval) is not taken for a dead node.
 const KEEPALIVE_MS = 3000;
+/** A peer process's own key and pins (the managers' shared certificate is pinned on first contact). */
+const identity = (id: string) => ['--identity', peerFiles(id).identity, '--known-peers', peerFiles(id).knownPeers];
 
 /** The `n`-th event named `name` (1-based), waiting up to `timeoutMs`. */
 async function nth(p: NdjsonProc, name: string, n: number, timeoutMs: number): Promise<Record<string, unknown>> {
@@ -41,7 +44,8 @@ describe('pinhole manager ×2 on one Redis: cross-node calls, failover, restarts
   let callers = 0;
   /** A fresh caller each time: a caller that could not say Bye (reconnecting as it closed) holds its id until expiry. */
   const call = async (via: string) => {
-    const c = pinhole(['call', 'bob', '--id', `alice-${++callers}`, '--manager', via, '--pings', '2', '--timeout', '8000']);
+    const id = `alice-${++callers}`;
+    const c = pinhole(['call', 'bob', '--id', id, '--manager', via, '--pings', '2', '--timeout', '8000', ...identity(id)]);
     const code = await c.exited;
     assert.equal(code, 0, `pinhole call via ${via} failed: ${JSON.stringify(c.events.find((e) => e.event === 'call.failed'))} ${c.stderr.join(' | ')}`);
     return c.events.find((e) => e.event === 'call.ready')!;
@@ -75,15 +79,22 @@ describe('pinhole manager ×2 on one Redis: cross-node calls, failover, restarts
     const ports = [await freePort(), await freePort()];
     const at = ports.map((p) => `127.0.0.1:${p}`);
     const node = (i: number) => pinhole(['manager', '--listen', at[i], '--udp', '127.0.0.1:0']);
-    let nodes = [node(0), node(1)];
-    const ready = await Promise.all(nodes.map((n) => n.waitFor('manager.ready', 20_000)));
+    // One after the other: the first makes the self-signed certificate both serve (one pin for the deployment).
+    const startBoth = async () => {
+      const first = node(0);
+      const r0 = await first.waitFor('manager.ready', 20_000);
+      const second = node(1);
+      return { nodes: [first, second], ready: [r0, await second.waitFor('manager.ready', 20_000)] };
+    };
+    let { nodes, ready } = await startBoth();
+    assert.equal(ready[0].pin, ready[1].pin, 'the nodes share one certificate');
     for (const r of ready) {
       assert.equal(r.directory, 'redis');
       assert.match(String(r.node), /^[0-9a-f]{16}$/);
     }
     assert.notEqual(ready[0].node, ready[1].node);
 
-    const bob = pinhole(['peer', '--id', 'bob', '--manager', at.join(','), '--udp-host', '127.0.0.1']);
+    const bob = pinhole(['peer', '--id', 'bob', '--manager', at.join(','), '--udp-host', '127.0.0.1', '--allow-any', ...identity('bob')]);
     assert.equal((await nth(bob, 'peer.registered', 1, 20_000)).manager, at[0]);
 
     const first = await call(at[1]);
@@ -113,16 +124,20 @@ describe('pinhole manager ×2 on one Redis: cross-node calls, failover, restarts
     assert.equal(stopped.directory, 'redis');
     assert.ok((stopped['registrations.reregistered'] as number) >= 1, 'bob re-registered here with its secret');
     assert.ok((stopped['calls.callRequests'] as number) >= 2);
-    nodes = [node(0), node(1)];
-    await Promise.all(nodes.map((n) => n.waitFor('manager.ready', 20_000)));
+    ({ nodes } = await startBoth());
     await nth(bob, 'peer.registered', 3, 20_000);
-
-    // The name is still bob's: without its secret, another peer cannot take it on either node.
-    const intruder = pinhole(['peer', '--id', 'bob', '--manager', at[0], '--udp-host', '127.0.0.1']);
-    assert.equal(await intruder.exited, 1);
-    assert.equal(intruder.events.find((e) => e.event === 'error')?.code, 'E_ID_TAKEN');
     const third = await call(at[0]);
     assert.equal(third.path, 'direct');
+
+    // bob leaves (Bye: its record goes); the name stays bound to its key on every node.
+    await bob.stop();
+    for (const where of at) {
+      const intruder = pinhole(['peer', '--id', 'bob', '--manager', where, '--udp-host', '127.0.0.1', ...identity('mallory')]);
+      assert.equal(await intruder.exited, 1);
+      assert.equal(intruder.events.find((e) => e.event === 'error')?.code, 'E_ID_TAKEN');
+    }
+    const back = pinhole(['peer', '--id', 'bob', '--manager', at[1], '--udp-host', '127.0.0.1', '--allow-any', ...identity('bob')]);
+    assert.equal((await nth(back, 'peer.registered', 1, 20_000)).id, 'bob', 'its own key takes it back');
   });
 
   it('an unknown backend or an unreachable Redis stops the manager at start with one line', async () => {

@@ -3,7 +3,7 @@ import { createLogger, type ManagerServer, type PeerClient } from '@pinhole/core
 import { Host } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { until } from '../../helpers/manager';
-import { at, client, exchange, manager, nextIncoming, peerHost, type Ev } from '../../helpers/peer-host';
+import { client, exchange, manager, nextIncoming, peerHost, type Ev } from '../../helpers/peer-host';
 import { needRedis, startRedis, type RedisServer } from '../../helpers/redis';
 import { deletePrefix } from '../../helpers/redis-directory';
 
@@ -43,8 +43,8 @@ describe('managers on Redis through a Redis outage', function () {
     // Two nodes: alice on one, bob on the other, so calls cross the pub/sub bus.
     managers.push(await manager(managerHost), await manager(managerHost));
     peers = [await peerHost(), await peerHost()];
-    const alice = await client(peers[0].host, 'alice', at(managers[0]));
-    const bob = await client(peers[1].host, 'bob', at(managers[1]));
+    const alice = await client(peers[0].host, 'alice', managers[0]);
+    const bob = await client(peers[1].host, 'bob', managers[1]);
     clients.push(alice, bob);
     await alice.start();
     await bob.start();

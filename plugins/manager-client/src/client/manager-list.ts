@@ -19,11 +19,11 @@ export class ManagerList {
   readonly all: ManagerAddress[];
   private index = 0;
 
-  constructor(spec: string | string[]) {
+  constructor(spec: string | string[], insecure = false) {
     const texts = (Array.isArray(spec) ? spec : [spec]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
     if (texts.length === 0)
       throw new ConfigError('E_NO_MANAGER', 'no manager to register with: give --manager HOST:PORT[,HOST:PORT…] or set plugins.manager-client.options.managers');
-    this.all = [...new Set(texts)].map(parseManagerAddress);
+    this.all = [...new Set(texts)].map((t) => parseManagerAddress(t, insecure));
   }
 
   get current(): ManagerAddress {

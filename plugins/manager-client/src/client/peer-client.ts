@@ -1,14 +1,19 @@
 import { EventEmitter } from 'events';
 import {
   PinholeError,
+  SecurityError,
   SignalError,
   toDisposable,
   type CallOptions,
   type Candidate,
   type Disposable,
   type EstablishedCall,
+  type CallPolicy,
   type Hooks,
+  type Identity,
+  type KnownPeers,
   type Logger,
+  type SessionSecurity,
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
@@ -18,19 +23,28 @@ import type { Msg, ReadyMsg, Received } from '../protocol';
 import { Backoff } from './backoff';
 import type { CallContext } from './call-context';
 import { CallTable, type CallEnded } from './call-table';
+import { CallerBudget } from './caller-budget';
 import { answerCall } from './callee';
 import { placeCall } from './caller';
-import { ControlConnection } from './connection';
+import { ControlConnection, type ManagerTrust } from './connection';
+import { managerTrust } from './manager-trust';
 import type { ManagerAddress } from './manager-address';
 import { ManagerList, worthRetrying } from './manager-list';
 import { registerOn } from './registration';
 
 export interface PeerClientParams {
   peerId: string;
-  /** HOST:PORT, tls://HOST:PORT, ws://HOST:PORT or wss://HOST:PORT; several (a list or comma-separated) = nodes to fail over between. */
+  /** HOST:PORT or tls://HOST:PORT, wss://HOST:PORT (tcp:// and ws:// only when insecure); several (a list or comma-separated) = nodes to fail over between. */
   manager: string | string[];
-  secret?: string;
   payloadTypes?: string[];
+  /** Who may call this peer (default: nobody). */
+  policy?: CallPolicy;
+  /** PEM CA certificate(s) for the manager's certificate (--ca). */
+  ca?: string | Buffer;
+  /** The manager certificate's pin, sha256:… (--manager-fingerprint). */
+  managerFingerprint?: string;
+  /** Plain control channel, unencrypted sessions (--insecure). */
+  insecure?: boolean;
 }
 
 export interface PeerClientDeps {
@@ -38,6 +52,12 @@ export interface PeerClientDeps {
   log: Logger;
   media: MediaTransport;
   options: ClientOptions;
+  /** This peer's identity key: what it registers and authenticates sessions with. */
+  identity: Identity;
+  /** Pins of peer keys and manager certificates (known_peers). */
+  knownPeers: KnownPeers;
+  /** Handshakes and session protection (secure-noise); required unless insecure. */
+  security?: SessionSecurity;
   /** Close the media transport with the client (true when the factory made it). */
   ownsMedia: boolean;
   /** The punch strategies to try, in order (their plugins activated). */
@@ -74,7 +94,8 @@ export class ManagerPeerClient implements PeerClient {
   private readonly ctx: CallContext;
   private conn?: ControlConnection;
   private info?: RegisteredInfo;
-  private secret?: string;
+  private readonly trust: Map<ManagerAddress, ManagerTrust>;
+  private readonly policy: CallPolicy;
   private starting?: Promise<RegisteredInfo>;
   private keepaliveTimer?: NodeJS.Timeout;
   private ackTimer?: NodeJS.Timeout;
@@ -86,9 +107,14 @@ export class ManagerPeerClient implements PeerClient {
   private closing = false;
 
   constructor(private readonly params: PeerClientParams, private readonly deps: PeerClientDeps) {
-    this.managers = new ManagerList(params.manager);
+    this.managers = new ManagerList(params.manager, params.insecure);
     this.addr = this.managers.current;
-    this.secret = params.secret;
+    this.policy = params.policy ?? { mode: 'none', allow: [], optimistic: false };
+    if (!params.insecure && !deps.security)
+      throw new SecurityError('E_SESSION_UNPROTECTED', 'no session security is installed: enable the secure-noise plugin (or, for debugging only, run both ends with --insecure)');
+    if (params.insecure) deps.log.warn(`INSECURE: "${params.peerId}" talks to the manager in clear and its calls are unencrypted and unauthenticated (--insecure is for debugging only)`);
+    // Each manager has its own certificate (and pin): one trust per address.
+    this.trust = new Map(this.managers.all.map((a) => [a, managerTrust(a, params, deps)]));
     this.backoff = new Backoff(deps.options.reconnectMinMs, deps.options.reconnectMaxMs);
     this.calls = new CallTable(
       (callId, reason) => this.trySend({ hangup: { callId, reason } }),
@@ -102,6 +128,12 @@ export class ManagerPeerClient implements PeerClient {
       strategies: deps.strategies,
       calls: this.calls,
       log: deps.log,
+      identity: deps.identity,
+      knownPeers: deps.knownPeers,
+      security: deps.security,
+      insecure: !!params.insecure,
+      policy: this.policy,
+      budget: new CallerBudget(deps.options.callsPerMinutePerCaller),
       send: (env) => {
         if (!this.conn) throw new SignalError('E_MANAGER_LOST', `not connected to the manager at ${this.addr.text} (reconnecting); try again after peer.registered`);
         this.conn.send(env);
@@ -119,6 +151,11 @@ export class ManagerPeerClient implements PeerClient {
 
   get registered(): boolean {
     return !!this.conn && !this.conn.closed;
+  }
+
+  /** The key this peer registers and authenticates its sessions with. */
+  get identity(): Identity {
+    return this.deps.identity;
   }
 
   /** The media transport this client registered (its socket is the one windows are opened for). */
@@ -180,15 +217,15 @@ export class ManagerPeerClient implements PeerClient {
   }
 
   private async connectTo(addr: ManagerAddress, reconnected: boolean): Promise<RegisteredInfo> {
-    const conn = await ControlConnection.connect(addr, this.deps.options.connectTimeoutMs);
+    const conn = await ControlConnection.connect(addr, this.deps.options.connectTimeoutMs, addr.tls ? this.trust.get(addr) : undefined);
     try {
       const { registration, registered } = await registerOn(
         conn,
-        { peerId: this.params.peerId, secret: this.secret, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates() },
+        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates(), policy: this.policy },
         this.deps.hooks,
         this.deps.options.connectTimeoutMs,
+        this.deps.identity,
       );
-      this.secret = registered.secret; // proves who we are when we re-register (spec ¶40)
       const reflexive = await this.probe(conn, registered);
       if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
       const failover = reconnected && addr !== this.addr;
@@ -206,6 +243,9 @@ export class ManagerPeerClient implements PeerClient {
         transport: conn.transport,
         reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
         candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        fingerprint: this.deps.identity.fingerprint,
+        tls: this.addr.tls,
+        accepts: this.policy.mode === 'list' ? this.policy.allow.join(',') : this.policy.mode,
         reconnected,
         ...(failover ? { failover: true } : {}),
       });

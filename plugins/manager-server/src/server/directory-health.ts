@@ -52,9 +52,10 @@ export function observedDirectory(d: Directory, health: DirectoryHealth): Direct
   return {
     claim: (r: PeerRecord, now: number): Promise<ClaimResult> => watch(d.claim(r, now)),
     get: (id) => watch(d.get(id)),
+    binding: (id) => watch(d.binding(id)),
     touch: (id, now, ttl) => watch(d.touch(id, now, ttl)),
     update: (id, patch) => watch(d.update(id, patch)),
-    remove: (id, ifSecretHash) => watch(d.remove(id, ifSecretHash)),
+    remove: (id, ifPublicKey) => watch(d.remove(id, ifPublicKey)),
     expire: (now) => watch(d.expire(now)),
     count: () => watch(d.count()),
     publish: (node, m) => watch(d.publish(node, m)),

@@ -13,7 +13,7 @@ export class LocalPeers {
   bind(conn: PeerConnection, record: PeerRecord, probeToken: string): void {
     const peerId = record.peerId;
     conn.peerId = peerId;
-    conn.secretHash = record.secretHash;
+    conn.publicKey = record.publicKey;
     conn.record = record;
     conn.probeToken = probeToken;
     conn.state = 'registered';
