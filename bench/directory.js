@@ -14,7 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { NdjsonProc } = require('@pinhole/lab');
-const { machine, client, inBatches, median } = require('./lib');
+const { machine, client, inBatches, median, registerSigned } = require('./lib');
 
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
 const PEERS = 4000;
@@ -38,10 +38,7 @@ const cpuMs = (pid) => {
 };
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const register = (c, peerId) => {
-  c.send({ register: { peerId, protocolVersion: 1, candidates: [{ address: '10.0.0.1', port: 40000, kind: 0 }] } });
-  return c.next('registered');
-};
+const register = (c, peerId) => registerSigned(c, peerId);
 
 // ---- worker: registers a slice of peers with short connections (records outlive them until expiry) ----
 if (process.argv[2] === '--worker') {
@@ -72,6 +69,7 @@ async function startManagers(dir, name, directory, count) {
           keepaliveMs: 300000,
           expiryMs: 3600000, // nothing expires during the bench
           maxCallsPerPeer: 1000,
+          callsPerSecondPerPeer: 1000000,
           limits: { maxConnectionsPerAddress: 1000000, messagesPerSecondPerConnection: 1000000 },
         },
       },
@@ -79,7 +77,8 @@ async function startManagers(dir, name, directory, count) {
   }));
   const nodes = [];
   for (let i = 0; i < count; i++) {
-    const p = new NdjsonProc(spawn(process.execPath, [BIN, 'manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--json', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    // --insecure: the raw bench clients speak plain TCP (TLS would measure the handshake, not the directory).
+    const p = new NdjsonProc(spawn(process.execPath, [BIN, 'manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--insecure', '--json', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const ready = await p.waitFor('manager.ready', 20000);
     nodes.push({ proc: p, port: Number(String(ready.tcp).split(':')[1]), node: ready.node, directory: ready.directory });
   }

@@ -101,4 +101,23 @@ async function inBatches(n, concurrency, fn) {
   }));
 }
 
-module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt, client, inBatches };
+/**
+ * Protocol 2 registration on a raw client: opening Hello, the manager's Hello nonce, then a
+ * Register signed by a fresh Ed25519 key over registrationDigest (what identity-ed25519 does).
+ */
+async function registerSigned(c, peerId, candidate = { address: '10.0.0.1', port: 40000, kind: 0 }) {
+  const { generateKeyPairSync, sign } = require('crypto');
+  const { registrationDigest, fromCandidateMsg, fromPolicyMsg, CONTROL_PROTOCOL_VERSION } = require('@pinhole/core');
+  c.send({ hello: { protocolVersion: CONTROL_PROTOCOL_VERSION, nonce: new Uint8Array(0) } });
+  const nonce = (await c.next('hello')).hello.nonce;
+  const pair = generateKeyPairSync('ed25519');
+  const publicKey = new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x, 'base64url'));
+  const policy = { mode: 2, allow: [], optimistic: false };
+  const msg = { peerId, protocolVersion: CONTROL_PROTOCOL_VERSION, candidates: [candidate], publicKey, policy };
+  const registration = { peerId, protocolVersion: msg.protocolVersion, candidates: msg.candidates.map(fromCandidateMsg), payloadTypes: [], meta: {}, identity: { publicKey }, policy: fromPolicyMsg(policy) };
+  msg.signature = new Uint8Array(sign(null, registrationDigest(nonce, registration), pair.privateKey));
+  c.send({ register: msg });
+  return c.next('registered');
+}
+
+module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt, client, inBatches, registerSigned };

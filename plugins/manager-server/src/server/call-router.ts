@@ -84,8 +84,7 @@ export class CallRouter {
     if (this.count(callerId) >= this.d.maxCallsPerPeer)
       return refuse('E_TOO_MANY_CALLS', `you have ${this.count(callerId)} call(s) open, your limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); hang one up first`);
 
-    // This node keeps its own peers' records: only the callee needs a lookup.
-    const [callee, caller] = await Promise.all([this.d.directory.get(calleeId), conn.record ?? this.d.directory.get(callerId)]);
+    const [callee, caller] = await Promise.all([this.d.directory.get(calleeId), this.d.directory.get(callerId)]);
     if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
     const callerKey = parsePublicKey(caller.publicKey);
     // Unknown and not allowed look the same, so nobody can list who is registered.
