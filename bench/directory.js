@@ -17,8 +17,8 @@ const { NdjsonProc } = require('@pinhole/lab');
 const { machine, client, inBatches, median, registerSigned } = require('./lib');
 
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
-const PEERS = 4000;
-const PAIRS = 40;
+const PEERS = Number(process.env.BENCH_PEERS || 4000);
+const PAIRS = Number(process.env.BENCH_PAIRS || 40);
 const SETUP_SECONDS = 3;
 // Setup phases are repeated, interleaved, and each figure is the median: a shared machine swings a lot.
 const RUNS = Number(process.env.BENCH_RUNS || 3);
