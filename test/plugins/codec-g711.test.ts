@@ -93,7 +93,7 @@ describe('codec-g711', () => {
         execFileSync('sox', ['-D', wav, '-t', 'raw', '-e', encoding, '-b', '8', path.join(dir, `${name}.raw`)], { stdio: 'ignore' });
         const soxBytes = fs.readFileSync(path.join(dir, `${name}.raw`));
         const enc = codec.createEncoder();
-        const ours = Buffer.concat(Array.from({ length: pcm.length / 160 }, (_, f) => enc.encode(pcm.subarray(f * 160, f * 160 + 160))));
+        const ours = Buffer.concat(await Promise.all(Array.from({ length: pcm.length / 160 }, (_, f) => enc.encode(pcm.subarray(f * 160, f * 160 + 160)))));
         assert.equal(ours.length, soxBytes.length);
         const diff = ours.findIndex((b, i) => b !== soxBytes[i]);
         assert.equal(diff, -1, `first difference at sample ${diff}: input ${pcm[diff]}, ours ${ours[diff]}, sox ${soxBytes[diff]}`);
@@ -103,7 +103,7 @@ describe('codec-g711', () => {
         execFileSync('sox', ['-t', 'raw', '-r', '8000', '-e', encoding, '-b', '8', '-c', '1', path.join(dir, 'codes.raw'), '-t', 'raw', '-e', 'signed', '-b', '16', path.join(dir, 'codes.s16')], { stdio: 'ignore' });
         const soxPcm = fs.readFileSync(path.join(dir, 'codes.s16'));
         const dec = codec.createDecoder();
-        const decoded = Buffer.concat(Array.from({ length: 8 }, (_, f) => Buffer.from(dec.decode(codes.subarray(f * 160, f * 160 + 160)).buffer)));
+        const decoded = Buffer.concat(await Promise.all(Array.from({ length: 8 }, async (_, f) => Buffer.from((await dec.decode(codes.subarray(f * 160, f * 160 + 160))).buffer))));
         assert.ok(decoded.equals(soxPcm), 'decoded samples equal sox -e signed -b 16 for all 256 codes');
       });
     }
