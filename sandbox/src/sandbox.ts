@@ -10,7 +10,11 @@ import { RestartPolicy, type RestartLimits } from './restart-policy';
 export type Remote<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
 
 export interface SandboxOptions extends Partial<RestartLimits> {
-  /** A call not answered within this stops the worker (a loop, a hang): E_SANDBOX_CRASHED, cause "timeout". */
+  /**
+   * The worker must answer within this (a loop, a hang stops it: E_SANDBOX_CRASHED, cause
+   * "timeout"). Counted for the oldest call from when it was sent or the worker last answered,
+   * whichever is later: calls queued behind slow ones are not blamed for the wait.
+   */
   callTimeoutMs?: number;
   /** Loading the module (and awaiting its sandboxApi) must finish within this. */
   startTimeoutMs?: number;
@@ -60,8 +64,8 @@ type Settings = typeof SANDBOX_DEFAULTS & Pick<SandboxOptions, 'data' | 'onCrash
 interface Call {
   msg: CallMsg;
   transfer: ArrayBuffer[];
-  /** performance.now() by which the answer must come (or, while waiting for a restart, the worker must be back). */
-  deadline: number;
+  /** performance.now() when it was sent to the worker, or (while waiting for a restart) made. */
+  since: number;
   resolve(v: unknown): void;
   reject(e: Error): void;
 }
@@ -88,6 +92,8 @@ export class Sandbox<T extends object> {
   private readonly outbox: Outbox<CallMsg>;
   private readonly policy: RestartPolicy;
   private nextId = 1;
+  /** performance.now() of the worker's last answer. */
+  private lastAnswer = 0;
   private watchdog?: NodeJS.Timeout;
   private restartTimer?: NodeJS.Timeout;
   private failure?: SandboxError;
@@ -164,13 +170,14 @@ export class Sandbox<T extends object> {
 
   private enqueue(id: number, method: string, args: unknown[], resolve: (v: unknown) => void, reject: (e: Error) => void): void {
     const transfer: ArrayBuffer[] = [];
-    const call: Call = { msg: { id, method, ...packArgs(args, transfer) }, transfer, deadline: performance.now() + this.o.callTimeoutMs, resolve, reject };
+    const call: Call = { msg: { id, method, ...packArgs(args, transfer) }, transfer, since: performance.now(), resolve, reject };
     if (this.state === 'ready') this.dispatch(call);
     else this.waiting.push(call);
     this.armWatchdog();
   }
 
   private dispatch(call: Call): void {
+    call.since = performance.now();
     if (call.msg.id !== 0) this.pending.set(call.msg.id, call);
     this.outbox.push(call.msg, call.transfer);
   }
@@ -197,6 +204,7 @@ export class Sandbox<T extends object> {
   }
 
   private onResults(results: ResultMsg[]): void {
+    this.lastAnswer = performance.now();
     for (const r of results) {
       const call = this.pending.get(r.id);
       if (!call) continue;
@@ -206,11 +214,16 @@ export class Sandbox<T extends object> {
     }
   }
 
-  /** One timer for every deadline: calls are answered in about the order they were sent, so the oldest is due first. */
+  /** When the oldest call sent is overdue (see callTimeoutMs), if any. */
+  private overdueAt(): number {
+    const first = this.pending.values().next().value as Call | undefined;
+    return first ? Math.max(first.since, this.lastAnswer) + this.o.callTimeoutMs : Infinity;
+  }
+
+  /** One timer for every deadline: the oldest call sent, and the oldest waiting for a restart. */
   private armWatchdog(): void {
     if (this.watchdog) return;
-    const first = this.pending.values().next().value as Call | undefined;
-    const next = Math.min(first?.deadline ?? Infinity, this.waiting[0]?.deadline ?? Infinity);
+    const next = Math.min(this.overdueAt(), (this.waiting[0]?.since ?? Infinity) + this.o.callTimeoutMs);
     if (next === Infinity) return;
     this.watchdog = setTimeout(this.onWatchdog, Math.max(0, next - performance.now()) + 1);
   }
@@ -218,9 +231,9 @@ export class Sandbox<T extends object> {
   private readonly onWatchdog = (): void => {
     this.watchdog = undefined;
     const now = performance.now();
-    while (this.waiting.length > 0 && this.waiting[0].deadline <= now) this.waiting.shift()!.reject(SandboxErrors.UNAVAILABLE(this.name, this.o.callTimeoutMs));
+    while (this.waiting.length > 0 && this.waiting[0].since + this.o.callTimeoutMs <= now) this.waiting.shift()!.reject(SandboxErrors.UNAVAILABLE(this.name, this.o.callTimeoutMs));
     const first = this.pending.values().next().value as Call | undefined;
-    if (first && first.deadline <= now && this.worker)
+    if (first && this.overdueAt() <= now && this.worker)
       this.crash(this.worker, 'timeout', `${first.msg.method}() did not answer within ${this.o.callTimeoutMs} ms`, { method: first.msg.method });
     this.armWatchdog();
   };
@@ -303,11 +316,7 @@ export class Sandbox<T extends object> {
     }
     if (this.state !== 'restarting') return;
     this.state = 'ready';
-    const now = performance.now();
-    for (const call of this.waiting.splice(0)) {
-      call.deadline = now + this.o.callTimeoutMs;
-      this.dispatch(call);
-    }
+    for (const call of this.waiting.splice(0)) this.dispatch(call);
     this.armWatchdog();
     this.settleReadyWaiters();
     this.o.onRestart?.({ crashes: this.crashes });

@@ -40,11 +40,34 @@ async function activate(d: PluginWorkerData): Promise<PluginWorkerApi> {
   if (container.isBoundNamed(CommandContribution, d.pluginId)) throw IsolationErrors.UNSUPPORTED(d.pluginId, 'binds CommandContributions (commands run with the CLI)');
   await mod.activate?.(ctx);
   const codecs = container.isBound(Codec) ? container.getAll<Codec>(Codec).filter((c) => c.payloadType === 'voice') : [];
+  for (const c of codecs) await warmUp(c, log);
   return codecApi(d.pluginId, codecs, async () => {
     await mod.deactivate?.();
     await disposeAll(subscriptions);
     await container.unbindAllAsync();
   });
+}
+
+/**
+ * Runs each codec through a few frames while activating: a WebAssembly codec compiles its
+ * functions on first use (hundreds of ms on a busy machine), which must not count against the
+ * first call's timeout. A codec that refuses here is left to refuse its real calls.
+ */
+async function warmUp(codec: Codec, log: Logger): Promise<void> {
+  try {
+    const enc = codec.createEncoder();
+    const dec = codec.createDecoder();
+    const n = codec.frameSamples * codec.channels;
+    for (let f = 0; f < 3; f++) {
+      const pcm = Int16Array.from({ length: n }, (_, i) => Math.round(4000 * Math.sin((2 * Math.PI * 220 * (f * n + i)) / codec.clockRate)));
+      await dec.decode(await enc.encode(pcm));
+    }
+    await dec.conceal();
+    enc.dispose();
+    dec.dispose();
+  } catch (err) {
+    log.debug(`codec "${codec.name}" failed its warm-up`, { error: (err as Error)?.message });
+  }
 }
 
 function codecApi(pluginId: string, codecs: Codec[], deactivate: () => Promise<void>): PluginWorkerApi {
