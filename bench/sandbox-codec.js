@@ -15,6 +15,8 @@ const { median, machine } = require('./lib');
 
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
+/** The isolated codec once more with calls batched over this window (limits.batchWindowMs). */
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS || 2);
 const CASES = [
   { codec: 'pcmu', plugin: 'codec-g711', streams: Number(process.env.BENCH_PCMU_STREAMS || 200) },
   { codec: 'opus', plugin: 'codec-opus', streams: Number(process.env.BENCH_OPUS_STREAMS || 16) },
@@ -99,8 +101,8 @@ async function paced(codec, n, seconds, fs) {
   return { share, usPerFrame, streamsPerCore: 1e6 / (usPerFrame * 50), framesPerSec: done / (wall / 1000), late, callsPerMessage: messages ? (posted.calls - p0.calls) / messages : 0 };
 }
 
-async function codecOf(plugin, name, isolation) {
-  const host = new Host({ config: { plugins: { [plugin]: { isolation } } }, log: createLogger({ level: 'silent', events: false }) });
+async function codecOf(plugin, name, isolation, limits) {
+  const host = new Host({ config: { plugins: { [plugin]: { isolation, ...(limits ? { limits } : {}) } } }, log: createLogger({ level: 'silent', events: false }) });
   const codec = (await host.services.loadAll(Codec, `onCodec:${name}`)).find((c) => c.name === name);
   return { host, codec };
 }
@@ -177,13 +179,16 @@ async function sabRing(calls) {
   for (const c of CASES) {
     const inproc = await codecOf(c.plugin, c.codec, 'none');
     const iso = await codecOf(c.plugin, c.codec, 'worker');
+    const windowed = await codecOf(c.plugin, c.codec, 'worker', { batchWindowMs: WINDOW_MS });
     const fs = frames(inproc.codec);
     const a = [];
     const b = [];
-    // Interleaved, so load on the machine hits both alike.
+    const w = [];
+    // Interleaved, so load on the machine hits all alike.
     for (let r = 0; r < RUNS; r++) {
       a.push(await paced(inproc.codec, c.streams, SECONDS, fs));
       b.push(await paced(iso.codec, c.streams, SECONDS, fs));
+      w.push(await paced(windowed.codec, c.streams, SECONDS, fs));
     }
     const med = (xs, k) => median(xs.map((x) => x[k]));
     const row = (label, xs) =>
@@ -191,10 +196,12 @@ async function sabRing(calls) {
     console.log(`${c.codec} (${c.plugin}), ${c.streams} streams, encode + decode per 20 ms each:`);
     console.log(row('in-process (baseline)', a));
     console.log(row('isolated (sandbox)', b));
-    const ratios = a.map((x, i) => b[i].streamsPerCore / x.streamsPerCore);
-    console.log(`  ratio isolated / in-process: ${median(ratios).toFixed(2)} (runs ${ratios.map((x) => x.toFixed(2)).join(', ')}; goal ≥ 0.8)`);
-    await inproc.host.dispose();
-    await iso.host.dispose();
+    console.log(row(`isolated, ${WINDOW_MS} ms window`, w));
+    for (const [label, xs] of [['isolated', b], [`isolated, ${WINDOW_MS} ms window`, w]]) {
+      const ratios = a.map((x, i) => xs[i].streamsPerCore / x.streamsPerCore);
+      console.log(`  ratio ${label} / in-process: ${median(ratios).toFixed(2)} (runs ${ratios.map((x) => x.toFixed(2)).join(', ')}; goal ≥ 0.8)`);
+    }
+    for (const x of [inproc, iso, windowed]) await x.host.dispose();
   }
   console.log('what a call across costs (CPU µs per call, both threads; raw worker_threads):');
   const w = echoWorker();

@@ -1,38 +1,53 @@
+import { Arena } from './arena';
+
 /**
  * Collects messages and sends them together once per event-loop turn (setImmediate: after every
  * timer and I/O callback of this turn has had its say, so calls made by many streams' timers in
- * one turn share one message).
+ * one turn share one message), or at most every `windowMs` when that is set: fewer, fuller
+ * messages for that much latency. Typed arrays go into its arena as items are made.
  */
 export class Outbox<T> {
   private items: T[] = [];
-  private transfer: ArrayBuffer[] = [];
-  private scheduled?: NodeJS.Immediate;
+  readonly arena = new Arena();
+  private scheduled?: NodeJS.Immediate | NodeJS.Timeout;
 
-  constructor(private readonly send: (items: T[], transfer: ArrayBuffer[]) => void) {}
+  constructor(
+    private readonly send: (items: T[], arena: ReturnType<Arena['take']>) => void,
+    private readonly windowMs = 0,
+  ) {}
 
-  push(item: T, transfer?: ArrayBuffer[]): void {
+  /** The index the next item gets in its batch (for arena slots). */
+  get next(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
     this.items.push(item);
-    if (transfer?.length) this.transfer.push(...transfer);
-    this.scheduled ??= setImmediate(this.flush);
+    this.scheduled ??= this.windowMs > 0 ? setTimeout(this.flush, this.windowMs) : setImmediate(this.flush);
   }
 
   readonly flush = (): void => {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.cancel();
     if (this.items.length === 0) return;
-    const { items, transfer } = this;
+    const items = this.items;
     this.items = [];
-    this.transfer = [];
-    this.send(items, transfer);
+    this.send(items, this.arena.take());
   };
+
+  private cancel(): void {
+    if (this.scheduled) {
+      clearImmediate(this.scheduled as NodeJS.Immediate);
+      clearTimeout(this.scheduled as NodeJS.Timeout);
+    }
+    this.scheduled = undefined;
+  }
 
   /** Drops what was not sent yet and returns it. */
   clear(): T[] {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.cancel();
     const items = this.items;
     this.items = [];
-    this.transfer = [];
+    this.arena.take();
     return items;
   }
 }

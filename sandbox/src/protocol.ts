@@ -1,29 +1,35 @@
+import type { Ref } from './arena';
 import type { RemoteError } from './errors';
 
 /**
  * Messages between the host and a sandbox worker (structured-clone safe, nothing else). Calls
  * and results travel in batches: everything one side has to say in one event-loop turn goes in
- * one message, which is what keeps many small calls (a codec at 50 frames/s per stream) cheap.
+ * one message, its typed arrays' bytes in one transferred buffer (`bytes`, see arena.ts) — which
+ * is what keeps many small calls (a codec at 50 frames/s per stream) cheap.
  */
 
-/** One call. `id` 0 is one-way (no answer). `buffers`: indexes of the arguments that were Buffers. */
+/** One call. `id` 0 is one-way (no answer). A typed-array argument is null here and in `refs`. */
 export interface CallMsg {
   id: number;
   method: string;
   args: unknown[];
-  buffers?: number[];
 }
 
-export type ResultMsg = { id: number; ok: true; value: unknown; buffer?: boolean } | { id: number; ok: false; error: RemoteError };
+export type ResultMsg = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: RemoteError };
 
-export type HostToWorker = { calls: CallMsg[] };
+/** `refs` slots: call index × 256 + argument index. */
+export type HostToWorker = { calls: CallMsg[]; bytes?: ArrayBuffer; refs: Ref[] };
 
 export type WorkerToHost =
-  | { results: ResultMsg[] }
+  /** `refs` slots: result index. */
+  | { results: ResultMsg[]; bytes?: ArrayBuffer; refs: Ref[] }
   | { ready: true; methods: string[] }
   | { ready: false; error: RemoteError }
   /** Something the module tells the host on its own (log lines …), see notifyHost(). */
   | { notify: string; data: unknown };
+
+/** Arguments per call that can be typed arrays (slot = call × ARG_SLOTS + argument). */
+export const ARG_SLOTS = 256;
 
 /** What the worker script gets as workerData. */
 export interface WorkerBoot {

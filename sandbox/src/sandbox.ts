@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { SandboxErrors, toRemoteError, type CrashCause, type SandboxError } from './errors';
-import { packArgs, unpack } from './marshal';
+import { isTypedArray, view, type Arena, type Ref } from './arena';
 import { Outbox } from './outbox';
-import { EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
+import { ARG_SLOTS, EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
 import { RestartPolicy, type RestartLimits } from './restart-policy';
 
 /** Promise-returning view of a sandboxed API: the types the caller expects, enforced by RPC. */
@@ -22,6 +22,8 @@ export interface SandboxOptions extends Partial<RestartLimits> {
   maxHeapMb?: number;
   /** Restart the worker after a crash (with back-off, up to maxRestarts); calls in flight fail either way. */
   restart?: boolean;
+  /** Calls wait up to this long (ms) to share a message with later ones; 0: they go at the end of the event-loop turn. */
+  batchWindowMs?: number;
   /** Given to the module as `workerData.data` (structured clone). */
   data?: unknown;
   onCrash?(report: CrashReport): void;
@@ -57,13 +59,13 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   backoffMs: 100,
   maxBackoffMs: 10_000,
   stableMs: 60_000,
+  batchWindowMs: 0,
 });
 
 type Settings = typeof SANDBOX_DEFAULTS & Pick<SandboxOptions, 'data' | 'onCrash' | 'onRestart' | 'onNotify'>;
 
 interface Call {
   msg: CallMsg;
-  transfer: ArrayBuffer[];
   /** performance.now() when it was sent to the worker, or (while waiting for a restart) made. */
   since: number;
   resolve(v: unknown): void;
@@ -105,7 +107,7 @@ export class Sandbox<T extends object> {
     private readonly o: Settings,
   ) {
     this.policy = new RestartPolicy(o);
-    this.outbox = new Outbox((calls, transfer) => this.post(calls, transfer));
+    this.outbox = new Outbox((calls, bytes) => this.post(calls, bytes), o.batchWindowMs);
   }
 
   /** Starts the worker; resolves once the module's API is ready (else E_SANDBOX_LOAD with the module's error). */
@@ -169,47 +171,60 @@ export class Sandbox<T extends object> {
   }
 
   private enqueue(id: number, method: string, args: unknown[], resolve: (v: unknown) => void, reject: (e: Error) => void): void {
-    const transfer: ArrayBuffer[] = [];
-    const call: Call = { msg: { id, method, ...packArgs(args, transfer) }, transfer, since: performance.now(), resolve, reject };
+    const call: Call = { msg: { id, method, args }, since: performance.now(), resolve, reject };
     if (this.state === 'ready') this.dispatch(call);
-    else this.waiting.push(call);
+    else {
+      // Taken now, sent later: copy what the caller may reuse.
+      call.msg.args = args.map((a) => (Buffer.isBuffer(a) ? Buffer.from(a) : isTypedArray(a) ? (a as unknown as Int16Array).slice() : a));
+      this.waiting.push(call);
+    }
     this.armWatchdog();
   }
 
+  /** Into the next batch: typed-array arguments are copied into its arena at once. */
   private dispatch(call: Call): void {
     call.since = performance.now();
+    const args = call.msg.args;
+    const at = this.outbox.next * ARG_SLOTS;
+    for (let i = 0; i < args.length && i < ARG_SLOTS; i++)
+      if (isTypedArray(args[i])) {
+        this.outbox.arena.put(at + i, args[i] as Parameters<Arena["put"]>[1]);
+        args[i] = null;
+      }
     if (call.msg.id !== 0) this.pending.set(call.msg.id, call);
-    this.outbox.push(call.msg, call.transfer);
+    this.outbox.push(call.msg);
   }
 
   /** Posts one batch; if structured clone refuses it, posts call by call so only the offending calls fail. */
-  private post(calls: CallMsg[], transfer: ArrayBuffer[]): void {
+  private post(calls: CallMsg[], { buffer, refs }: { buffer?: ArrayBuffer; refs: Ref[] }): void {
     const w = this.worker;
     if (!w) return;
     try {
-      w.postMessage({ calls } satisfies HostToWorker, transfer);
+      w.postMessage({ calls, bytes: buffer, refs } satisfies HostToWorker, buffer ? [buffer] : []);
       return;
     } catch {
-      // fall through: find the calls that cannot cross
+      // fall through: find the calls that cannot cross (the bytes are cloned for each)
     }
-    for (const msg of calls) {
-      const call = this.pending.get(msg.id);
+    calls.forEach((msg, i) => {
+      const own = refs.filter((r) => Math.floor(r[0] / ARG_SLOTS) === i).map((r): Ref => [r[0] % ARG_SLOTS, r[1], r[2], r[3]]);
       try {
-        w.postMessage({ calls: [msg] } satisfies HostToWorker, call?.transfer ?? []);
+        w.postMessage({ calls: [msg], bytes: buffer, refs: own } satisfies HostToWorker);
       } catch (err) {
+        const call = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         call?.reject(SandboxErrors.ARGS(this.name, msg.method, (err as Error).message));
       }
-    }
+    });
   }
 
-  private onResults(results: ResultMsg[]): void {
+  private onResults({ results, bytes, refs }: { results: ResultMsg[]; bytes?: ArrayBuffer; refs: Ref[] }): void {
     this.lastAnswer = performance.now();
+    if (bytes) for (const r of refs) (results[r[0]] as { value: unknown }).value = view(bytes, r);
     for (const r of results) {
       const call = this.pending.get(r.id);
       if (!call) continue;
       this.pending.delete(r.id);
-      if (r.ok) call.resolve(unpack(r.value, r.buffer));
+      if (r.ok) call.resolve(r.value);
       else call.reject(SandboxErrors.CALL(this.name, call.msg.method, r.error));
     }
   }
@@ -255,7 +270,7 @@ export class Sandbox<T extends object> {
       };
       const timer = setTimeout(() => failStart(SandboxErrors.START_TIMEOUT(this.name, this.o.startTimeoutMs)), this.o.startTimeoutMs);
       w.on('message', (m: WorkerToHost) => {
-        if ('results' in m) this.onResults(m.results);
+        if ('results' in m) this.onResults(m);
         else if ('notify' in m) this.o.onNotify?.(m.notify, m.data);
         else if (m.ready) {
           started = true;

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as v8 from 'v8';
+import { isTypedArray, view } from './arena';
 import { toRemoteError } from './errors';
-import { pack, unpackArgs } from './marshal';
 import { Outbox } from './outbox';
-import { EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
+import { ARG_SLOTS, EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
 
 /**
  * Worker side: loads the module and serves calls to the functions of its `sandboxApi` export (an
@@ -16,14 +16,16 @@ type Api = Record<string, (...args: unknown[]) => unknown>;
 const port = parentPort!;
 const boot = workerData as WorkerBoot;
 const post = (m: WorkerToHost, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const outbox = new Outbox<ResultMsg>((results, transfer) => post({ results }, transfer));
+const outbox = new Outbox<ResultMsg>((results, { buffer, refs }) => post({ results, bytes: buffer, refs }, buffer ? [buffer] : []));
 let api: Api | undefined;
 
 function answer(id: number, value: unknown): void {
   if (id === 0) return;
-  const transfer: ArrayBuffer[] = [];
-  const p = pack(value, transfer);
-  outbox.push({ id, ok: true, value: p.value, ...(p.buffer ? { buffer: true } : {}) }, transfer);
+  if (isTypedArray(value)) {
+    outbox.arena.put(outbox.next, value);
+    value = null;
+  }
+  outbox.push({ id, ok: true, value });
 }
 
 function refuse(id: number, err: unknown): void {
@@ -34,7 +36,7 @@ function serve(c: CallMsg): void {
   const fn = api?.[c.method];
   try {
     if (typeof fn !== 'function') throw Object.assign(new Error(`no method "${c.method}" in sandboxApi`), { code: 'E_SANDBOX_NO_METHOD' });
-    const r = fn.apply(api, unpackArgs(c.args, c.buffers));
+    const r = fn.apply(api, c.args);
     if (r && typeof (r as Promise<unknown>).then === 'function')
       (r as Promise<unknown>).then(
         (v) => answer(c.id, v),
@@ -47,6 +49,7 @@ function serve(c: CallMsg): void {
 }
 
 port.on('message', (m: HostToWorker) => {
+  if (m.bytes) for (const r of m.refs) m.calls[Math.floor(r[0] / ARG_SLOTS)].args[r[0] % ARG_SLOTS] = view(m.bytes, r);
   for (const c of m.calls) serve(c);
   outbox.flush();
 });

@@ -59,6 +59,7 @@ export class IsolatedPlugin {
         maxHeapMb: l.maxHeapMb,
         maxRestarts: l.maxRestarts,
         backoffMs: l.restartBackoffMs,
+        batchWindowMs: l.batchWindowMs,
         onCrash: (r) => o.onCrash({ plugin: id, cause: r.cause, message: r.message, crashes: r.crashes, ...(r.restartInMs !== undefined ? { restartInMs: r.restartInMs } : {}), gaveUp: r.gaveUp }),
         onRestart: () => o.onRestart(),
         onNotify: (event, data) => event === 'log' && writeLog(o.log, data as LogRecord),

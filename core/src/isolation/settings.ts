@@ -12,6 +12,7 @@ export interface IsolationLimits {
   activateTimeoutMs: number;
   maxRestarts: number;
   restartBackoffMs: number;
+  batchWindowMs: number;
 }
 
 /**

@@ -21,7 +21,9 @@ export interface CodecImpairment {
  * A result now, or a promise of it. A codec in the peer process answers at once; one isolated in
  * a worker (config `"isolation": "worker"`) answers with a promise. Consumers take both
  * (`isPromise`) and use the results of one encoder's or decoder's calls in call order — an
- * isolated codec resolves them in that order; a fault is thrown or rejected alike.
+ * isolated codec resolves them in that order; a fault is thrown or rejected alike. A result may
+ * be a view of a larger buffer (an isolated codec's results share their message's): read it
+ * with its byteOffset and byteLength, never `.buffer` alone.
  */
 export type Awaitable<T> = T | Promise<T>;
 
