@@ -102,7 +102,8 @@ async function paced(codec, n, seconds, fs) {
 }
 
 async function codecOf(plugin, name, isolation, limits) {
-  const host = new Host({ config: { plugins: { [plugin]: { isolation, ...(limits ? { limits } : {}) } } }, log: createLogger({ level: 'silent', events: false }) });
+  // A generous call timeout: a shared machine can stall a thread for seconds, which is no crash.
+  const host = new Host({ config: { plugins: { [plugin]: { isolation, limits: { callTimeoutMs: 60_000, ...limits } } } }, log: createLogger({ level: 'silent', events: false }) });
   const codec = (await host.services.loadAll(Codec, `onCodec:${name}`)).find((c) => c.name === name);
   return { host, codec };
 }

@@ -35,10 +35,9 @@ export class Outbox<T> {
   };
 
   private cancel(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled as NodeJS.Immediate);
-      clearTimeout(this.scheduled as NodeJS.Timeout);
-    }
+    // Each with its own clear: clearImmediate() on a Timeout corrupts Node's count of pending immediates.
+    if (this.scheduled && this.windowMs > 0) clearTimeout(this.scheduled as NodeJS.Timeout);
+    else if (this.scheduled) clearImmediate(this.scheduled as NodeJS.Immediate);
     this.scheduled = undefined;
   }
 
