@@ -1,5 +1,5 @@
 import type { Sandbox } from '@pinhole/sandbox';
-import { CodecError, type Codec, type CodecDecoder, type CodecEncoder, type CodecImpairment } from '../services/codec';
+import { CodecError, type Codec, type CodecDecoder, type CodecEncoder } from '../services/codec';
 import { fromSandbox, IsolationErrors } from './errors';
 import type { CodecDescriptor, InstanceKind, PluginWorkerApi } from './worker-api';
 
@@ -36,6 +36,10 @@ class Instance {
   }
 }
 
+/** Its description's fields, read once from the worker (declaration merging: no field list twice). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface RemoteCodec extends Readonly<CodecDescriptor> {}
+
 /**
  * A voice Codec whose work runs in its plugin's isolation worker: the description is data read
  * once at activation; every encode, decode and conceal is a call that resolves with the result
@@ -43,17 +47,8 @@ class Instance {
  * `Codec`, so consumers cannot tell it from one in the peer process, except that its results
  * are promises (the contract's Awaitable).
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class RemoteCodec implements Codec {
-  readonly name: string;
-  readonly payloadType: 'voice' | 'video';
-  readonly clockRate: number;
-  readonly channels: number;
-  readonly frameMs: number;
-  readonly frameSamples: number;
-  readonly rtpPayloadType?: number;
-  readonly lookaheadMs: number;
-  readonly impairment: CodecImpairment;
-
   constructor(
     private readonly pluginId: string,
     private readonly sandbox: Sandbox<PluginWorkerApi>,
@@ -61,15 +56,7 @@ export class RemoteCodec implements Codec {
     private readonly nextId: () => number,
     d: CodecDescriptor,
   ) {
-    this.name = d.name;
-    this.payloadType = d.payloadType;
-    this.clockRate = d.clockRate;
-    this.channels = d.channels;
-    this.frameMs = d.frameMs;
-    this.frameSamples = d.frameSamples;
-    if (d.rtpPayloadType !== undefined) this.rtpPayloadType = d.rtpPayloadType;
-    this.lookaheadMs = d.lookaheadMs;
-    this.impairment = Object.freeze({ ...d.impairment });
+    Object.assign(this, d, { impairment: Object.freeze({ ...d.impairment }) });
   }
 
   createEncoder(): CodecEncoder {
