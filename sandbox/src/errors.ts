@@ -9,7 +9,8 @@ export interface RemoteError {
 /**
  * Sandbox faults, with a stable `code` (the package depends on nothing, so this is its own
  * catalog; the core's plugin isolation turns them into PluginErrors naming the plugin).
- * A call that the module itself refused is E_SANDBOX_CALL, with the module's error in `remote`.
+ * A call that the module itself refused keeps the module's code (E_SANDBOX_CALL if it had none),
+ * with the module's error in `remote`.
  */
 export class SandboxError extends Error {
   constructor(
@@ -33,9 +34,9 @@ export const SandboxErrors = Object.freeze({
   /** Loading did not finish in time (an endless loop at start, or a hang). */
   START_TIMEOUT: (name: string, ms: number) =>
     new SandboxError('E_SANDBOX_LOAD', `${name} did not start in its sandbox within ${ms} ms; it was stopped`, { sandbox: name, cause: 'timeout' }),
-  /** The module's method threw or rejected: its error, code kept. */
+  /** The module's method threw or rejected: its code kept (E_SANDBOX_CALL if it had none), its error in `remote`. */
   CALL: (name: string, method: string, err: RemoteError) =>
-    new SandboxError('E_SANDBOX_CALL', `${name}: ${method}() failed: ${err.message}`, { sandbox: name, method }, err),
+    new SandboxError(err.code ?? 'E_SANDBOX_CALL', `${name}: ${err.message}`, { sandbox: name, method }, err),
   /** Calls in flight when the worker crashed (or was stopped for a timeout) fail with this. */
   CRASHED: (name: string, cause: CrashCause, why: string) =>
     new SandboxError('E_SANDBOX_CRASHED', `${name} crashed in its sandbox (${why})`, { sandbox: name, cause }),

@@ -66,8 +66,8 @@ describe('sandbox: a module API in a worker thread', function () {
     }
   });
 
-  it("keeps a module error's code and details (E_SANDBOX_CALL with the remote error)", async () => {
-    await assert.rejects(s.api.refuse(), (e: unknown) => code('E_SANDBOX_CALL')(e) && (e as SandboxError).remote?.code === 'E_CODEC_INPUT' && /input is not a frame/.test((e as Error).message) && (e as SandboxError).remote?.details?.codec === 'x');
+  it("keeps a module error's code and details (the whole error in `remote`)", async () => {
+    await assert.rejects(s.api.refuse(), (e: unknown) => code('E_CODEC_INPUT')(e) && (e as SandboxError).remote?.code === 'E_CODEC_INPUT' && /fixture-codec: input is not a frame/.test((e as Error).message) && (e as SandboxError).remote?.details?.codec === 'x');
   });
 
   it('an endless loop times out: cause "timeout", the worker is restarted, later calls work', async () => {

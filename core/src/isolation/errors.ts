@@ -23,12 +23,13 @@ export const IsolationErrors = Object.freeze({
 export function fromSandbox(id: string, err: unknown): Error {
   const e = err as SandboxError;
   const plugin = { plugin: id };
+  // The plugin's own refusal (a call's error, its code kept): CodecErrors stay CodecErrors.
+  if (e?.remote && e.details?.method !== undefined) {
+    const r = e.remote;
+    if (r.name === 'CodecError' && r.code) return new CodecError(r.code, r.message, { ...r.details, ...plugin });
+    return new PluginError(r.code ?? 'E_PLUGIN_CALL', `plugin "${id}": ${r.message}`, { ...r.details, ...plugin });
+  }
   switch (e?.code) {
-    case 'E_SANDBOX_CALL': {
-      const r = e.remote!;
-      if (r.name === 'CodecError' && r.code) return new CodecError(r.code, r.message, { ...r.details, ...plugin });
-      return new PluginError(r.code ?? 'E_PLUGIN_CALL', `plugin "${id}": ${r.message}`, { ...r.details, ...plugin });
-    }
     case 'E_SANDBOX_CRASHED':
       return new PluginError('E_PLUGIN_CRASHED', `${e.message}; the call that needed it failed (the plugin is restarted unless it crashes too often)`, { ...plugin, cause: e.details.cause });
     case 'E_SANDBOX_FAILED':
