@@ -18,7 +18,7 @@ describe('payload-voice InOrder: codec results used in call order, whether ready
     q.push(later(1, 30), (v) => used.push(v));
     q.push(later(2, 5), (v) => used.push(v));
     q.push(3, (v) => used.push(v));
-    assert.deepEqual(used, [], 'nothing jumps the queue');
+    assert.equal(used.length, 0, 'nothing jumps the queue');
     await q.idle();
     assert.deepEqual(used, [1, 2, 3]);
     q.push(4, (v) => used.push(v));
