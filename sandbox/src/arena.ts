@@ -6,8 +6,12 @@
  * is most of what a small call costs.
  */
 
-/** Where a value sits in the message: [slot, byte offset, byte length, type]. `slot` is the caller's (which argument of which call …). */
-export type Ref = [slot: number, offset: number, length: number, type: number];
+/**
+ * Where a value sits in the message: [slot, byte offset, byte length, type, key]. `slot` is the
+ * caller's (which argument of which call …); `key`, for a typed array one level down in a plain
+ * object (a video frame's `data`), names its property.
+ */
+export type Ref = [slot: number, offset: number, length: number, type: number, key?: string];
 
 const TYPES = [Uint8Array, Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array] as const;
 /** Type code of a Buffer: a Uint8Array view made a Buffer again on arrival. */
@@ -26,15 +30,35 @@ export class Arena {
   private used = 0;
   readonly refs: Ref[] = [];
 
-  /** Copies `v`'s bytes in (the caller may reuse its buffer at once) and notes it under `slot`. */
-  put(slot: number, v: View): void {
+  /** Copies `v`'s bytes in (the caller may reuse its buffer at once) and notes it under `slot` (and `key`). */
+  put(slot: number, v: View, key?: string): void {
     const type = Buffer.isBuffer(v) ? BUFFER : TYPES.findIndex((T) => v instanceof T);
     const offset = (this.used + 7) & ~7; // aligned for any element size
     const n = v.byteLength;
     if (offset + n > this.bytes.length) this.grow(offset + n);
     this.bytes.set(new Uint8Array(v.buffer, v.byteOffset, n), offset);
     this.used = offset + n;
-    this.refs.push([slot, offset, n, type < 0 ? 0 : type]);
+    this.refs.push(key === undefined ? [slot, offset, n, type < 0 ? 0 : type] : [slot, offset, n, type < 0 ? 0 : type, key]);
+  }
+
+  /**
+   * Puts `v` in under `slot` if it is a typed array, or its typed-array properties if it is a
+   * plain object; returns what the message carries in its place (null, a shallow copy without
+   * them, or `v` itself).
+   */
+  pack(slot: number, v: unknown): unknown {
+    if (isTypedArray(v)) {
+      this.put(slot, v);
+      return null;
+    }
+    if (!v || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+    let copy: Record<string, unknown> | undefined;
+    for (const [k, x] of Object.entries(v))
+      if (isTypedArray(x)) {
+        this.put(slot, x, k);
+        (copy ??= { ...(v as Record<string, unknown>) })[k] = null;
+      }
+    return copy ?? v;
   }
 
   /** The buffer to send (undefined when nothing was put), and a fresh arena for the next batch. */
@@ -52,6 +76,15 @@ export class Arena {
     bigger.set(this.bytes.subarray(0, this.used));
     this.bytes = bigger;
     this.buf = bigger.buffer;
+  }
+}
+
+/** Puts the value `ref` stands for back in place: `get(slot)`'s value, or its property `key`. */
+export function unpack(buffer: ArrayBuffer, refs: Ref[], get: (slot: number) => unknown, set: (slot: number, v: unknown) => void): void {
+  for (const r of refs) {
+    const v = view(buffer, r);
+    if (r[4] === undefined) set(r[0], v);
+    else (get(r[0]) as Record<string, unknown>)[r[4]] = v;
   }
 }
 

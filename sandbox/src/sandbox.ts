@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { SandboxErrors, toRemoteError, type CrashCause, type SandboxError } from './errors';
-import { isTypedArray, view, type Arena, type Ref } from './arena';
+import { isTypedArray, unpack, type Ref } from './arena';
 import { Outbox } from './outbox';
 import { ARG_SLOTS, EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
 import { RestartPolicy, type RestartLimits } from './restart-policy';
@@ -175,22 +175,18 @@ export class Sandbox<T extends object> {
     if (this.state === 'ready') this.dispatch(call);
     else {
       // Taken now, sent later: copy what the caller may reuse.
-      call.msg.args = args.map((a) => (Buffer.isBuffer(a) ? Buffer.from(a) : isTypedArray(a) ? (a as unknown as Int16Array).slice() : a));
+      call.msg.args = args.map(copyViews);
       this.waiting.push(call);
     }
     this.armWatchdog();
   }
 
-  /** Into the next batch: typed-array arguments are copied into its arena at once. */
+  /** Into the next batch: typed arrays among the arguments (or one level down in them) are copied into its arena at once. */
   private dispatch(call: Call): void {
     call.since = performance.now();
     const args = call.msg.args;
     const at = this.outbox.next * ARG_SLOTS;
-    for (let i = 0; i < args.length && i < ARG_SLOTS; i++)
-      if (isTypedArray(args[i])) {
-        this.outbox.arena.put(at + i, args[i] as Parameters<Arena["put"]>[1]);
-        args[i] = null;
-      }
+    for (let i = 0; i < args.length && i < ARG_SLOTS; i++) args[i] = this.outbox.arena.pack(at + i, args[i]);
     if (call.msg.id !== 0) this.pending.set(call.msg.id, call);
     this.outbox.push(call.msg);
   }
@@ -206,7 +202,7 @@ export class Sandbox<T extends object> {
       // fall through: find the calls that cannot cross (the bytes are cloned for each)
     }
     calls.forEach((msg, i) => {
-      const own = refs.filter((r) => Math.floor(r[0] / ARG_SLOTS) === i).map((r): Ref => [r[0] % ARG_SLOTS, r[1], r[2], r[3]]);
+      const own = refs.filter((r) => Math.floor(r[0] / ARG_SLOTS) === i).map((r): Ref => [r[0] % ARG_SLOTS, ...(r.slice(1) as [number, number, number, string?])]);
       try {
         w.postMessage({ calls: [msg], bytes: buffer, refs: own } satisfies HostToWorker);
       } catch (err) {
@@ -219,7 +215,8 @@ export class Sandbox<T extends object> {
 
   private onResults({ results, bytes, refs }: { results: ResultMsg[]; bytes?: ArrayBuffer; refs: Ref[] }): void {
     this.lastAnswer = performance.now();
-    if (bytes) for (const r of refs) (results[r[0]] as { value: unknown }).value = view(bytes, r);
+    const at = (slot: number) => results[slot] as { value: unknown };
+    if (bytes) unpack(bytes, refs, (slot) => at(slot).value, (slot, v) => (at(slot).value = v));
     for (const r of results) {
       const call = this.pending.get(r.id);
       if (!call) continue;
@@ -348,6 +345,14 @@ export class Sandbox<T extends object> {
   private settleReadyWaiters(err?: Error): void {
     for (const w of this.readyWaiters.splice(0)) err ? w.reject(err) : w.resolve();
   }
+}
+
+/** A copy of a typed array (or of a plain object's typed-array properties), for a value sent later. */
+function copyViews(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return Buffer.from(v);
+  if (isTypedArray(v)) return (v as unknown as Int16Array).slice();
+  if (!v || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, isTypedArray(x) ? copyViews(x) : x]));
 }
 
 function defined<O extends object>(o: O): Partial<O> {

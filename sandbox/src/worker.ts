@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as v8 from 'v8';
-import { isTypedArray, view } from './arena';
+import { unpack } from './arena';
 import { toRemoteError } from './errors';
 import { Outbox } from './outbox';
 import { ARG_SLOTS, EXIT_EXTERNAL_MEMORY, type CallMsg, type HostToWorker, type ResultMsg, type WorkerBoot, type WorkerToHost } from './protocol';
@@ -21,11 +21,7 @@ let api: Api | undefined;
 
 function answer(id: number, value: unknown): void {
   if (id === 0) return;
-  if (isTypedArray(value)) {
-    outbox.arena.put(outbox.next, value);
-    value = null;
-  }
-  outbox.push({ id, ok: true, value });
+  outbox.push({ id, ok: true, value: outbox.arena.pack(outbox.next, value) });
 }
 
 function refuse(id: number, err: unknown): void {
@@ -49,7 +45,8 @@ function serve(c: CallMsg): void {
 }
 
 port.on('message', (m: HostToWorker) => {
-  if (m.bytes) for (const r of m.refs) m.calls[Math.floor(r[0] / ARG_SLOTS)].args[r[0] % ARG_SLOTS] = view(m.bytes, r);
+  const args = (slot: number) => m.calls[Math.floor(slot / ARG_SLOTS)].args;
+  if (m.bytes) unpack(m.bytes, m.refs, (slot) => args(slot)[slot % ARG_SLOTS], (slot, v) => (args(slot)[slot % ARG_SLOTS] = v));
   for (const c of m.calls) serve(c);
   outbox.flush();
 });

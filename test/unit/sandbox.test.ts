@@ -8,6 +8,7 @@ interface CodecApi {
   invert(b: Uint8Array): Uint8Array;
   echo(v: unknown): { isBuffer: boolean; type: string; length: number };
   bytes(n: number): Buffer;
+  frame(f: { width: number; data: Buffer }): { width: number; isBuffer: boolean; data: Buffer };
   slow(ms: number): Promise<number>;
   refuse(): never;
   spin(): never;
@@ -45,6 +46,11 @@ describe('sandbox: a module API in a worker thread', function () {
     assert.equal(big.length, 1000, 'the caller keeps its buffer (copied, not transferred away)');
     const b = await s.api.bytes(5);
     assert.ok(Buffer.isBuffer(b) && b.equals(Buffer.alloc(5, 7)));
+    // One level down in a plain object too (a video frame's data), and the caller's object is left as it was.
+    const f = { width: 2, data: Buffer.from([1, 2, 3]) };
+    const r = await s.api.frame(f);
+    assert.deepEqual([r.width, r.isBuffer, Buffer.isBuffer(r.data), [...r.data]], [2, true, true, [3, 2, 1]]);
+    assert.deepEqual([...f.data], [1, 2, 3]);
   });
 
   it('answers a burst of calls made in one turn, in order, from batched messages', async () => {

@@ -5,12 +5,13 @@ import type { PluginEntry, PluginRuntime } from '../activation/plugin-host';
 import { pluginMain } from '../activation/plugin-module';
 import type { Problem } from '../manifest/types';
 import { Codec } from '../services/codec';
+import { VideoCodec } from '../services/video-codec';
 import { IsolatedPlugin } from './isolated-plugin';
 import { limitsOf } from './settings';
 
 /**
  * Activates a plugin configured (or defaulted) to `"isolation": "worker"`: its module runs in a
- * sandbox worker, and what it binds that can cross — voice Codecs — is bound in the host as RPC
+ * sandbox worker, and what it binds that can cross — voice Codecs, VideoCodecs — is bound in the host as RPC
  * proxies, in a ContainerModule of its own that deactivation unloads with the worker.
  */
 export async function activateIsolated(e: PluginEntry, rt: PluginRuntime, deps: ActivationDeps, options: Record<string, unknown>): Promise<Problem[]> {
@@ -29,6 +30,7 @@ export async function activateIsolated(e: PluginEntry, rt: PluginRuntime, deps: 
     rt.container,
     new ContainerModule((bind) => {
       for (const codec of plugin.codecs) bind<Codec>(Codec).toConstantValue(codec);
+      for (const codec of plugin.videoCodecs) bind<VideoCodec>(VideoCodec).toConstantValue(codec);
     }),
   );
   return checkContributions(e.desc.manifest, rt, new Set(), () => false);

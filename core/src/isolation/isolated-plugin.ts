@@ -3,6 +3,7 @@ import { Sandbox, type CrashCause, type SandboxError } from '@pinhole/sandbox';
 import type { Logger } from '../log';
 import { IsolationErrors } from './errors';
 import { RemoteCodec } from './remote-codec';
+import { RemoteVideoCodec } from './remote-video-codec';
 import type { IsolationLimits } from './settings';
 import type { PluginWorkerApi, PluginWorkerData } from './worker-api';
 import { writeLog, type LogRecord } from './worker-logger';
@@ -33,18 +34,21 @@ const PLUGIN_WORKER = path.join(__dirname, 'plugin-worker.js');
 /**
  * A plugin activated in a sandbox worker (VS Code's extension host): its limits applied, its
  * crashes reported and restarted with back-off by the sandbox, its log lines written by the
- * host, its voice codecs proxied (RemoteCodec).
+ * host, its voice and video codecs proxied (RemoteCodec, RemoteVideoCodec).
  */
 export class IsolatedPlugin {
   private nextInstance = 1;
   readonly codecs: RemoteCodec[];
+  readonly videoCodecs: RemoteVideoCodec[];
 
   private constructor(
     readonly id: string,
     private readonly sandbox: Sandbox<PluginWorkerApi>,
-    descriptors: Awaited<ReturnType<PluginWorkerApi['describe']>>,
+    described: ReturnType<PluginWorkerApi['describe']>,
   ) {
-    this.codecs = descriptors.map((d, i) => new RemoteCodec(id, sandbox, i, () => this.nextInstance++, d));
+    const next = () => this.nextInstance++;
+    this.codecs = described.voice.map((d, i) => new RemoteCodec(id, sandbox, i, next, d));
+    this.videoCodecs = described.video.map((d, i) => new RemoteVideoCodec(id, sandbox, i, next, d));
   }
 
   static async start(o: IsolatedPluginOptions): Promise<IsolatedPlugin> {
@@ -70,7 +74,7 @@ export class IsolatedPlugin {
       o.onCrash({ plugin: id, cause: 'activate', message: why, crashes: 1, gaveUp: true });
       throw IsolationErrors.ACTIVATE(id, why);
     }
-    return new IsolatedPlugin(id, sandbox, (await sandbox.call('describe', [])) as Awaited<ReturnType<PluginWorkerApi['describe']>>);
+    return new IsolatedPlugin(id, sandbox, (await sandbox.call('describe', [])) as ReturnType<PluginWorkerApi['describe']>);
   }
 
   /** Runs the plugin's deactivate() in its worker (if it is up), then stops the worker. */

@@ -9,14 +9,15 @@ import { HookContribution } from '../hooks/contribution';
 import { Hooks } from '../hooks/hooks';
 import { Logger } from '../log';
 import { Codec, type CodecDecoder, type CodecEncoder } from '../services/codec';
+import { VideoCodec, type VideoDecoder, type VideoEncoder } from '../services/video-codec';
 import { IsolationErrors } from './errors';
 import { workerLogger } from './worker-logger';
-import type { CodecDescriptor, InstanceKind, PluginWorkerApi, PluginWorkerData } from './worker-api';
+import type { InstanceKind, PluginWorkerApi, PluginWorkerData } from './worker-api';
 
 /**
  * Runs inside a plugin's isolation worker (the sandbox loads it as its module): activates the
  * plugin in a container of its own — containerModule(ctx), then activate(ctx) — and serves its
- * voice codecs to the host (PluginWorkerApi). Host services that reach other plugins
+ * voice and video codecs to the host (PluginWorkerApi). Host services that reach other plugins
  * (ServiceLoader, Contributions, Hooks) are not here: a plugin asking for one is told why.
  */
 async function activate(d: PluginWorkerData): Promise<PluginWorkerApi> {
@@ -41,7 +42,8 @@ async function activate(d: PluginWorkerData): Promise<PluginWorkerApi> {
   await mod.activate?.(ctx);
   const codecs = container.isBound(Codec) ? container.getAll<Codec>(Codec).filter((c) => c.payloadType === 'voice') : [];
   for (const c of codecs) await warmUp(c, log);
-  return codecApi(d.pluginId, codecs, async () => {
+  const video = container.isBound(VideoCodec) ? container.getAll<VideoCodec>(VideoCodec) : [];
+  return codecApi(d.pluginId, codecs, video, async () => {
     await mod.deactivate?.();
     await disposeAll(subscriptions);
     await container.unbindAllAsync();
@@ -70,8 +72,8 @@ async function warmUp(codec: Codec, log: Logger): Promise<void> {
   }
 }
 
-function codecApi(pluginId: string, codecs: Codec[], deactivate: () => Promise<void>): PluginWorkerApi {
-  const instances = new Map<number, CodecEncoder | CodecDecoder | { failed: unknown }>();
+function codecApi(pluginId: string, codecs: Codec[], video: VideoCodec[], deactivate: () => Promise<void>): PluginWorkerApi {
+  const instances = new Map<number, CodecEncoder | CodecDecoder | VideoEncoder | VideoDecoder | { failed: unknown }>();
   const get = <T>(id: number): T => {
     const i = instances.get(id);
     if (!i) throw IsolationErrors.NO_INSTANCE(pluginId, id);
@@ -79,8 +81,9 @@ function codecApi(pluginId: string, codecs: Codec[], deactivate: () => Promise<v
     return i as T;
   };
   return {
-    describe: (): CodecDescriptor[] =>
-      codecs.map((c) => ({
+    describe: () => ({
+      video: video.map((c) => ({ name: c.name, payloadType: c.payloadType, clockRate: c.clockRate, interFrame: c.interFrame, maxWidth: c.maxWidth, maxHeight: c.maxHeight })),
+      voice: codecs.map((c) => ({
         name: c.name,
         payloadType: c.payloadType,
         clockRate: c.clockRate,
@@ -91,6 +94,7 @@ function codecApi(pluginId: string, codecs: Codec[], deactivate: () => Promise<v
         lookaheadMs: c.lookaheadMs,
         impairment: { ...c.impairment },
       })),
+    }),
     create(kind: InstanceKind, codec: number, id: number) {
       try {
         instances.set(id, kind === 'encoder' ? codecs[codec].createEncoder() : codecs[codec].createDecoder());
@@ -105,6 +109,28 @@ function codecApi(pluginId: string, codecs: Codec[], deactivate: () => Promise<v
       const i = instances.get(id);
       instances.delete(id);
       if (i && !('failed' in i)) i.dispose();
+    },
+    videoAvailable: (codec) => video[codec].available(),
+    async createVideoEncoder(codec, id, settings) {
+      const e = await video[codec].createEncoder(settings);
+      instances.set(id, e);
+      return { ...e.settings };
+    },
+    async createVideoDecoder(codec, id, size) {
+      instances.set(id, await video[codec].createDecoder(size));
+    },
+    async videoEncode(id, frame, keyframe) {
+      const e = get<VideoEncoder>(id);
+      const out = await e.encode(frame, keyframe ? { keyframe } : undefined);
+      return { data: out.data, keyframe: out.keyframe, settings: { ...e.settings } };
+    },
+    videoConfigure: (id, change) => get<VideoEncoder>(id).configure(change),
+    videoKeyframe: (id) => get<VideoEncoder>(id).requestKeyframe(),
+    videoDecode: (id, payload) => get<VideoDecoder>(id).decode(payload),
+    async videoDispose(id) {
+      const i = instances.get(id);
+      instances.delete(id);
+      if (i && !('failed' in i)) await (i as VideoEncoder | VideoDecoder).dispose();
     },
     deactivate,
   };

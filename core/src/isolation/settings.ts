@@ -44,20 +44,18 @@ const CANNOT_CROSS: Record<string, string> = {
   commands: "run with the CLI's streams and the host's services, which are not proxied",
 };
 
-/** What may cross: voice codecs (their calls are plain data), and the options schema. */
+/** What may cross: codecs, voice and video (their calls take and give plain data), and the options schema. */
 const CAN_CROSS = new Set(['codecs', 'configuration']);
 
 /**
  * The problem with running `manifest`'s plugin in a worker, if any: it contributes something
- * whose service takes live objects (sockets, sessions …), or a video codec (not proxied).
- * Reported at discovery, so `pinhole plugins` shows it before anything runs.
+ * whose service takes live objects (sockets, sessions …). Reported at discovery, so
+ * `pinhole plugins` shows it before anything runs.
  */
 export function isolationProblem(id: string, manifest: PluginManifest, configured: boolean): Problem | undefined {
-  const contributes = manifest.contributes ?? {};
-  const video = ((contributes.codecs as Array<{ payloadType?: string }> | undefined) ?? []).some((c) => c.payloadType === 'video');
-  const point = Object.keys(contributes).find((k) => !CAN_CROSS.has(k)) ?? (video ? 'codecs' : undefined);
+  const point = Object.keys(manifest.contributes ?? {}).find((k) => !CAN_CROSS.has(k));
   if (!point) return undefined;
-  const why = point === 'codecs' ? 'video codecs are not proxied (voice Codecs are)' : `${point} ${CANNOT_CROSS[point] ?? 'are not proxied (only voice codecs are)'}`;
+  const why = `${point} ${CANNOT_CROSS[point] ?? 'are not proxied (only codecs are)'}`;
   const because = configured ? `its config says "isolation": "worker"` : 'it was found through pluginPaths, so it runs isolated in a worker by default';
   return {
     code: 'E_ISOLATION_UNSUPPORTED',
