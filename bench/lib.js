@@ -56,6 +56,12 @@ function machine() {
   return `${os.cpus()[0].model.trim()} ×${os.cpus().length}, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
+/** utime + stime of another process in ms, from /proc (clock ticks are 10 ms). */
+function cpuMs(pid) {
+  const f = require('fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 function fmt(n) {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1);
 }
@@ -78,7 +84,12 @@ function client(port, { localAddress, pin } = {}) {
       for (const f of dec.push(c)) inbox.push(decodeControl(f));
       if (wake) wake();
     });
+    let closed = false;
     s.on('error', reject);
+    s.once('close', () => {
+      closed = true;
+      if (wake) wake();
+    });
     s.once(pin ? 'secureConnect' : 'connect', () => {
       if (pin) {
         const spki = createHash('sha256').update(s.getPeerX509Certificate().publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
@@ -93,6 +104,7 @@ function client(port, { localAddress, pin } = {}) {
             if (i >= 0) return inbox.splice(i, 1)[0];
             const other = inbox.find((m) => m.kind === 'error');
             if (other) throw new Error(`${other.error.code}: ${other.error.message}`);
+            if (closed) throw new Error(`the manager closed the connection while a ${kind} was awaited`);
             await new Promise((r) => (wake = r));
           }
         },
@@ -139,4 +151,4 @@ function throwawayIdentity(name = 'bench') {
   return new Ed25519Identity(generateKeyPairSync('ed25519').privateKey, name);
 }
 
-module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt, client, inBatches, signingKey, registerSigned, throwawayIdentity };
+module.exports = { opsPerSec, opsPerCpuSec, median, medianOf, machine, fmt, cpuMs, client, inBatches, signingKey, registerSigned, throwawayIdentity };

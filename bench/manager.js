@@ -8,7 +8,8 @@
 // (plain TCP) shows what TLS costs. Baselines in the same run, from an echo server in its own
 // process: connect + 1 echo (protocol 1's shape), connect + 2 echoes (protocol 2's: the Hello
 // round trip, then Register), and the latter over TLS with the manager's own certificate.
-// Usage: node bench/manager.js [peers=10000]   (env BENCH_PEERS, BENCH_CALL_MS=3000 go shorter)
+// Usage: node bench/manager.js [peers=10000]   (env BENCH_PEERS, BENCH_CALL_MS=3000 go shorter;
+// BENCH_MANAGER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the managers)
 require('reflect-metadata');
 const { spawn } = require('child_process');
 const fs = require('fs');
@@ -18,7 +19,7 @@ const path = require('path');
 const tls = require('tls');
 const { encodeControl, encodeFrame, CONTROL_PROTOCOL_VERSION } = require('@pinhole/core');
 const { NdjsonProc } = require('@pinhole/lab');
-const { machine, client, inBatches, signingKey, registerSigned } = require('./lib');
+const { machine, client, cpuMs, inBatches, signingKey, registerSigned } = require('./lib');
 
 const PEERS = Number(process.argv[2] || process.env.BENCH_PEERS || 10000);
 const CALL_MS = Number(process.env.BENCH_CALL_MS || 3000);
@@ -58,9 +59,13 @@ async function echoOnce(c, bytes) {
   });
 }
 
-/** PEERS connections (200 in flight), each doing `rounds` echoes of `frame`, kept open; connections/s. */
-async function echoConnects(port, secure, rounds, frame) {
+/**
+ * PEERS connections (200 in flight) to the echo server `echo`, each doing `rounds` echoes of
+ * `frame`, kept open; connections/s and the server's CPU ms per connection.
+ */
+async function echoConnects({ port, proc }, secure, rounds, frame) {
   const conns = [];
+  const cpu0 = cpuMs(proc.child.pid);
   const t0 = process.hrtime.bigint();
   await inBatches(PEERS, CONCURRENCY, async () => {
     const s = secure ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1');
@@ -70,8 +75,9 @@ async function echoConnects(port, secure, rounds, frame) {
     conns.push(s);
   });
   const rate = PEERS / since(t0);
+  const cpu = (cpuMs(proc.child.pid) - cpu0) / PEERS;
   for (const s of conns) s.destroy();
-  return rate;
+  return { rate, cpu };
 }
 
 /** Sequential echo round trips/s on one connection for CALL_MS. */
@@ -95,7 +101,7 @@ async function echoRoundTrips(port, frame) {
 async function startManager(home, insecure) {
   const cfg = path.join(home, 'pinhole.config.json');
   fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'manager-server': { options: { limits: { maxConnectionsPerAddress: PEERS + 1000, messagesPerSecondPerConnection: 100000 }, maxCallsPerPeer: 1000, callsPerSecondPerPeer: 100000 } } } }));
-  const args = [BIN, 'manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--json', '--config', cfg, ...(insecure ? ['--insecure'] : [])];
+  const args = [...(process.env.BENCH_MANAGER_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--json', '--config', cfg, ...(insecure ? ['--insecure'] : [])];
   const proc = new NdjsonProc(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PINHOLE_HOME: home } }));
   const ready = await proc.waitFor('manager.ready', 20000);
   return { proc, port: Number(String(ready.tcp).split(':').pop()), pin: ready.pin };
@@ -104,8 +110,10 @@ async function startManager(home, insecure) {
 /** Registrations/s, memory per peer and call-control sequences/s against one manager. */
 async function measure(manager, keys) {
   const out = {};
-  const rss0 = rssKb(manager.proc.child.pid);
+  const pid = manager.proc.child.pid;
+  const rss0 = rssKb(pid);
   const clients = [];
+  let cpu0 = cpuMs(pid);
   const t0 = process.hrtime.bigint();
   await inBatches(PEERS, CONCURRENCY, async (i) => {
     const c = await client(manager.port, { pin: manager.pin });
@@ -113,6 +121,7 @@ async function measure(manager, keys) {
     clients.push(c);
   });
   out.regPerSec = PEERS / since(t0);
+  out.regCpuMs = (cpuMs(pid) - cpu0) / PEERS;
   await sleep(1500);
   out.bytesPerPeer = ((rssKb(manager.proc.child.pid) - rss0) * 1024) / PEERS;
 
@@ -132,10 +141,12 @@ async function measure(manager, keys) {
   };
   for (let i = 0; i < 200; i++) await call(`w${i}`);
   let n = 0;
+  cpu0 = cpuMs(pid);
   const t1 = process.hrtime.bigint();
   const end = Date.now() + CALL_MS;
   while (Date.now() < end) await call(n++);
   out.callsPerSec = n / since(t1);
+  out.callCpuMs = (cpuMs(pid) - cpu0) / n;
   for (const c of [...clients, a, b]) c.socket.destroy();
   return out;
 }
@@ -150,8 +161,8 @@ async function measure(manager, keys) {
   try {
     const echo = await startEcho();
     procs.push(echo.proc);
-    out.echo1 = await echoConnects(echo.port, false, 1, regFrame);
-    out.echo2 = await echoConnects(echo.port, false, 2, regFrame);
+    out.echo1 = await echoConnects(echo, false, 1, regFrame);
+    out.echo2 = await echoConnects(echo, false, 2, regFrame);
     out.echoRtt = await echoRoundTrips(echo.port, regFrame);
 
     for (const insecure of [false, true]) {
@@ -163,30 +174,34 @@ async function measure(manager, keys) {
         // Same certificate, same handshake as the manager's: the TLS baseline.
         const tlsEcho = await startEcho(path.join(home, 'manager', 'tls-cert.pem'), path.join(home, 'manager', 'tls-key.pem'));
         procs.push(tlsEcho.proc);
-        out.echoTls2 = await echoConnects(tlsEcho.port, true, 2, regFrame);
+        out.echoTls2 = await echoConnects(tlsEcho, true, 2, regFrame);
         await tlsEcho.proc.stop();
       }
       await sleep(500);
-      out[insecure ? 'insecure' : 'tls'] = await measure(m, keys);
+      out[insecure ? 'insecure' : 'tls'] = await measure(m, keys).catch((err) => {
+        throw new Error(`${err.message} (manager exit code ${m.proc.child.exitCode ?? m.proc.child.signalCode ?? 'none, still running'}; its stderr: ${m.proc.stderr.slice(-5).join(' | ')})`);
+      });
       await m.proc.stop();
     }
   } finally {
     for (const p of procs) await p.stop();
     fs.rmSync(homes, { recursive: true, force: true });
   }
-  const { tls: t, insecure: i } = out;
+  const { tls: t, insecure: i, echo1, echo2, echoTls2 } = out;
   const r = (x, y) => (x / y).toFixed(2);
+  const ms = (x) => `${x.toFixed(2)} ms`;
   console.log(`# manager bench, protocol 2 — ${machine()} — ${PEERS} concurrent registered peers, ${CONCURRENCY} registrations in flight`);
-  console.log(`baselines (echo server, own process): TCP connect + 1 echo ${out.echo1.toFixed(0)}/s; TCP connect + 2 echoes ${out.echo2.toFixed(0)}/s; TLS (manager's certificate) connect + 2 echoes ${out.echoTls2.toFixed(0)}/s; sequential TCP echo round trips ${out.echoRtt.toFixed(0)}/s`);
-  console.log(`registrations/s (connect, Hello nonce, signed Register → Registered):`);
-  console.log(`  TLS (default)          ${t.regPerSec.toFixed(0).padStart(6)}/s   ratio to TLS connect + 2 echoes ${r(t.regPerSec, out.echoTls2)}, to TCP connect + 1 echo ${r(t.regPerSec, out.echo1)}`);
-  console.log(`  --insecure (plain TCP) ${i.regPerSec.toFixed(0).padStart(6)}/s   ratio to TCP connect + 2 echoes ${r(i.regPerSec, out.echo2)}, to TCP connect + 1 echo ${r(i.regPerSec, out.echo1)}`);
-  console.log(`  TLS / --insecure ${r(t.regPerSec, i.regPerSec)}; the Hello round trip alone (TCP 2 echoes / 1 echo) ${r(out.echo2, out.echo1)}; TLS alone (TLS / TCP, 2 echoes) ${r(out.echoTls2, out.echo2)}`);
+  console.log(`baselines (echo server, own process; rate, server CPU per connection): TCP connect + 1 echo ${echo1.rate.toFixed(0)}/s ${ms(echo1.cpu)}; TCP connect + 2 echoes ${echo2.rate.toFixed(0)}/s ${ms(echo2.cpu)}; TLS (the manager's certificate) connect + 2 echoes ${echoTls2.rate.toFixed(0)}/s ${ms(echoTls2.cpu)}; sequential TCP echo round trips ${out.echoRtt.toFixed(0)}/s`);
+  console.log(`registrations (connect, Hello nonce, signed Register → Registered): rate, manager CPU per registration`);
+  console.log(`  TLS (default)          ${t.regPerSec.toFixed(0).padStart(6)}/s  ${ms(t.regCpuMs)}   ratio to TLS connect + 2 echoes: rate ${r(t.regPerSec, echoTls2.rate)}, CPU ${r(echoTls2.cpu, t.regCpuMs)}`);
+  console.log(`  --insecure (plain TCP) ${i.regPerSec.toFixed(0).padStart(6)}/s  ${ms(i.regCpuMs)}   ratio to TCP connect + 2 echoes: rate ${r(i.regPerSec, echo2.rate)}, CPU ${r(echo2.cpu, i.regCpuMs)}`);
+  console.log(`  TLS / --insecure: rate ${r(t.regPerSec, i.regPerSec)}, CPU ${r(i.regCpuMs, t.regCpuMs)} (TLS adds ${ms(t.regCpuMs - i.regCpuMs)} of manager CPU; a bare TLS handshake costs the echo server ${ms(echoTls2.cpu - echo2.cpu)} more than TCP)`);
+  console.log(`  a core of its own would register ${(1000 / t.regCpuMs).toFixed(0)}/s with TLS, ${(1000 / i.regCpuMs).toFixed(0)}/s with --insecure; the Hello round trip (TCP 2 echoes / 1 echo): rate ${r(echo2.rate, echo1.rate)}`);
   console.log(`resident memory per registered peer (manager RSS delta / ${PEERS}): TLS ${(t.bytesPerPeer / 1024).toFixed(1)} KiB, --insecure ${(i.bytesPerPeer / 1024).toFixed(1)} KiB`);
-  console.log(`call-control sequences/s (CallRequest→OpenWindow→WindowOpened→Ready→Hangup, sequential; ~3 echo round trips each):`);
-  console.log(`  TLS (default)          ${t.callsPerSec.toFixed(0).padStart(6)}/s   ratio to TCP echo round trips / 3: ${r(t.callsPerSec * 3, out.echoRtt)}`);
-  console.log(`  --insecure (plain TCP) ${i.callsPerSec.toFixed(0).padStart(6)}/s   ratio to TCP echo round trips / 3: ${r(i.callsPerSec * 3, out.echoRtt)}`);
-  console.log(`  TLS / --insecure ${r(t.callsPerSec, i.callsPerSec)}`);
+  console.log(`call-control sequences (CallRequest→OpenWindow→WindowOpened→Ready→Hangup, sequential; ~3 echo round trips each): rate, manager CPU per call`);
+  console.log(`  TLS (default)          ${t.callsPerSec.toFixed(0).padStart(6)}/s  ${ms(t.callCpuMs)}   ratio to TCP echo round trips / 3: ${r(t.callsPerSec * 3, out.echoRtt)}`);
+  console.log(`  --insecure (plain TCP) ${i.callsPerSec.toFixed(0).padStart(6)}/s  ${ms(i.callCpuMs)}   ratio to TCP echo round trips / 3: ${r(i.callsPerSec * 3, out.echoRtt)}`);
+  console.log(`  TLS / --insecure: rate ${r(t.callsPerSec, i.callsPerSec)}, CPU ${r(i.callCpuMs, t.callCpuMs)}`);
 })().catch((err) => {
   console.error(err);
   process.exitCode = 1;
