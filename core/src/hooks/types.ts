@@ -3,6 +3,7 @@
  * (js-libp2p style) so plugins depend on shapes, not on implementations.
  */
 import type { Disposable } from '../disposable';
+import type { NatInfo } from '../services/nat';
 
 export type CandidateKind = 'host' | 'reflexive' | 'relay';
 /** A UDP address a peer can be reached on (spec ¶76: a list of ports may be sent). */
@@ -48,6 +49,21 @@ export interface DatagramSocket {
   onDatagram(handler: (data: Buffer, from: DatagramAddress) => void): Disposable;
 }
 
+/** A socket a strategy opened beside the media socket (same transport); the strategy closes what it does not hand back. */
+export interface OwnedDatagramSocket extends DatagramSocket {
+  close(): Promise<void>;
+}
+
+/**
+ * The caller's first datagram and the test for the callee's answer (DESIGN.md §B). A strategy sends
+ * `datagram` to its targets and feeds every unclaimed datagram to `accept`; the first accepted
+ * answer is the path. Strategies know nothing of what is inside (Noise, or PING/PONG when insecure).
+ */
+export interface WindowProbe {
+  datagram: Buffer;
+  accept(datagram: Buffer, from: DatagramAddress): boolean;
+}
+
 /** openWindow's question: callee opens its firewall for the caller; caller reaches the callee. */
 export interface WindowRequest {
   role: 'caller' | 'callee';
@@ -57,6 +73,15 @@ export interface WindowRequest {
   remoteCandidates: Candidate[];
   socket: DatagramSocket;
   signal: AbortSignal;
+  /** Caller: the probe to send (optional for now; a strategy without one builds a PING/PONG probe). */
+  probe?: WindowProbe;
+  /** Both sides' NAT behaviour as classified at registration (absent or partial: unknown). */
+  nat?: { local?: NatInfo; remote?: NatInfo };
+  /**
+   * Opens another socket of the media transport (same address, new port), for strategies that need
+   * several local ports (birthday probing on a hard NAT). Absent: the strategy has only `socket`.
+   */
+  openSocket?(): Promise<OwnedDatagramSocket>;
 }
 
 /** openWindow's answer: the first strategy that yields a working path wins (series-bail). */
@@ -64,6 +89,11 @@ export interface WindowResult {
   strategy: string;
   path: 'direct' | 'relay';
   remote: DatagramAddress;
+  /**
+   * The socket the path runs on when it is not `request.socket` (a birthday socket, a relay):
+   * the session is opened on it, and the callee listens on it for the caller's probe.
+   */
+  socket?: DatagramSocket;
   detail?: Record<string, unknown>;
 }
 

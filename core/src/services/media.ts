@@ -1,5 +1,6 @@
 import type { Disposable } from '../disposable';
-import type { Candidate, DatagramAddress, DatagramSocket, StreamContext } from '../hooks/types';
+import type { Candidate, DatagramAddress, DatagramSocket, OwnedDatagramSocket, StreamContext } from '../hooks/types';
+import type { NatClassifyOptions, NatInfo } from './nat';
 import type { DatagramTypeId } from '../wire/datagram';
 
 /** Where a direct session goes: ids from the manager, the remote address the window was opened to. */
@@ -82,6 +83,10 @@ export interface MediaTransport {
   hostCandidates(): Candidate[];
   /** STUN Binding request from the media socket; resolves to the reflexive (public) address. */
   discoverReflexive(server: DatagramAddress, opts?: { username?: string; timeoutMs?: number }): Promise<Candidate>;
+  /** RFC 5780-style classification of the NAT/firewall in front of the media socket, against a manager's STUN port. */
+  classifyNat?(server: DatagramAddress, opts?: NatClassifyOptions): Promise<NatInfo>;
+  /** Another socket on the same transport and address (new port): WindowRequest.openSocket. */
+  openSocket?(): Promise<OwnedDatagramSocket>;
   openSession(params: SessionParams): DatagramSession;
   close(): Promise<void>;
 }

@@ -15,8 +15,10 @@ import type { ManagerLimits, StartManagerOptions } from './options';
 export interface ManagerPluginOptions {
   host: string;
   port: number;
-  udpHost: string;
+  udpHost?: string;
   udpPort: number;
+  stunAltPort: number;
+  stunAltHost?: string;
   keepaliveMs: number;
   expiryMs: number;
   callTimeoutMs: number;

@@ -29,6 +29,8 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const stun = await StunResponder.bind({
     host: o.udpHost,
     port: o.udpPort,
+    altPort: o.stunAltPort,
+    altHost: o.stunAltHost,
     log,
     onProbe: async (username, from) => {
       const peerId = peers.peerForToken(username);
@@ -83,12 +85,13 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const stopSweep = startExpirySweep({ directory: o.directory, peers, everyMs: o.sweepMs, expiryMs: o.expiryMs, log, onExpired: (ids) => (stats.expired += ids.length) });
   const tcp = listener.address();
   const udp = stun.address();
-  log.info('manager listening', { node: nodeId, tcp, udp, tls: !!o.tls });
+  const stunAlternate = stun.alternate();
+  log.info('manager listening', { node: nodeId, tcp, udp, stunAlternate, tls: !!o.tls });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
-    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp } }),
+    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp }, ...(stunAlternate ? { stunAlternate: { ...stunAlternate } } : {}) }),
     stats: () => ({
       ...stats,
       openConnections: listener.connections,

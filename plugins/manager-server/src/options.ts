@@ -18,6 +18,13 @@ export interface StartManagerOptions {
   udpHost?: string;
   /** STUN port; default 3478, 0 picks a free one. */
   udpPort?: number;
+  /**
+   * Second STUN port for NAT classification (RFC 5780): 0 = the STUN port + 1 (a free port when the
+   * STUN port is 0), -1 = none. Default 0.
+   */
+  stunAltPort?: number;
+  /** A second address of this host for RFC 5780 change-address tests; unset: ports only. */
+  stunAltHost?: string;
   /** PEM certificate and key: serve TLS (port 443 style) with the same TCP/WebSocket sniffing inside. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   keepaliveMs?: number;
@@ -33,8 +40,11 @@ export interface StartManagerOptions {
   nodeId?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'limits' | 'nodeId'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'limits' | 'nodeId' | 'stunAltPort' | 'stunAltHost'>> {
   tls?: StartManagerOptions['tls'];
+  /** The resolved alternate STUN port (0: any free one); undefined: no alternate. */
+  stunAltPort?: number;
+  stunAltHost?: string;
   limits: ManagerLimits;
   /** How often expired peers are swept from the directory. */
   sweepMs: number;
@@ -54,6 +64,8 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     port: o.port ?? 8080,
     udpHost: o.udpHost ?? o.host ?? '0.0.0.0',
     udpPort: o.udpPort ?? 3478,
+    stunAltPort: alternatePort(o.stunAltPort ?? 0, o.udpPort ?? 3478),
+    stunAltHost: o.stunAltHost,
     tls: o.tls,
     keepaliveMs: o.keepaliveMs ?? 25000,
     expiryMs,
@@ -67,6 +79,13 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     // A quarter of the expiry keeps the overshoot small without sweeping a big table too often.
     sweepMs: Math.max(10, Math.min(1000, Math.floor(expiryMs / 4))),
   };
+}
+
+/** -1: none; 0: next to the STUN port (any free one if that is 0 or the last port); else as given. */
+function alternatePort(alt: number, udpPort: number): number | undefined {
+  if (alt < 0) return undefined;
+  if (alt > 0) return alt;
+  return udpPort > 0 && udpPort < 65535 ? udpPort + 1 : 0;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

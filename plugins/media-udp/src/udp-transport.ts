@@ -17,15 +17,19 @@ import {
   type Logger,
   type MediaTransport,
   type MediaTransportOptions,
+  type NatClassifyOptions,
+  type NatInfo,
   type ReliableStream,
   type SessionParams,
 } from '@pinhole/core';
 import { hostCandidates } from './candidates';
+import { classifyNat } from './nat-classifier';
 import { UdpDatagramSession } from './session';
+import { MAX_INBOUND, SiblingSocket } from './sibling-socket';
 import { StunClient } from './stun-client';
 
 /** The part of udx-native (no bundled types) this transport uses. */
-interface UdxSocket {
+export interface UdxSocket {
   bind(port: number, host: string): void;
   address(): { host: string; port: number } | null;
   on(event: 'message', h: (buf: Buffer, rinfo: { host: string; port: number }) => void): void;
@@ -41,9 +45,6 @@ export interface Udx {
 }
 type UdxConstructor = new () => Udx;
 
-/** Larger than any datagram we accept, so oversize input is seen and dropped, never truncated silently. */
-const MAX_INBOUND = 2048;
-
 /**
  * The peer's one media socket, a udx-native socket so that reliable udx streams (file
  * transfer) share the very port the null packet opened, and so each send can carry its own TTL.
@@ -58,6 +59,7 @@ export class UdpMediaTransport implements MediaTransport {
   private readonly sessions = new Set<UdpDatagramSession>();
   private readonly raw = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private readonly otherHandlers = new Set<(data: Buffer, from: DatagramAddress) => void>();
+  private readonly siblings = new Set<SiblingSocket>();
   private closed = false;
 
   static async bind(opts: MediaTransportOptions, hooks: Hooks, log: Logger): Promise<UdpMediaTransport> {
@@ -110,6 +112,18 @@ export class UdpMediaTransport implements MediaTransport {
     return this.stun.discover(server, opts);
   }
 
+  classifyNat(server: DatagramAddress, opts?: NatClassifyOptions): Promise<NatInfo> {
+    return classifyNat({ request: (to, o) => this.stun.request(to, o), local: this.hostCandidates() }, server, opts);
+  }
+
+  /** A sibling socket (same udx instance and address, new port); see SiblingSocket. */
+  async openSocket(): Promise<SiblingSocket> {
+    if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
+    const s = SiblingSocket.open(this.udx, this.host, (x) => this.siblings.delete(x));
+    this.siblings.add(s);
+    return s;
+  }
+
   openSession(params: SessionParams): UdpDatagramSession {
     const s = new UdpDatagramSession(
       params,
@@ -141,12 +155,13 @@ export class UdpMediaTransport implements MediaTransport {
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.sessions]) await s.close('transport closed');
+    await Promise.all([...this.siblings].map((s) => s.close()));
     await this.udxSocket.close();
   }
 
   private onMessage(msg: Buffer, from: DatagramAddress): void {
     if (msg.length > MAX_INBOUND) return;
-    if (isStunPacket(msg)) return this.stun.handle(msg);
+    if (isStunPacket(msg)) return this.stun.handle(msg, from);
     if (!isPinholeDatagram(msg)) {
       for (const h of this.otherHandlers) h(msg, from);
       return;

@@ -1,5 +1,7 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { createLogger, Host, PeerClientFactory, type PeerClient } from '@pinhole/core';
 import { NdjsonProc } from '@pinhole/lab';
@@ -63,5 +65,30 @@ describe('cli: pinhole manager and pinhole peer', function () {
     procs.push(usage);
     assert.equal(await usage.exited, 2);
     assert.match(usage.stderr.join('\n'), /usage: pinhole peer --id NAME --manager/);
+  });
+});
+
+describe('cli: the manager on IPv6 (--listen [::1]:PORT)', function () {
+  this.timeout(15000);
+  const procs: NdjsonProc[] = [];
+  after(async () => {
+    for (const p of procs.reverse()) await p.stop();
+  });
+
+  it('STUN follows the listen address, addresses print with brackets, and an IPv6 peer learns its reflexive address', async () => {
+    const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-v6-')), 'pinhole.config.json');
+    // Free ports, but no --udp: the STUN address must follow --listen.
+    fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'manager-server': { options: { udpPort: 0 } } } }));
+    const manager = pinhole(['manager', '--listen', '[::1]:0', '--config', cfg]);
+    procs.push(manager);
+    const ready = await manager.waitFor('manager.ready', 8000);
+    assert.match(String(ready.tcp), /^\[::1\]:\d+$/);
+    assert.match(String(ready.udp), /^\[::1\]:\d+$/, 'STUN listens on the IPv6 address, not 0.0.0.0');
+    assert.match(String(ready.stunAlternate), /^\[::1\]:\d+$/);
+    assert.equal(ready.ws, `ws://${ready.tcp}/`);
+    const peer = pinhole(['peer', '--id', 'v6bob', '--manager', String(ready.tcp), '--udp-host', '::1']);
+    procs.push(peer);
+    const registered = await peer.waitFor('peer.registered', 8000);
+    assert.match(String(registered.reflexive), /^\[::1\]:\d+$/);
   });
 });

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'events';
 import {
+  formatHostPort,
   PinholeError,
   SignalError,
   toDisposable,
@@ -187,8 +188,8 @@ export class ManagerPeerClient implements PeerClient {
         id: registered.peerId,
         manager: this.addr.text,
         transport: conn.transport,
-        reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
-        candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        reflexive: reflexive && formatHostPort(reflexive.address, reflexive.port),
+        candidates: registration.candidates.map((c) => formatHostPort(c.address, c.port)),
         reconnected,
       });
       void this.observe('registered', undefined, registered);
