@@ -3,6 +3,7 @@ import * as dgram from 'dgram';
 import { decodeStun, encodeStun, StunAttr, StunClass, StunMethod, type StunMessage } from '@pinhole/core';
 import { mediaHost, transport } from '../../helpers/media';
 import { testManager } from '../../helpers/manager';
+import { coturnMissing, startCoturn } from '../../helpers/coturn';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
 
@@ -120,5 +121,30 @@ describe('media-udp: NAT classification against the manager (loopback: no NAT, n
     assert.equal(nat.tested, 'none');
     assert.equal(nat.filtering, 'unknown');
     assert.equal(nat.natted, false);
+  });
+});
+
+describe("media-udp: NAT classification against coturn's RFC 5780 server (interop)", function () {
+  this.timeout(15000);
+  it('reads coturn OTHER-ADDRESS and change requests the same way: no NAT, endpoint-independent', async function () {
+    const missing = coturnMissing();
+    if (missing) {
+      console.log(`      skipping: ${missing}`);
+      return this.skip();
+    }
+    const turn = await startCoturn({ listeningIps: ['127.0.0.2'], altPort: true });
+    const host = await mediaHost();
+    const t = await transport(host);
+    try {
+      const nat = await t.classifyNat!({ address: '127.0.0.1', port: turn.port }, { testTimeoutMs: 500 });
+      assert.equal(nat.tested, 'address', JSON.stringify(nat));
+      assert.equal(nat.natted, false);
+      assert.equal(nat.mapping, 'endpoint-independent');
+      assert.equal(nat.filtering, 'endpoint-independent');
+    } finally {
+      await t.close();
+      await host.dispose();
+      await turn.stop();
+    }
   });
 });
