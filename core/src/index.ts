@@ -19,6 +19,7 @@ export * from './schemas';
 export * from './wire/control';
 export * from './wire/framing';
 export * from './wire/datagram';
+export * from './wire/ping-probe';
 export * from './wire/stun';
 export * from './wire/turn';
 export * from './wire/ip';

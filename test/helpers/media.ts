@@ -7,6 +7,6 @@ export async function mediaHost(config: PinholeConfig = {}): Promise<Host> {
   return host;
 }
 
-export async function transport(host: Host, port = 0): Promise<MediaTransport> {
-  return host.container.get<{ create(o: object): Promise<MediaTransport> }>(MediaTransportFactory).create({ host: '127.0.0.1', port });
+export async function transport(host: Host, port = 0, address = '127.0.0.1'): Promise<MediaTransport> {
+  return host.container.get<{ create(o: object): Promise<MediaTransport> }>(MediaTransportFactory).create({ host: address, port });
 }
