@@ -1,6 +1,6 @@
 /**
  * NAT classification, birthday port probing, TURN reachability and IPv6 across the real lab.
- * The window strategies run in lab-window-agent processes (one per site, each with its own media
+ * The window strategies run in window-agent processes (one per site, each with its own media
  * socket, classified against a real `pinhole manager` in the internet) and are driven back to
  * back like calls, without the call flow.
  */
@@ -12,9 +12,11 @@ import {
   MANAGER_ALT_ADDRESS,
   NdjsonProc,
   UdpAgent,
+  WindowAgent,
   checkLabPrerequisites,
   quantile,
   runLabCli,
+  windowTrial,
   type LabOptions,
   type SiteKind,
 } from '@pinhole/lab';
@@ -26,37 +28,6 @@ const HELPERS = path.resolve(__dirname, '..', 'helpers');
 const STUN = `${MANAGER_ADDRESS}:3478`;
 
 type Ev = Record<string, unknown>;
-
-/** A lab-window-agent in a site, classified and ready. */
-async function windowAgent(lab: Lab, node: 'a' | 'b', config: object = {}): Promise<{ proc: NdjsonProc; nat: NatInfo; candidates: unknown[] }> {
-  const proc = new NdjsonProc(lab.exec(node, [process.execPath, path.join(HELPERS, 'lab-window-agent.js'), '--port', '40000', '--stun', STUN, '--config', JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  const ready = await proc.waitFor('ready', 15000);
-  return { proc, nat: ready.nat as NatInfo, candidates: ready.candidates as unknown[] };
-}
-
-function nextWindow(proc: NdjsonProc, callId: string, timeoutMs = 15000): Promise<Ev> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = setInterval(() => {
-      const e = proc.events.find((x) => x.event === 'window' && x.callId === callId);
-      if (e) return clearInterval(tick), resolve(e);
-      if (Date.now() - t0 > timeoutMs) clearInterval(tick), reject(new Error(`no window result for ${callId}: ${proc.stderr.slice(-5).join(' | ')}`));
-    }, 10);
-  });
-}
-
-type Agent = Awaited<ReturnType<typeof windowAgent>>;
-
-/** One "call": the callee opens first (as on OpenWindow), then the caller; resolves with the caller's outcome. */
-async function trial(callee: Agent, caller: Agent, n: number): Promise<Ev> {
-  const callId = `t${n}-${Date.now()}`;
-  const [cl, cr] = [1000 + 2 * n, 1001 + 2 * n];
-  callee.proc.child.stdin!.write(JSON.stringify({ op: 'window', role: 'callee', callId, local: cl, remote: cr, remoteCandidates: caller.candidates, remoteNat: caller.nat }) + '\n');
-  const ce = await nextWindow(callee.proc, callId);
-  if (!ce.ok) return ce;
-  caller.proc.child.stdin!.write(JSON.stringify({ op: 'window', role: 'caller', callId, local: cr, remote: cl, remoteCandidates: callee.candidates, remoteNat: callee.nat }) + '\n');
-  return nextWindow(caller.proc, callId);
-}
 
 describe('lab: NAT classification, birthday probing, TURN and IPv6', function () {
   this.timeout(120000);
@@ -96,8 +67,8 @@ describe('lab: NAT classification, birthday probing, TURN and IPv6', function ()
       const l = await up({ a, b });
       await manager(l);
       for (const [node, kind] of [['a', a], ['b', b]] as Array<['a' | 'b', SiteKind]>) {
-        const agent = await windowAgent(l, node);
-        procs.push(agent.proc);
+        const agent = await WindowAgent.start(l, node, { stun: STUN });
+        procs.push(agent);
         const { reflexive: _r, ...nat } = agent.nat;
         assert.deepEqual({ ...nat, tested: undefined }, { ...expected[kind], tested: undefined }, `${kind}: ${JSON.stringify(agent.nat)}`);
         assert.equal(agent.nat.tested, 'address');
@@ -111,13 +82,13 @@ describe('lab: NAT classification, birthday probing, TURN and IPv6', function ()
     it(`nat × hardnat, hard ${hardSide}: birthday probing connects back to back (10 calls, no cool-down); the null packet alone does not`, async () => {
       const l = await up({ a: 'nat', b: 'hardnat' });
       await manager(l);
-      const easy = await windowAgent(l, 'a');
-      const hard = await windowAgent(l, 'b');
-      procs.push(easy.proc, hard.proc);
+      const easy = await WindowAgent.start(l, 'a', { stun: STUN });
+      const hard = await WindowAgent.start(l, 'b', { stun: STUN });
+      procs.push(easy, hard);
       assert.equal(hard.nat.hard, true);
       const [callee, caller] = hardSide === 'callee' ? [hard, easy] : [easy, hard];
       const results: Ev[] = [];
-      for (let i = 0; i < 10; i++) results.push(await trial(callee, caller, i));
+      for (let i = 0; i < 10; i++) results.push(await windowTrial(callee, caller, i));
       const ok = results.filter((r) => r.ok);
       const times = ok.map((r) => Number(r.ms));
       console.log(
@@ -131,13 +102,13 @@ describe('lab: NAT classification, birthday probing, TURN and IPv6', function ()
 
       // Negative control: the same pair with punch-birthday switched off by config fails cleanly.
       const off = { plugins: { 'punch-birthday': { enabled: false }, 'punch-null-udp': { options: { probeTimeoutMs: 1500 } } } };
-      await easy.proc.stop();
-      await hard.proc.stop();
-      const easy2 = await windowAgent(l, 'a', off);
-      const hard2 = await windowAgent(l, 'b', off);
-      procs.push(easy2.proc, hard2.proc);
+      await easy.stop();
+      await hard.stop();
+      const easy2 = await WindowAgent.start(l, 'a', { stun: STUN, config: off });
+      const hard2 = await WindowAgent.start(l, 'b', { stun: STUN, config: off });
+      procs.push(easy2, hard2);
       const [callee2, caller2] = hardSide === 'callee' ? [hard2, easy2] : [easy2, hard2];
-      const control = await trial(callee2, caller2, 99);
+      const control = await windowTrial(callee2, caller2, 99);
       assert.equal(control.ok, false);
       assert.equal(control.code, 'E_WINDOW_TIMEOUT', JSON.stringify(control));
     });

@@ -6,6 +6,7 @@ export interface ClientOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
+  classifyNat: boolean;
 }
 
 export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
@@ -15,6 +16,7 @@ export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
   reconnectMinMs: 250,
   reconnectMaxMs: 10000,
   sessionKeepaliveMs: 15000,
+  classifyNat: true,
 };
 
 /** Bound by activate() so the factory (bound by the container module) sees this host's options. */

@@ -68,6 +68,14 @@ export async function easyCallee(req: WindowRequest, o: BirthdayOptions, targets
     strategy: 'birthday',
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
-    detail: { role, targets: targets.map((t) => `${t.address}:${t.port}`), probesPerSecond: role === 'easy' ? o.probesPerSecond : 0 },
+    detail: {
+      role,
+      targets: targets.map((t) => `${t.address}:${t.port}`),
+      probesPerSecond: role === 'easy' ? o.probesPerSecond : 0,
+      /** Random-port probes so far (the spray goes on after this result returns). */
+      get sprayed() {
+        return s.randomPorts;
+      },
+    },
   };
 }

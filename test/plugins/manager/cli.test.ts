@@ -32,6 +32,9 @@ describe('cli: pinhole manager and pinhole peer', function () {
     assert.equal(registered.id, 'bob');
     assert.equal(registered.transport, 'ws');
     assert.match(String(registered.reflexive), /^127\.0\.0\.1:\d+$/);
+    // Classified in the background against the manager's two STUN ports (loopback: no NAT).
+    const nat = await peer.waitFor('peer.nat', 5000);
+    assert.deepEqual([nat.natted, nat.mapping, nat.hard, nat.tested], [false, 'endpoint-independent', false, 'port']);
 
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();

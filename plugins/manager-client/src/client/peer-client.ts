@@ -193,6 +193,7 @@ export class ManagerPeerClient implements PeerClient {
         reconnected,
       });
       void this.observe('registered', undefined, registered);
+      this.classifyNat(conn, registered);
       return this.info;
     } catch (err) {
       conn.close();
@@ -212,6 +213,24 @@ export class ManagerPeerClient implements PeerClient {
       this.deps.log.warn('reflexive address unknown: the STUN probe failed; callers behind NAT may not reach us', { error: (err as Error).message });
       return undefined;
     }
+  }
+
+  /**
+   * Mapping and filtering behaviour of the NAT in front of the media socket, against the manager's
+   * STUN ports (RFC 5780 style), in the background so registering is not slower: `peer.nat`.
+   */
+  private classifyNat(conn: ControlConnection, registered: Msg<'registered'>): void {
+    const media = this.deps.media;
+    if (!this.deps.options.classifyNat || !media.classifyNat || !registered.stunPort) return;
+    media.classifyNat({ address: conn.remoteAddress, port: registered.stunPort }).then(
+      (nat) => {
+        if (this.closing || this.conn !== conn) return;
+        if (this.info) this.info.nat = nat;
+        const { reflexive: _r, ...fields } = nat;
+        this.deps.log.event('peer.nat', { id: this.peerId, ...fields });
+      },
+      (err) => this.deps.log.debug('NAT classification failed', { error: (err as Error).message }),
+    );
   }
 
   private startKeepalive(everyMs: number): void {

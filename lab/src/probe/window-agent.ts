@@ -1,7 +1,7 @@
 /**
  * A peer's side of window opening, run inside a lab namespace and driven over NDJSON, so the
- * punch strategies can be exercised across real NATs without the call flow:
- *   node lab-window-agent.js --port P --stun HOST:PORT [--config JSON]
+ * punch strategies can be exercised across real NATs without the call flow (WindowAgent drives it):
+ *   node window-agent.js --port P --stun HOST:PORT [--config JSON]
  *   ← {"event":"ready","nat":{…},"candidates":[…]}            (after NAT classification)
  *   → {"op":"window","role":"callee","callId":"c1","local":22,"remote":11,"remoteCandidates":[…],"remoteNat":{…}}
  *   ← {"event":"window","callId":"c1","ok":true,"ms":…,"strategy":…,"remote":…,"detail":{…},"rttMs":…}
@@ -94,7 +94,13 @@ async function window(host: Host, media: MediaTransport, nat: NatInfo, c: Window
     if (c.role === 'callee') {
       const sub = answerPings(socket, c.local, c.remote);
       emit({ event: 'window', callId: c.callId, ok: true, ms, strategy: res.strategy, remote: res.remote, detail: res.detail });
-      setTimeout(() => (sub.dispose(), ac.abort(), void owned?.close()), c.holdMs ?? 8000);
+      setTimeout(() => {
+        sub.dispose();
+        // The strategy's detail may count on in the background (an easy callee's spray): report where it ended.
+        emit({ event: 'window.end', callId: c.callId, detail: res.detail });
+        ac.abort();
+        void owned?.close();
+      }, c.holdMs ?? 8000);
       return;
     }
     const rttMs = await pingOver(socket, res.remote, c.local, c.remote);
