@@ -7,4 +7,5 @@ export { DEFAULT_PREFIX, MANAGER_ADDRESS, MANAGER_ALT_ADDRESS, MANAGER_ADDRESS6,
 export { runMatrix, matrixTable, quantile, type PairResult, type MatrixOptions } from './matrix';
 export { UdpAgent, RecvEvent, SendOptions, AgentStats, AgentStartOptions, UDP_AGENT_SCRIPT } from './probe/udp-agent-client';
 export { NdjsonProc } from './ndjson-proc';
+export { writeCoturnConfig, type CoturnSetup, type CoturnFiles } from './coturn-config';
 export { WindowAgent, windowTrial, WINDOW_AGENT_SCRIPT, type WindowEvent, type WindowAgentOptions } from './probe/window-agent-client';

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { writeCoturnConfig } from '@pinhole/lab';
 import * as dgram from 'dgram';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -76,38 +77,24 @@ async function waitTcp(port: number, ms: number): Promise<boolean> {
 export async function startCoturn(o: CoturnOptions = {}): Promise<Coturn> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-coturn-'));
   const ips = ['127.0.0.1', ...(o.listeningIps ?? [])];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=turn.test', '-addext', `subjectAltName=${ips.map((i) => `IP:${i}`).join(',')}`], { stdio: 'ignore' });
   const port = await freePort();
   const tlsPort = await freePort();
   const relayBase = 40000 + Math.floor(Math.random() * 19000);
   const secret = `secret-${process.pid}-${Date.now()}`;
   const realm = 'pinhole.test';
-  const conf = [
-    ...ips.map((i) => `listening-ip=${i}`),
-    'relay-ip=127.0.0.1',
-    `listening-port=${port}`,
-    `tls-listening-port=${tlsPort}`,
-    ...(o.altPort ? [`alt-listening-port=${port + 1}`] : []),
-    `min-port=${relayBase}`,
-    `max-port=${relayBase + 200}`,
-    'use-auth-secret',
-    `static-auth-secret=${secret}`,
-    `realm=${realm}`,
-    'fingerprint',
-    'no-cli',
-    'no-dtls',
-    'allow-loopback-peers',
-    `cert=${path.join(dir, 'cert.pem')}`,
-    `pkey=${path.join(dir, 'key.pem')}`,
-    'log-file=stdout',
-    'simple-log',
-    `pidfile=${path.join(dir, 'turn.pid')}`,
-    ...(o.staleNonceS ? [`stale-nonce=${o.staleNonceS}`] : []),
-    ...(o.extra ?? []),
-  ];
-  fs.writeFileSync(path.join(dir, 'turnserver.conf'), conf.join('\n') + '\n');
+  const files = writeCoturnConfig({
+    dir,
+    listeningIps: ips,
+    relayIps: ['127.0.0.1'],
+    port,
+    tlsPort,
+    relayPorts: [relayBase, relayBase + 200],
+    secret,
+    realm,
+    extra: ['allow-loopback-peers', ...(o.altPort ? [`alt-listening-port=${port + 1}`] : []), ...(o.staleNonceS ? [`stale-nonce=${o.staleNonceS}`] : []), ...(o.extra ?? [])],
+  });
   const out: string[] = [];
-  const child: ChildProcess = spawn(TURNSERVER!, ['-c', path.join(dir, 'turnserver.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(TURNSERVER!, ['-c', files.confFile, '--log-file', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => out.push(String(d)));
   child.stderr!.on('data', (d) => out.push(String(d)));
   const stop = async () => {
@@ -122,5 +109,5 @@ export async function startCoturn(o: CoturnOptions = {}): Promise<Coturn> {
     await stop();
     throw new Error(`coturn did not start: ${out.join('').slice(-2000)}`);
   }
-  return { port, tlsPort, secret, realm, cert: fs.readFileSync(path.join(dir, 'cert.pem')), relayPorts: [relayBase, relayBase + 200], log: () => out.join(''), stop };
+  return { port, tlsPort, secret, realm, cert: fs.readFileSync(files.certFile), relayPorts: [relayBase, relayBase + 200], log: () => out.join(''), stop };
 }

@@ -152,6 +152,19 @@ function u32(name: string) {
   };
 }
 
+/** A 16-bit value in the first half of a 4-byte attribute (the rest is RFFU padding). */
+function u16(name: string, min: number, max: number) {
+  return {
+    decode: (v: Buffer): number => (v.length !== 4 ? fail('E_STUN_ATTR', `${name} must be 4 bytes, got ${v.length}`) : v.readUInt16BE(0)),
+    encode: (n: number): Buffer => {
+      if (!Number.isInteger(n) || n < min || n > max) fail('E_STUN_ENCODE', `${name} ${n} is not ${min}..${max}`);
+      const b = Buffer.alloc(4);
+      b.writeUInt16BE(n, 0);
+      return b;
+    },
+  };
+}
+
 function fixed(name: string, size: number) {
   return {
     decode: (v: Buffer): Buffer => (v.length !== size ? fail('E_STUN_ATTR', `${name} must be ${size} bytes, got ${v.length}`) : v),
@@ -253,16 +266,7 @@ export const ATTRIBUTE_TABLE: Table = {
   },
   lifetime: { type: StunAttr.Lifetime, ...u32('LIFETIME') },
   data: { type: StunAttr.Data, decode: (v) => v, encode: (b) => (Buffer.isBuffer(b) ? b : fail('E_STUN_ENCODE', 'DATA must be a Buffer')) },
-  channelNumber: {
-    type: StunAttr.ChannelNumber,
-    decode: (v) => (v.length !== 4 ? fail('E_STUN_ATTR', `CHANNEL-NUMBER must be 4 bytes, got ${v.length}`) : v.readUInt16BE(0)),
-    encode: (n) => {
-      if (!Number.isInteger(n) || n < 0x4000 || n > 0x4fff) fail('E_STUN_ENCODE', `channel number ${n} is not 0x4000..0x4FFF`);
-      const b = Buffer.alloc(4);
-      b.writeUInt16BE(n, 0);
-      return b;
-    },
-  },
+  channelNumber: { type: StunAttr.ChannelNumber, ...u16('CHANNEL-NUMBER', 0x4000, 0x4fff) },
   requestedTransport: {
     type: StunAttr.RequestedTransport,
     decode: (v) => (v.length !== 4 ? fail('E_STUN_ATTR', `REQUESTED-TRANSPORT must be 4 bytes, got ${v.length}`) : v[0]),
@@ -290,26 +294,8 @@ export const ATTRIBUTE_TABLE: Table = {
     encode: (a) => encodeAlgorithms([a]),
   },
   passwordAlgorithms: { type: StunAttr.PasswordAlgorithms, decode: (v) => decodeAlgorithms(v, 'PASSWORD-ALGORITHMS'), encode: encodeAlgorithms },
-  responsePort: {
-    type: StunAttr.ResponsePort,
-    decode: (v) => (v.length !== 4 ? fail('E_STUN_ATTR', `RESPONSE-PORT must be 4 bytes, got ${v.length}`) : v.readUInt16BE(0)),
-    encode: (p) => {
-      if (!Number.isInteger(p) || p < 1 || p > 0xffff) fail('E_STUN_ENCODE', `response port ${p} is not 1..65535`);
-      const b = Buffer.alloc(4);
-      b.writeUInt16BE(p, 0);
-      return b;
-    },
-  },
-  alternatePort: {
-    type: StunAttr.AlternatePort,
-    decode: (v) => (v.length !== 4 ? fail('E_STUN_ATTR', `ALTERNATE-PORT must be 4 bytes, got ${v.length}`) : v.readUInt16BE(0)),
-    encode: (p) => {
-      if (!Number.isInteger(p) || p < 1 || p > 0xffff) fail('E_STUN_ENCODE', `alternate port ${p} is not 1..65535`);
-      const b = Buffer.alloc(4);
-      b.writeUInt16BE(p, 0);
-      return b;
-    },
-  },
+  responsePort: { type: StunAttr.ResponsePort, ...u16('RESPONSE-PORT', 1, 0xffff) },
+  alternatePort: { type: StunAttr.AlternatePort, ...u16('ALTERNATE-PORT', 1, 0xffff) },
   changeRequest: {
     type: StunAttr.ChangeRequest,
     decode: (v) => (v.length !== 4 ? fail('E_STUN_ATTR', `CHANGE-REQUEST must be 4 bytes, got ${v.length}`) : { changeIp: (v[3] & 4) !== 0, changePort: (v[3] & 2) !== 0 }),
