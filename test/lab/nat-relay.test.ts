@@ -113,6 +113,21 @@ describe('lab: NAT classification, birthday probing, TURN and IPv6', function ()
       assert.equal(control.code, 'E_WINDOW_TIMEOUT', JSON.stringify(control));
     });
 
+  it('open × hardnat, both roles: birthday probing connects (the open side filters nothing, so the hard side punches at full TTL)', async () => {
+    const l = await up({ a: 'open', b: 'hardnat' });
+    await manager(l);
+    const open = await WindowAgent.start(l, 'a', { stun: STUN });
+    const hard = await WindowAgent.start(l, 'b', { stun: STUN });
+    procs.push(open, hard);
+    assert.equal(open.nat.filtering, 'endpoint-independent');
+    for (const [callee, caller] of [[hard, open], [open, hard]]) {
+      const rs: Ev[] = [];
+      for (let i = 0; i < 3; i++) rs.push(await windowTrial(callee, caller, i));
+      assert.ok(rs.every((r) => r.ok && r.strategy === 'birthday'), JSON.stringify(rs));
+      console.log(`      ${callee === hard ? 'hardnat callee' : 'open callee'}: ${rs.map((r) => `${Math.round(Number(r.ms))} ms`).join(', ')}`);
+    }
+  });
+
   it('a site that drops all UDP reaches the TURN server over TCP and TLS (UDP times out); a datagram is relayed to the other site and back', async () => {
     const l = await up({ a: 'noudp', b: 'open', turn: true });
     const echo = await UdpAgent.start(l, 'b', { port: 4500, echo: true, quiet: true });

@@ -14,8 +14,11 @@ export function easyCaller(req: WindowRequest, o: BirthdayOptions, targets: Cand
   const started = Date.now();
   return new Promise<WindowResult>((resolve, reject) => {
     const s = spray(req.socket, probe.datagram, targets, o, role === 'easy');
+    const peerIps = new Set(targets.map((t) => t.address));
     const listener = req.socket.onDatagram((data, from) => {
-      if (probe.accept(data, from)) finish(undefined, from);
+      if (probe.accept(data, from)) return finish(undefined, from);
+      // A hard callee's opening packet that got through (we do not filter): it names the port to probe.
+      if (peerIps.has(from.address) && isFromPeer(data, req)) s.addTarget({ address: from.address, port: from.port, kind: 'reflexive' });
     });
     const finish = (err?: Error, from?: DatagramAddress) => {
       s.stop();

@@ -30,11 +30,19 @@ export async function openSockets(req: WindowRequest, n: number): Promise<OwnedD
  * our NAT (creating the mappings the peer's probes will hit) and die before the peer's NAT.
  * The first round is sent now and awaited; repeats follow in the background.
  */
-async function punch(sockets: OwnedDatagramSocket[], targets: Candidate[], datagram: Buffer, o: BirthdayOptions, signal: AbortSignal): Promise<() => void> {
-  const round = () => Promise.all(sockets.flatMap((s) => targets.map((t) => s.send(datagram, t.port, t.address, { ttl: o.punchTtl }).catch(() => undefined))));
+async function punch(req: WindowRequest, sockets: OwnedDatagramSocket[], targets: Candidate[], datagram: Buffer, o: BirthdayOptions): Promise<() => void> {
+  // A peer that filters nothing (no firewall, or a full-cone NAT) has no state to disturb: let the
+  // packets reach it, so it learns our ports at once instead of searching for them.
+  const ttl = punchTtl(req, o);
+  const round = () => Promise.all(sockets.flatMap((s) => targets.map((t) => s.send(datagram, t.port, t.address, { ttl }).catch(() => undefined))));
   await round();
-  const timers = Array.from({ length: o.punchRepeats - 1 }, (_, i) => setTimeout(() => void (signal.aborted || round()), o.punchIntervalMs * (i + 1)));
+  const timers = Array.from({ length: o.punchRepeats - 1 }, (_, i) => setTimeout(() => void (req.signal.aborted || round()), o.punchIntervalMs * (i + 1)));
   return () => timers.forEach(clearTimeout);
+}
+
+/** The low punch TTL, or none (full) when the peer's filtering is endpoint-independent. */
+export function punchTtl(req: WindowRequest, o: BirthdayOptions): number | undefined {
+  return req.nat?.remote?.filtering === 'endpoint-independent' ? undefined : o.punchTtl;
 }
 
 /**
@@ -81,7 +89,7 @@ export async function hardCaller(req: WindowRequest, o: BirthdayOptions, targets
         path: 'direct',
         remote: from!,
         socket: keep,
-        detail: { role: 'hard', sockets: sockets.length, winner: i, probes, ttl: o.punchTtl, firstAnswerMs: Date.now() - started },
+        detail: { role: 'hard', sockets: sockets.length, winner: i, probes, ttl: punchTtl(req, o) ?? 'default', firstAnswerMs: Date.now() - started },
       });
     };
     const deadline = setTimeout(
@@ -97,7 +105,7 @@ export async function hardCaller(req: WindowRequest, o: BirthdayOptions, targets
     );
     const onAbort = () => finish(new SignalError('E_ABORTED', `call ${req.callId} was cancelled while probing ports`));
     req.signal.addEventListener('abort', onAbort, { once: true });
-    punch(sockets, targets, probe.datagram, o, req.signal).then(
+    punch(req, sockets, targets, probe.datagram, o).then(
       (stop) => (done ? stop() : (stopPunch = stop)),
       () => undefined,
     );
@@ -112,13 +120,13 @@ export async function hardCaller(req: WindowRequest, o: BirthdayOptions, targets
 export async function hardCallee(req: WindowRequest, o: BirthdayOptions, targets: Candidate[]): Promise<WindowResult> {
   const sockets = await openSockets(req, o.sockets);
   const group = new SocketGroup(sockets, o.timeoutMs, req.signal);
-  const stop = await punch(sockets, targets, nullDatagram(req), o, req.signal);
+  const stop = await punch(req, sockets, targets, nullDatagram(req), o);
   req.signal.addEventListener('abort', stop, { once: true });
   return {
     strategy: 'birthday',
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
     socket: group,
-    detail: { role: 'hard', sockets: sockets.length, ttl: o.punchTtl, repeats: o.punchRepeats, targets: targets.map((t) => `${t.address}:${t.port}`) },
+    detail: { role: 'hard', sockets: sockets.length, ttl: punchTtl(req, o) ?? 'default', repeats: o.punchRepeats, targets: targets.map((t) => `${t.address}:${t.port}`) },
   };
 }

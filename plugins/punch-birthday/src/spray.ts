@@ -11,6 +11,8 @@ export interface Spray {
   readonly randomPorts: number;
   /** Settles once the first round to the known targets is on the wire. */
   readonly first: Promise<void>;
+  /** A newly learned address of the peer: probed at once and from then on with the known targets. */
+  addTarget(t: Candidate): void;
   stop(): void;
 }
 
@@ -20,7 +22,8 @@ export interface Spray {
  * probesPerSecond (each probe is a new flow in our own NAT, so we do not flood it), up to
  * `probes` of them. Runs until stop().
  */
-export function spray(socket: DatagramSocket, datagram: Buffer, targets: Candidate[], o: BirthdayOptions, randomize: boolean): Spray {
+export function spray(socket: DatagramSocket, datagram: Buffer, initial: Candidate[], o: BirthdayOptions, randomize: boolean): Spray {
+  const targets = [...initial];
   const state = { sent: 0, randomPorts: 0, stopped: false };
   const send = (port: number, address: string) => {
     state.sent++;
@@ -53,6 +56,11 @@ export function spray(socket: DatagramSocket, datagram: Buffer, targets: Candida
       return state.randomPorts;
     },
     first,
+    addTarget(t) {
+      if (targets.some((x) => x.address === t.address && x.port === t.port)) return;
+      targets.push(t);
+      void send(t.port, t.address);
+    },
     stop() {
       clearInterval(every);
       clearInterval(pacer);
