@@ -10,6 +10,7 @@ import {
   encodeStun,
   longTermKey,
   turnRestCredentials,
+  verifyMessageIntegrity,
   type StunMessage,
 } from '@pinhole/core';
 import { TurnAllocator, TurnStreamFramer, parseTurnUri } from '@pinhole/relay-turn';
@@ -75,6 +76,30 @@ describe('relay-turn: hostile or broken servers never crash the client', functio
       await assert.rejects(allocator.allocate({ uri: `turn:127.0.0.1:${srv.port}`, username: 'u', password: 'p' }), code('E_TURN_TIMEOUT'));
       spoof = false;
       await assert.rejects(allocator.allocate({ uri: `turn:127.0.0.1:${srv.port}`, username: 'u', password: 'p' }), code('E_TURN_BAD_FRAME', /without XOR-RELAYED-ADDRESS/));
+    } finally {
+      srv.close();
+    }
+  });
+
+  it('an RFC 8489 server offering SHA-256 gets MESSAGE-INTEGRITY-SHA256 and PASSWORD-ALGORITHM (bid-down protection echoed)', async () => {
+    const key = longTermKey('u', 'r', 'p', 'sha256');
+    const offered = [{ algorithm: 2, params: Buffer.alloc(0) }, { algorithm: 1, params: Buffer.alloc(0) }];
+    const seen: StunMessage[] = [];
+    const srv = await fakeUdpServer((req, raw, reply) => {
+      if (!req.hasIntegrity) {
+        return reply(encodeStun({ method: req.method, cls: StunClass.Error, transactionId: req.transactionId, errorCode: { code: 401, reason: 'Unauthorized' }, realm: 'r', nonce: 'obMatJos2AAACn', passwordAlgorithms: offered }));
+      }
+      seen.push(req);
+      assert.equal(verifyMessageIntegrity(raw, key), true, 'signed with SHA-256(u:r:p)');
+      reply(encodeStun({ method: req.method, cls: StunClass.Success, transactionId: req.transactionId, lifetime: 600, xorRelayedAddress: { family: 'IPv4', address: '127.0.0.1', port: 50000 }, integrityKey: key, integrityAlgorithm: 'sha256' }));
+    });
+    try {
+      const c = await allocator.allocate({ uri: `turn:127.0.0.1:${srv.port}`, username: 'u', password: 'p' });
+      assert.deepEqual(c.relayed, { address: '127.0.0.1', port: 50000 });
+      assert.equal(seen[0].integrity, 'sha256');
+      assert.deepEqual(seen[0].passwordAlgorithm, { algorithm: 2, params: Buffer.alloc(0) });
+      assert.deepEqual(seen[0].passwordAlgorithms, offered);
+      await c.close();
     } finally {
       srv.close();
     }
