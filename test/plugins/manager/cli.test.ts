@@ -74,12 +74,14 @@ describe('cli: pinhole manager and pinhole peer', function () {
 describe('cli: the manager on IPv6 (--listen [::1]:PORT)', function () {
   this.timeout(15000);
   const procs: NdjsonProc[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-v6-'));
   after(async () => {
     for (const p of procs.reverse()) await p.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('STUN follows the listen address, addresses print with brackets, and an IPv6 peer learns its reflexive address', async () => {
-    const cfg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-v6-')), 'pinhole.config.json');
+    const cfg = path.join(dir, 'pinhole.config.json');
     // Free ports, but no --udp: the STUN address must follow --listen.
     fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'manager-server': { options: { udpPort: 0 } } } }));
     const manager = pinhole(['manager', '--listen', '[::1]:0', '--config', cfg]);
