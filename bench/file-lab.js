@@ -20,15 +20,14 @@ const TCP_PORT = 5001;
 
 // ---- `--peer MANAGER INBOX`: bob, taking files into INBOX (what `pinhole peer --inbox` does) ----
 async function peer(manager, inbox) {
-  const { Host, PeerClientFactory, createLogger } = require('@pinhole/core');
-  const { FileTransfer } = require('@pinhole/core');
+  const { FileTransfer, PeerClientFactory, createLogger } = require('@pinhole/core');
+  const { Host } = require('@pinhole/core/host');
   const log = createLogger({ json: true });
   const host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
   await host.start();
   await host.plugins.activate('manager-client');
-  await host.plugins.activateByEvent('onPayload:file');
-  const files = host.container.get(FileTransfer);
-  const bob = await host.container.get(PeerClientFactory).create({ peerId: 'bob', manager });
+  const files = await host.services.load(FileTransfer, 'onPayload:file');
+  const bob = await (await host.services.load(PeerClientFactory)).create({ peerId: 'bob', manager });
   bob.onIncomingCall((call) => files.receiveFiles(call, inbox, { log, json: true, bar: false }));
   await bob.start();
   log.event('peer.ready', {});

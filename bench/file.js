@@ -16,7 +16,8 @@ const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Host, MediaTransportFactory } = require('@pinhole/core');
+const { MediaTransportFactory } = require('@pinhole/core');
+const { Host } = require('@pinhole/core/host');
 const { PayloadType } = require('@pinhole/core');
 const { median, machine } = require('./lib');
 
@@ -28,9 +29,8 @@ const WRITE = 64 * 1024;
 async function peer() {
   const host = new Host({ config: { log: { level: 'silent' } } });
   await host.plugins.activate('media-udp');
-  await host.plugins.activateByEvent('onPayload:file');
-  const transport = await host.container.get(MediaTransportFactory).create({ host: '127.0.0.1' });
-  return { host, transport, files: host.container.getNamed(PayloadType, 'file') };
+  const transport = await (await host.services.load(MediaTransportFactory)).create({ host: '127.0.0.1' });
+  return { host, transport, files: await host.services.loadNamed(PayloadType, 'file', 'onPayload:file') };
 }
 
 function openSession(transport, ids, port) {

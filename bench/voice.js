@@ -7,7 +7,8 @@
 // frames, burst ratio, RFC 3550 jitter, jitter-buffer delay, RTT from receiver reports).
 // Calls run at BENCH_SPEED× real time (all times scale; default 4) to keep the bench short.
 require('reflect-metadata');
-const { Host, MediaTransportFactory, VoiceService, Codec, contributionProvider } = require('@pinhole/core');
+const { MediaTransportFactory, VoiceService, Codec } = require('@pinhole/core');
+const { Host } = require('@pinhole/core/host');
 const { median, machine } = require('./lib');
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -98,7 +99,7 @@ function impaired(target, loss, jitterMs, seed) {
 
 let callNo = 0;
 async function callQuality(host, codec, loss, jitterMs, seed) {
-  const f = host.container.get(MediaTransportFactory);
+  const f = await host.services.load(MediaTransportFactory);
   const a = await f.create({ host: '127.0.0.1' });
   const b = await f.create({ host: '127.0.0.1' });
   const addr = (t) => ({ address: '127.0.0.1', port: t.socket.localPort });
@@ -106,7 +107,7 @@ async function callQuality(host, codec, loss, jitterMs, seed) {
   const callId = `bench-${id}`;
   const as = a.openSession({ callId, role: 'caller', localEndpoint: 2 * id, remoteEndpoint: 2 * id + 1, remote: addr(b), keepaliveMs: 0 });
   const bs = b.openSession({ callId, role: 'callee', localEndpoint: 2 * id + 1, remoteEndpoint: 2 * id, remote: addr(a), keepaliveMs: 0 });
-  const voice = host.container.get(VoiceService);
+  const voice = await host.services.load(VoiceService);
   const input = { sampleRate: 8000, samples: speech(8000, CALL_SECONDS, seed) };
   const [talker, listener] = await Promise.all([
     voice.start(impaired({ callId, role: 'caller', session: as }, loss, jitterMs, seed), { input, codec, speed: SPEED }),
@@ -125,8 +126,9 @@ async function callQuality(host, codec, loss, jitterMs, seed) {
 (async () => {
   const host = new Host({ config: { log: { level: 'silent' } } });
   await host.plugins.activate('media-udp');
-  await host.plugins.activateByEvent('onPayload:voice');
-  const codecs = contributionProvider(host.container, Codec).getContributions();
+  // Every voice codec, picked as a call picks them (the voice service activates the codec plugins).
+  await (await host.services.load(VoiceService, 'onPayload:voice')).codecs();
+  const codecs = await host.services.loadAll(Codec);
   const names = ['pcmu', 'pcma', 'opus'].filter((n) => codecs.some((c) => c.name === n));
   const byName = (n) => codecs.find((c) => c.name === n);
 

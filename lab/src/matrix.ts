@@ -3,6 +3,8 @@
  * internet, `pinhole peer` on b and N back-to-back `pinhole call`s from a. Reports per pair the
  * successes, median and p95 setup time (call.ready setupMs), and which path/strategy carried it.
  */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { Lab } from './lab';
 import { NdjsonProc } from './ndjson-proc';
@@ -62,9 +64,12 @@ export async function runMatrix(o: MatrixOptions, onPair: (r: PairResult) => voi
 async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<PairResult> {
   const lab = await Lab.up({ a, b, prefix: o.prefix, turn: o.turn });
   const cfg = o.config ? ['--config', o.config] : [];
+  // Throw-away keys, pins and manager certificate for this pair, never the user's own.
+  const home = mkdtempSync(join(tmpdir(), 'pinhole-matrix-'));
+  const keys = (id: string) => ['--identity', join(home, `${id}.pem`), '--known-peers', join(home, `${id}.known_peers`)];
   const procs: NdjsonProc[] = [];
   const start = (node: 'a' | 'b' | 'manager', args: string[]) => {
-    const p = new NdjsonProc(lab.exec(node, [process.execPath, PINHOLE_BIN, ...args, ...cfg, '--json']));
+    const p = new NdjsonProc(lab.exec(node, [process.execPath, PINHOLE_BIN, ...args, ...cfg, '--json'], { env: { PINHOLE_HOME: home } }));
     procs.push(p);
     return p;
   };
@@ -72,9 +77,9 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
   const setups: number[] = [];
   try {
     await start('manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, '--stun-alt', `${MANAGER_ALT_ADDRESS}:3479`]).waitFor('manager.ready', 10000);
-    await start('b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000']).waitFor('peer.registered', 10000);
+    await start('b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000', '--allow-any', ...keys('bob')]).waitFor('peer.registered', 10000);
     for (let i = 0; i < o.trials; i++) {
-      const call = start('a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', '--pings', '1']);
+      const call = start('a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', '--pings', '1', ...keys('alice')]);
       const code = await Promise.race([call.exited, new Promise<number>((r) => setTimeout(() => r(-2), o.callTimeoutMs ?? 30000))]);
       if (code === -2) await call.stop();
       const ready = call.events.find((e) => e.event === 'call.ready');
@@ -91,6 +96,7 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
   } finally {
     for (const p of procs.reverse()) await p.stop();
     await lab.down();
+    rmSync(home, { recursive: true, force: true });
   }
   result.medianMs = quantile(setups, 0.5);
   result.p95Ms = quantile(setups, 0.95);

@@ -5,15 +5,16 @@ import {
   decodeDatagram,
   encodeDatagram,
   PinholeError,
+  createPingProbe,
   tapErrorCause,
   type DatagramSocket,
   type Disposable,
-  type Host,
   type MediaTransport,
   type NatInfo,
   type OwnedDatagramSocket,
   type WindowRequest,
 } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { RandomPorts, SocketGroup } from '@pinhole/punch-birthday';
 import punchCompliance from '../compliance/punch';
 import { mediaHost, transport } from '../helpers/media';
@@ -24,7 +25,7 @@ async function birthdayHost(options: Record<string, unknown> = {}): Promise<Host
   return host;
 }
 
-punchCompliance('punch-birthday (plain mode)', {
+punchCompliance('birthday', {
   createHost: (o) => birthdayHost({ onlyWhenHard: false, ...o }),
   fastFailOptions: { timeoutMs: 400, probeIntervalMs: 50 },
 });
@@ -65,14 +66,11 @@ describe('punch-birthday', function () {
     for (const c of closers.splice(0).reverse()) await c();
   });
 
-  const req = (over: Partial<WindowRequest> & Pick<WindowRequest, 'role' | 'socket'>): WindowRequest => ({
-    callId: 'bday',
-    localEndpoint: 1,
-    remoteEndpoint: 2,
-    remoteCandidates: [],
-    signal: new AbortController().signal,
-    ...over,
-  });
+  /** A request as manager-client makes it: a caller carries the probe of an --insecure call (PING/PONG). */
+  const req = (over: Partial<WindowRequest> & Pick<WindowRequest, 'role' | 'socket'>): WindowRequest => {
+    const base = { callId: 'bday', localEndpoint: 1, remoteEndpoint: 2, remoteCandidates: [], signal: new AbortController().signal, ...over };
+    return base.role === 'caller' && !base.probe ? { ...base, probe: createPingProbe(base.localEndpoint, base.remoteEndpoint) } : base;
+  };
 
   it('declines without NAT classification, when no side is hard, and when both are (the relay’s case)', async () => {
     host = await birthdayHost();
@@ -81,7 +79,7 @@ describe('punch-birthday', function () {
     closers.push(() => t.close());
     const cands = [{ address: '127.0.0.1', port: 9, kind: 'reflexive' as const }];
     for (const nat of [undefined, { local: EASY, remote: EASY }, { local: HARD, remote: HARD }])
-      assert.equal(await host.hooks.openWindow.promise(req({ role: 'caller', socket: t.socket, remoteCandidates: cands, nat, openSocket: () => t.openSocket!() })), undefined);
+      assert.equal(await host.hooks.openWindow.for('birthday').promise(req({ role: 'caller', socket: t.socket, remoteCandidates: cands, nat, openSocket: () => t.openSocket!() })), undefined);
   });
 
   it('hard callee × easy caller: the caller finds one of 256 sockets by random ports; the group latches onto it and closes the rest', async () => {
@@ -91,13 +89,13 @@ describe('punch-birthday', function () {
     const easy = await transport(host);
     closers.push(() => hard.close(), () => easy.close());
     const opener = recordingOpener(hard);
-    const callee = await host.hooks.openWindow.promise(
+    const callee = await host.hooks.openWindow.for('birthday').promise(
       req({ role: 'callee', socket: hard.socket, localEndpoint: 22, remoteEndpoint: 11, remoteCandidates: [{ address: '127.0.0.1', port: easy.socket.localPort, kind: 'reflexive' }], nat: { local: HARD, remote: EASY }, openSocket: opener.open }),
     );
     assert.ok(callee?.socket instanceof SocketGroup, 'the hard callee hands back its socket group');
     assert.equal(opener.opened.length, 256);
     answerPings(callee.socket, 22, 11);
-    const caller = await host.hooks.openWindow.promise(
+    const caller = await host.hooks.openWindow.for('birthday').promise(
       req({ role: 'caller', socket: easy.socket, localEndpoint: 11, remoteEndpoint: 22, remoteCandidates: [{ address: HARD_IP, port: hard.socket.localPort, kind: 'reflexive' }], nat: { local: EASY, remote: HARD } }),
     );
     assert.ok(caller);
@@ -123,12 +121,12 @@ describe('punch-birthday', function () {
     await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
     closers.push(() => hard.close(), () => easy.close(), async () => silent.close());
     answerPings(easy.socket, 22, 11);
-    const callee = await host.hooks.openWindow.promise(
+    const callee = await host.hooks.openWindow.for('birthday').promise(
       req({ role: 'callee', socket: easy.socket, localEndpoint: 22, remoteEndpoint: 11, remoteCandidates: [{ address: HARD_IP, port: hard.socket.localPort, kind: 'reflexive' }], nat: { local: EASY, remote: HARD } }),
     );
     assert.equal(callee!.detail!.role, 'easy');
     const opener = recordingOpener(hard);
-    const caller = await host.hooks.openWindow.promise(
+    const caller = await host.hooks.openWindow.for('birthday').promise(
       req({ role: 'caller', socket: hard.socket, localEndpoint: 11, remoteEndpoint: 22, remoteCandidates: [{ address: '127.0.0.1', port: silent.address().port, kind: 'reflexive' }], nat: { local: HARD, remote: EASY }, openSocket: opener.open }),
     );
     assert.ok(caller?.socket, 'the winning socket comes back');
@@ -147,7 +145,7 @@ describe('punch-birthday', function () {
     for (const abort of [false, true]) {
       const opener = recordingOpener(hard);
       const ac = new AbortController();
-      const p = host.hooks.openWindow.promise(
+      const p = host.hooks.openWindow.for('birthday').promise(
         req({ role: 'caller', socket: hard.socket, remoteCandidates: [{ address: '127.0.0.1', port: 9, kind: 'reflexive' }], nat: { local: HARD, remote: EASY }, openSocket: opener.open, signal: ac.signal }),
       );
       if (abort) setTimeout(() => ac.abort(), 50);

@@ -4,6 +4,8 @@
  */
 import type { Disposable } from '../disposable';
 import type { NatInfo } from '../services/nat';
+import type { CallPolicy } from '../security/policy';
+import type { Identity } from '../services/security';
 
 export type CandidateKind = 'host' | 'reflexive' | 'relay';
 /** A UDP address a peer can be reached on (spec ¶76: a list of ports may be sent). */
@@ -20,6 +22,14 @@ export interface Registration {
   candidates: Candidate[];
   payloadTypes: string[];
   meta: Record<string, string>;
+  /**
+   * Proof of the peer's identity key. Client: the identity tap sets publicKey and signature
+   * (Ed25519 over registrationDigest(challenge, registration)). Manager: the identity tap sets
+   * `verified` once the signature checks out; the registrar admits nothing unverified.
+   */
+  identity?: { publicKey: Uint8Array; signature?: Uint8Array; verified?: boolean };
+  /** Who may call this peer; signed with the rest. */
+  policy?: CallPolicy;
 }
 
 export interface RegisterContext {
@@ -28,6 +38,13 @@ export interface RegisterContext {
   /** The address the manager saw the TCP/WebSocket connection come from. */
   remoteAddress?: string;
   transport?: 'tcp' | 'ws';
+  /** The manager's fresh nonce for this connection (Hello): what the registration signature covers. */
+  challenge?: Uint8Array;
+  /**
+   * Client: the identity registering (a process may host several peers). Unset: the identity
+   * tap uses the default identity file.
+   */
+  identity?: Identity;
 }
 
 /** Something the manager told a peer; `kind` keys the notify HookMap. */
@@ -55,12 +72,19 @@ export interface OwnedDatagramSocket extends DatagramSocket {
 }
 
 /**
- * The caller's first datagram and the test for the callee's answer (DESIGN.md §B). A strategy sends
- * `datagram` to its targets and feeds every unclaimed datagram to `accept`; the first accepted
- * answer is the path. Strategies know nothing of what is inside (Noise, or PING/PONG when insecure).
+ * What a caller-side strategy sends to find the path, and how it recognises the answer. Built by
+ * the peer client: on a secure call the probe is the Noise handshake's first message and the
+ * answer its second (the handshake rides the window-opening probes, costing no round trip); on
+ * an --insecure call it is a PING with a nonce and its PONG (createPingProbe). Strategies know
+ * nothing of either.
  */
 export interface WindowProbe {
-  datagram: Buffer;
+  /** The datagram to send to each target, repeatedly, until an answer is accepted. */
+  readonly datagram: Buffer;
+  /**
+   * Feeds a datagram that arrived on the socket (not claimed by a session). True when it is the
+   * answer: the path to `from` works both ways. Never throws on network input.
+   */
   accept(datagram: Buffer, from: DatagramAddress): boolean;
 }
 
@@ -73,7 +97,7 @@ export interface WindowRequest {
   remoteCandidates: Candidate[];
   socket: DatagramSocket;
   signal: AbortSignal;
-  /** Caller: the probe to send (optional for now; a strategy without one builds a PING/PONG probe). */
+  /** Caller side: what to probe with (see WindowProbe). A caller strategy without one yields nothing. */
   probe?: WindowProbe;
   /** Both sides' NAT behaviour as classified at registration (absent or partial: unknown). */
   nat?: { local?: NatInfo; remote?: NatInfo };

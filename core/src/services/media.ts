@@ -1,6 +1,7 @@
 import type { Disposable } from '../disposable';
 import type { Candidate, DatagramAddress, DatagramSocket, OwnedDatagramSocket, StreamContext } from '../hooks/types';
 import type { NatClassifyOptions, NatInfo } from './nat';
+import type { HandshakeResult } from './security';
 import type { DatagramTypeId } from '../wire/datagram';
 
 /** Where a direct session goes: ids from the manager, the remote address the window was opened to. */
@@ -17,12 +18,20 @@ export interface SessionParams {
   alternates?: DatagramAddress[];
   /** Idle interval after which a KEEPALIVE datagram is sent so both windows stay open (spec ¶52–¶53). */
   keepaliveMs?: number;
+  /**
+   * The completed handshake that keys this session. The `stream:session` taps turn it into the
+   * session's protection (secure-noise); a session with a handshake that no tap protected
+   * refuses to open.
+   */
+  handshake?: HandshakeResult;
+  /** An unencrypted session, by explicit choice (--insecure on both ends). Without a handshake, this must be set. */
+  insecure?: boolean;
 }
 
 export interface SessionStats {
   sent: number;
   received: number;
-  /** Datagrams for this session's address that failed validation (bad ids, CRC, version …). */
+  /** Datagrams for this session that failed validation (bad ids or source, CRC, forged, replayed, plaintext on a sealed session …). */
   dropped: number;
   bytesSent: number;
   bytesReceived: number;
@@ -52,6 +61,8 @@ export interface ReliableStream {
 export interface DatagramSession {
   readonly params: SessionParams;
   readonly stats: SessionStats;
+  /** The authenticated peer and how, for a secure session; undefined for an --insecure one. */
+  readonly security?: { remoteFingerprint: string; remotePublicKey: Uint8Array; pattern: 'IK' | 'XX' };
   /** Sends one datagram of the given type (DATA by default); payload ≤ MAX_DATAGRAM_PAYLOAD. */
   send(payload: Buffer, type?: DatagramTypeId): void;
   /** DATA payloads as they arrive (already validated). */
@@ -87,7 +98,12 @@ export interface MediaTransport {
   classifyNat?(server: DatagramAddress, opts?: NatClassifyOptions): Promise<NatInfo>;
   /** Another socket on the same transport and address (new port): WindowRequest.openSocket. */
   openSocket?(): Promise<OwnedDatagramSocket>;
-  openSession(params: SessionParams): DatagramSession;
+  /**
+   * Opens a session: runs the `stream:session` taps once (they install the protection), then
+   * claims the session's datagrams. Rejects with E_SESSION_UNPROTECTED when a handshake was
+   * given and no tap protected the session, and when neither a handshake nor `insecure` was.
+   */
+  openSession(params: SessionParams): Promise<DatagramSession>;
   close(): Promise<void>;
 }
 export const MediaTransport = Symbol('MediaTransport');

@@ -16,7 +16,6 @@ import {
   DatagramType,
   decodeDatagram,
   encodeDatagram,
-  Host,
   MediaTransportFactory,
   tapErrorCause,
   type Candidate,
@@ -26,6 +25,7 @@ import {
   type OwnedDatagramSocket,
   type PinholeError,
 } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 
 interface WindowCommand {
   op: 'window';
@@ -36,7 +36,11 @@ interface WindowCommand {
   remoteCandidates: Candidate[];
   remoteNat?: NatInfo;
   holdMs?: number;
+  /** The openWindow strategies to try, in order (a disabled one yields nothing). */
+  strategies?: string[];
 }
+
+const DEFAULT_STRATEGIES = ['birthday', 'null-udp'];
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, stun: { type: 'string' }, config: { type: 'string', default: '{}' } } });
 const emit = (o: object) => void process.stdout.write(JSON.stringify(o) + '\n');
@@ -76,7 +80,7 @@ async function window(host: Host, media: MediaTransport, nat: NatInfo, c: Window
   const ac = new AbortController();
   const t0 = performance.now();
   try {
-    const res = await host.hooks.openWindow.promise({
+    const req = {
       role: c.role,
       callId: c.callId,
       localEndpoint: c.local,
@@ -86,7 +90,14 @@ async function window(host: Host, media: MediaTransport, nat: NatInfo, c: Window
       signal: ac.signal,
       nat: { local: nat, remote: c.remoteNat },
       openSocket: () => media.openSocket!(),
-    });
+      ...(c.role === 'caller' ? { probe: createPingProbe(c.local, c.remote) } : {}),
+    };
+    let res;
+    for (const name of c.strategies ?? DEFAULT_STRATEGIES) {
+      await host.services.activate(`onPunch:${name}`);
+      res = await host.hooks.openWindow.for(name).promise(req);
+      if (res) break;
+    }
     const ms = performance.now() - t0;
     if (!res) return emit({ event: 'window', callId: c.callId, ok: false, code: 'E_NO_STRATEGY', ms });
     const socket = res.socket ?? media.socket;
@@ -117,7 +128,8 @@ async function window(host: Host, media: MediaTransport, nat: NatInfo, c: Window
   const host = new Host({ config: { log: { level: 'silent' }, ...JSON.parse(values.config!) } });
   await host.start();
   await host.plugins.activate('media-udp');
-  const media = await host.container.get<MediaTransportFactory>(MediaTransportFactory).create({ port: Number(values.port), host: '0.0.0.0' });
+  const factory = await host.services.load<MediaTransportFactory>(MediaTransportFactory);
+  const media = await factory.create({ port: Number(values.port), host: '0.0.0.0' });
   const [address, port] = values.stun!.split(/:(?=\d+$)/);
   const nat = await media.classifyNat!({ address, port: Number(port) }, { testTimeoutMs: 700 });
   emit({ event: 'ready', nat, candidates: [...(nat.reflexive ? [nat.reflexive] : []), ...media.hostCandidates()] });

@@ -1,17 +1,27 @@
 import { parseArgs } from 'util';
-import { PeerClientFactory, PinholeError, PluginError, type CommandIO, type EstablishedCall, type PluginContext } from '@pinhole/core';
-import { FileTransfer } from '@pinhole/core';
+import { inject, injectable } from 'inversify';
+import {
+  FileTransfer,
+  PeerClientFactory,
+  securityOptions,
+  SECURITY_FLAGS,
+  ServiceLoader,
+  type CommandContribution,
+  type CommandIO,
+  type EstablishedCall,
+  type PinholeError,
+} from '@pinhole/core';
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
-const USAGE = 'usage: pinhole call NAME --id ME --manager HOST:PORT [--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+const USAGE =
+  'usage: pinhole call NAME --id ME --manager HOST:PORT [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
+  '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
-async function sendFiles(context: PluginContext, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
-  await context.activateByEvent('onPayload:file');
-  if (!context.container.isBound(FileTransfer))
-    throw new PluginError('E_PAYLOAD_MISSING', 'sending files needs the payload-file plugin; install it or enable it in pinhole.config.json');
-  const outcomes = await context.container.get<FileTransfer>(FileTransfer).sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
+async function sendFiles(loader: ServiceLoader, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
+  const transfer = await loader.load<FileTransfer>(FileTransfer, 'onPayload:file', 'sending files needs the payload-file plugin');
+  const outcomes = await transfer.sendFiles(call, files, { log: io.log, json: io.json, signal: io.signal });
   return outcomes.every((o) => o.ok);
 }
 
@@ -20,8 +30,16 @@ async function sendFiles(context: PluginContext, call: EstablishedCall, files: s
  * direct path and send each --send FILE over it. Exit 0 when the direct path worked (and every
  * file arrived verified), 1 with a clear reason when it did not.
  */
-export function callCommand(context: PluginContext) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class CallCommand implements CommandContribution {
+  readonly command = 'call';
+
+  constructor(
+    @inject(PeerClientFactory) private readonly clients: PeerClientFactory,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+  ) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -36,6 +54,7 @@ export function callCommand(context: PluginContext) {
         voice: { type: 'string' },
         codec: { type: 'string' },
         record: { type: 'string' },
+        ...SECURITY_FLAGS,
         help: { type: 'boolean', default: false },
       },
     });
@@ -44,8 +63,7 @@ export function callCommand(context: PluginContext) {
       return values.help ? 0 : 2;
     }
     const callee = positionals[0];
-    const factory = context.container.get<PeerClientFactory>(PeerClientFactory);
-    const client = await factory.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']) });
+    const client = await this.clients.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']), ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {
@@ -59,8 +77,8 @@ export function callCommand(context: PluginContext) {
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, Number(values.pings));
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
-      const filesOk = values.send.length === 0 || (await sendFiles(context, call, values.send, io));
-      if (values.voice || values.record) await runVoice(context, call, { input: values.voice, record: values.record, codec: values.codec }, io);
+      const filesOk = values.send.length === 0 || (await sendFiles(this.loader, call, values.send, io));
+      if (values.voice || values.record) await runVoice(this.loader, call, { input: values.voice, record: values.record, codec: values.codec }, io);
       await client.hangup(call.callId, 'done');
       io.log.event('call.ended', { callId: call.callId });
       return filesOk ? 0 : 1;
@@ -71,5 +89,5 @@ export function callCommand(context: PluginContext) {
     } finally {
       await client.close();
     }
-  };
+  }
 }

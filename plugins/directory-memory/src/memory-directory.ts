@@ -1,4 +1,4 @@
-import { disposeAll, PinholeError, toDisposable, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { disposeAll, PinholeError, toDisposable, type ClaimResult, type Directory, type DirectoryOptions, type Disposable, type PeerRecord } from '@pinhole/core';
 import { MessageBus, type HandlerErrorSink, type MessageHandler } from './message-bus';
 import { PeerTable, type RecordPatch } from './peer-table';
 
@@ -21,8 +21,8 @@ export class MemoryDirectory implements Directory {
   private constructor(private readonly shared: Shared) {}
 
   /** A fresh, empty directory; a subscriber's exception goes to `onHandlerError`, never to the publisher. */
-  static create(onHandlerError: HandlerErrorSink): MemoryDirectory {
-    return new MemoryDirectory({ table: new PeerTable(), bus: new MessageBus(onHandlerError) });
+  static create(onHandlerError: HandlerErrorSink, options: DirectoryOptions = {}): MemoryDirectory {
+    return new MemoryDirectory({ table: new PeerTable(options.nameTtlMs), bus: new MessageBus(onHandlerError) });
   }
 
   /** Another node's handle onto the same table and bus. */
@@ -38,6 +38,10 @@ export class MemoryDirectory implements Directory {
     return this.open().table.get(peerId);
   }
 
+  async binding(peerId: string): Promise<string | undefined> {
+    return this.open().table.binding(peerId, Date.now());
+  }
+
   async touch(peerId: string, now: number, ttlMs: number): Promise<boolean> {
     return this.open().table.touch(peerId, now, ttlMs);
   }
@@ -46,8 +50,8 @@ export class MemoryDirectory implements Directory {
     return this.open().table.update(peerId, patch);
   }
 
-  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
-    return this.open().table.remove(peerId, ifSecretHash);
+  async remove(peerId: string, ifPublicKey?: string): Promise<boolean> {
+    return this.open().table.remove(peerId, ifPublicKey, Date.now());
   }
 
   async expire(now: number): Promise<string[]> {

@@ -1,4 +1,4 @@
-/** The plugin's options as validated against contributes.configuration (defaults filled in by the host). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface ClientOptions {
   connectTimeoutMs: number;
   callTimeoutMs: number;
@@ -7,17 +7,7 @@ export interface ClientOptions {
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
   classifyNat: boolean;
+  callsPerMinutePerCaller: number;
 }
-
-export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
-  connectTimeoutMs: 5000,
-  callTimeoutMs: 15000,
-  stunTimeoutMs: 2000,
-  reconnectMinMs: 250,
-  reconnectMaxMs: 10000,
-  sessionKeepaliveMs: 15000,
-  classifyNat: true,
-};
-
-/** Bound by activate() so the factory (bound by the container module) sees this host's options. */
+/** Plugin-private token for the validated options. */
 export const ClientOptions = Symbol('ManagerClientOptions');

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FileTransfer, PluginError, VoiceService, type CommandIO, type PeerClient, type PinholeError, type PluginContext } from '@pinhole/core';
+import { FileTransfer, VoiceService, type CommandIO, type PeerClient, type PinholeError, type ServiceLoader } from '@pinhole/core';
 
 export interface AnswerOptions {
   /** Accept files into this folder (payload-file) and record voice there (payload-voice). */
@@ -9,29 +9,24 @@ export interface AnswerOptions {
   voice?: string;
 }
 
-/**
- * What `pinhole peer` does on each established incoming call: receive files into the inbox and
- * answer voice. The payload plugins are reached only through their core service identifiers and
- * activated on demand; a missing one is a clear error at start, not at the first call.
- */
 /** The payload types a peer with these options registers (so a caller gets E_PAYLOAD_UNSUPPORTED early). */
 export function offeredPayloadTypes(o: AnswerOptions): string[] {
   return [...(o.inbox ? ['file'] : []), ...(o.inbox || o.voice ? ['voice'] : [])];
 }
 
-export async function answerWithPayloads(context: PluginContext, client: PeerClient, o: AnswerOptions, io: CommandIO): Promise<void> {
-  const need = async (event: string, id: symbol, what: string) => {
-    await context.activateByEvent(event);
-    if (!context.container.isBound(id)) throw new PluginError('E_PAYLOAD_MISSING', `${what}; install or enable it in pinhole.config.json`);
-  };
-  if (o.inbox) await need('onPayload:file', FileTransfer, '--inbox needs the payload-file plugin');
-  const voiceWanted = !!(o.voice || o.inbox);
-  if (o.voice) await need('onPayload:voice', VoiceService, '--voice needs the payload-voice plugin and a codec plugin');
-  else if (o.inbox) await context.activateByEvent('onPayload:voice').catch(() => undefined);
-  const voice = voiceWanted && context.container.isBound(VoiceService) ? context.container.get<VoiceService>(VoiceService) : undefined;
+/**
+ * What `pinhole peer` does on each established incoming call: receive files into the inbox and
+ * answer voice. The payload plugins are reached only through their core service identifiers and
+ * activated on demand; a missing one is a clear error at start, not at the first call.
+ */
+export async function answerWithPayloads(loader: ServiceLoader, client: PeerClient, o: AnswerOptions, io: CommandIO): Promise<void> {
+  const files = o.inbox ? await loader.load<FileTransfer>(FileTransfer, 'onPayload:file', '--inbox needs the payload-file plugin') : undefined;
+  let voice: VoiceService | undefined;
+  if (o.voice) voice = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', '--voice needs the payload-voice plugin and a codec plugin');
+  else if (o.inbox) voice = await loader.load<VoiceService>(VoiceService, 'onPayload:voice').catch(() => undefined);
 
   client.onIncomingCall((call) => {
-    if (o.inbox) context.container.get<FileTransfer>(FileTransfer).receiveFiles(call, o.inbox, { log: io.log, json: io.json, overwrite: o.overwrite, signal: io.signal });
+    if (files && o.inbox) files.receiveFiles(call, o.inbox, { log: io.log, json: io.json, overwrite: o.overwrite, signal: io.signal });
     if (!voice) return;
     if (!call.payloadTypes.includes('voice')) return;
     const record = o.inbox ? path.join(o.inbox, `${call.remotePeerId}-${call.callId}.wav`) : undefined;

@@ -1,13 +1,20 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ConfigError, formatHostPort, type CommandIO, type ManagerServerFactory } from '@pinhole/core';
+import * as path from 'path';
+import { inject, injectable } from 'inversify';
+import { ConfigError, formatHostPort, ManagerServerFactory, pinholeHome, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { parseHostPort, parseStunAlternate } from './host-port';
 
-const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--stun-alt [HOST:]PORT|off] [--tls-cert FILE --tls-key FILE] [--json]';
+const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--stun-alt [HOST:]PORT|off] [--tls-cert FILE --tls-key FILE | --insecure] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: ManagerServerFactory) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class ManagerCommand implements CommandContribution {
+  readonly command = 'manager';
+
+  constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -16,6 +23,7 @@ export function managerCommand(factory: ManagerServerFactory) {
         'stun-alt': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        insecure: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -28,22 +36,39 @@ export function managerCommand(factory: ManagerServerFactory) {
     const alt = values['stun-alt'] !== undefined ? parseStunAlternate(values['stun-alt']) : undefined;
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new ConfigError('E_TLS_INCOMPLETE', '--tls-cert and --tls-key go together (PEM files)');
     const tls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : undefined;
+    if (tls && values.insecure) throw new ConfigError('E_USAGE', '--insecure turns TLS off; it cannot go with --tls-cert/--tls-key');
+    const home = pinholeHome();
+    const selfSignedDir = home && path.join(home, 'manager');
 
-    const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, stunAltPort: alt?.port, stunAltHost: alt?.host, tls });
-    const { tcp, udp: u, stunAlternate } = manager.address();
-    const scheme = tls ? 'wss' : 'ws';
+    // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
+    const manager = await this.factory.start({
+      host: listen?.host,
+      port: listen?.port,
+      udpHost: udp?.host,
+      udpPort: udp?.port,
+      stunAltPort: alt?.port,
+      stunAltHost: alt?.host,
+      tls,
+      selfSignedDir,
+      insecure: values.insecure,
+    });
+    const { tcp, udp: u, stunAlternate, tls: t } = manager.address();
+    const hostPort = formatHostPort(tcp.host, tcp.port);
     io.log.event('manager.ready', {
-      tcp: formatHostPort(tcp.host, tcp.port),
+      tcp: hostPort,
       udp: formatHostPort(u.host, u.port),
       stunAlternate: stunAlternate && formatHostPort(stunAlternate.host, stunAlternate.port),
-      ws: `${scheme}://${formatHostPort(tcp.host, tcp.port)}/`,
-      tls: !!tls,
+      ws: `${t ? 'wss' : 'ws'}://${hostPort}/`,
+      tls: t ? (t.selfSigned ? 'self-signed' : 'certificate') : 'off',
+      ...(t ? { pin: t.pin } : {}),
     });
+    if (t?.selfSigned && !io.json)
+      io.log.warn(`self-signed TLS certificate (kept in ${selfSignedDir ?? 'memory only'}); peers pin it on first contact, or give them --manager-fingerprint ${t.pin}. For production use --tls-cert/--tls-key from a CA`);
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     await manager.close();
     io.log.event('manager.stopped', manager.stats());
     return 0;
-  };
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -8,6 +8,7 @@ import { ControlListener } from './server/listener';
 import { LocalPeers } from './server/local-peers';
 import { Registrar } from './server/registrar';
 import { StunResponder } from './server/stun-responder';
+import { givenTls, selfSignedTls } from './server/tls-identity';
 
 export interface RunningManager extends ManagerServer {
   readonly nodeId: string;
@@ -22,6 +23,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const o = resolveOptions(options);
   const nodeId = options.nodeId ?? randomBytes(8).toString('hex');
   const log = o.log;
+  // TLS unless the operator asked for plain text: their certificate, else our own self-signed one.
+  const tls = o.insecure ? undefined : o.tls ? givenTls(o.tls) : await selfSignedTls(o.selfSignedDir);
+  if (o.insecure) log.warn('INSECURE: the control channel is plain TCP/WebSocket; registrations and call metadata travel in clear (--insecure is for debugging only)');
   const peers = new LocalPeers();
   const stats = { connections: 0, expired: 0 };
 
@@ -37,7 +41,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       if (peerId) await o.directory.update(peerId, { reflexive: { address: from.address, port: from.port, kind: 'reflexive' } });
     },
   });
-  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, orphanMs: o.expiryMs, log });
+  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log });
   const registrar = new Registrar({
     node: nodeId,
     directory: o.directory,
@@ -57,12 +61,12 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
     bye: async (c) => {
-      // A goodbye frees the id now; only this registration's record is removed.
-      if (c.peerId && c.secretHash) await o.directory.remove(c.peerId, c.secretHash);
+      // A goodbye ends the registration now (the name stays bound to the key); only this key's record goes.
+      if (c.peerId && c.publicKey) await o.directory.remove(c.peerId, c.publicKey);
       c.close();
     },
     closed: (c) => {
-      // The record stays until it expires, reserved for the secret holder to reconnect (spec ¶40).
+      // The record stays until it expires (spec ¶40); the same key may re-register at any time.
       if (peers.unbind(c)) router.peerGone(c.peerId!);
     },
   };
@@ -73,7 +77,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     subscription = await o.directory.subscribe(nodeId, (bytes) =>
       void router.onBusMessage(bytes).catch((err) => log.warn('dropped a routed message', { error: (err as Error).message })),
     );
-    listener = await ControlListener.listen({ host: o.host, port: o.port, tls: o.tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log }, (channel, deadline) => {
+    listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log }, (channel, deadline) => {
       stats.connections++;
       new PeerConnection(channel, deadline, o.limits, handlers, log);
     });
@@ -86,12 +90,17 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const tcp = listener.address();
   const udp = stun.address();
   const stunAlternate = stun.alternate();
-  log.info('manager listening', { node: nodeId, tcp, udp, stunAlternate, tls: !!o.tls });
+  log.info('manager listening', { node: nodeId, tcp, udp, stunAlternate, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
-    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp }, ...(stunAlternate ? { stunAlternate: { ...stunAlternate } } : {}) }),
+    address: (): ManagerAddress => ({
+      tcp: { ...tcp },
+      udp: { ...udp },
+      ...(stunAlternate ? { stunAlternate: { ...stunAlternate } } : {}),
+      ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}),
+    }),
     stats: () => ({
       ...stats,
       openConnections: listener.connections,

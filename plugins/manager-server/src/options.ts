@@ -11,28 +11,51 @@ export interface ManagerLimits {
   idleTimeoutMs: number;
 }
 
-export interface StartManagerOptions {
-  host?: string;
-  /** TCP + WebSocket port; default 8080, 0 picks a free one. */
-  port?: number;
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
+export interface ManagerOptions {
+  host: string;
+  /** TCP + WebSocket port; 0 picks a free one. */
+  port: number;
+  /** Address of the STUN responder; absent means the same as `host` (--listen 127.0.0.1:… keeps STUN on loopback too). */
   udpHost?: string;
-  /** STUN port; default 3478, 0 picks a free one. */
-  udpPort?: number;
+  /** STUN port; 0 picks a free one. */
+  udpPort: number;
   /**
    * Second STUN port for NAT classification (RFC 5780): 0 = the STUN port + 1 (a free port when the
-   * STUN port is 0), -1 = none. Default 0.
+   * STUN port is 0), -1 = none.
    */
-  stunAltPort?: number;
+  stunAltPort: number;
   /** A second address of this host for RFC 5780 change-address tests; unset: ports only. */
   stunAltHost?: string;
-  /** PEM certificate and key: serve TLS (port 443 style) with the same TCP/WebSocket sniffing inside. */
+  keepaliveMs: number;
+  expiryMs: number;
+  callTimeoutMs: number;
+  maxCallsPerPeer: number;
+  /** CallRequests per second per caller (burst twice this). */
+  callsPerSecondPerPeer: number;
+  maxFrameBytes: number;
+  /** The directory backend (a plugin contributing directoryBackends) and what its create() gets. */
+  directory: string;
+  directoryOptions: Record<string, unknown>;
+  limits: ManagerLimits;
+}
+/** Plugin-private token for the validated options. */
+export const ManagerOptions = Symbol('ManagerOptions');
+
+/**
+ * What startManager takes: every option (the plugin's validated options, or in tests the
+ * manifest's defaults with overrides) and the parts it runs with.
+ */
+export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 'directoryOptions'> {
+  /**
+   * The operator's PEM certificate and key (a CA-issued pair: the production setup). Without
+   * it the manager serves TLS with its own self-signed certificate, which peers pin.
+   */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  keepaliveMs?: number;
-  expiryMs?: number;
-  callTimeoutMs?: number;
-  maxCallsPerPeer?: number;
-  maxFrameBytes?: number;
-  limits?: Partial<ManagerLimits>;
+  /** Where the self-signed certificate is kept so its pin survives restarts; absent: made in memory for this process. */
+  selfSignedDir?: string;
+  /** Plain TCP/WebSocket, no TLS: for debugging only (logged loudly). */
+  insecure?: boolean;
   directory: Directory;
   hooks?: Hooks;
   log?: Logger;
@@ -40,44 +63,27 @@ export interface StartManagerOptions {
   nodeId?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'limits' | 'nodeId' | 'stunAltPort' | 'stunAltHost'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost'>> {
   tls?: StartManagerOptions['tls'];
+  selfSignedDir?: string;
   /** The resolved alternate STUN port (0: any free one); undefined: no alternate. */
   stunAltPort?: number;
   stunAltHost?: string;
-  limits: ManagerLimits;
   /** How often expired peers are swept from the directory. */
   sweepMs: number;
 }
 
-export const DEFAULT_LIMITS: ManagerLimits = {
-  maxConnectionsPerAddress: 64,
-  messagesPerSecondPerConnection: 50,
-  helloTimeoutMs: 10000,
-  idleTimeoutMs: 90000,
-};
-
+/** Derives what the options leave open: STUN on the control address unless told otherwise; a quiet log; fresh hooks. */
 export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
-  const expiryMs = o.expiryMs ?? 60000;
   return {
-    host: o.host ?? '0.0.0.0',
-    port: o.port ?? 8080,
-    udpHost: o.udpHost ?? o.host ?? '0.0.0.0',
-    udpPort: o.udpPort ?? 3478,
-    stunAltPort: alternatePort(o.stunAltPort ?? 0, o.udpPort ?? 3478),
-    stunAltHost: o.stunAltHost,
-    tls: o.tls,
-    keepaliveMs: o.keepaliveMs ?? 25000,
-    expiryMs,
-    callTimeoutMs: o.callTimeoutMs ?? 10000,
-    maxCallsPerPeer: o.maxCallsPerPeer ?? 4,
-    maxFrameBytes: o.maxFrameBytes ?? 64 * 1024,
-    limits: { ...DEFAULT_LIMITS, ...stripUndefined(o.limits ?? {}) },
-    directory: o.directory,
+    ...o,
+    udpHost: o.udpHost ?? o.host,
+    stunAltPort: alternatePort(o.stunAltPort, o.udpPort),
+    insecure: o.insecure ?? false,
     hooks: o.hooks ?? createHooks(),
     log: o.log ?? createLogger({ level: 'silent', events: false }),
     // A quarter of the expiry keeps the overshoot small without sweeping a big table too often.
-    sweepMs: Math.max(10, Math.min(1000, Math.floor(expiryMs / 4))),
+    sweepMs: Math.max(10, Math.min(1000, Math.floor(o.expiryMs / 4))),
   };
 }
 
@@ -86,8 +92,4 @@ function alternatePort(alt: number, udpPort: number): number | undefined {
   if (alt < 0) return undefined;
   if (alt > 0) return alt;
   return udpPort > 0 && udpPort < 65535 ? udpPort + 1 : 0;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

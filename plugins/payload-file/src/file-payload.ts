@@ -1,20 +1,22 @@
 import * as fs from 'fs';
+import { inject, injectable, preDestroy } from 'inversify';
 import type { DatagramSession } from '@pinhole/core';
 import { PayloadError, type FileAttachOptions, type FileItem, type FileReceived, type FileSent, type PayloadType } from '@pinhole/core';
 import { FileEndpoint } from './endpoint';
 import { fileError } from './errors';
 import { HashPool } from './hash-pool';
-import { FILE_CHANNEL, type FileOptions } from './options';
+import { FILE_CHANNEL, FILE_PAYLOAD, FileOptions } from './options';
 
 /** The `file` payload type: bound by name in the container, attached once per session. */
+@injectable()
 export class FilePayloadType implements PayloadType<FileItem, FileSent, FileReceived, FileAttachOptions> {
-  readonly name = 'file';
+  readonly name = FILE_PAYLOAD;
   readonly reliable = true;
   readonly carrier = { kind: 'reliable', channel: FILE_CHANNEL } as const;
   private readonly endpoints = new Map<DatagramSession, FileEndpoint>();
   private readonly hashes = new HashPool();
 
-  constructor(private readonly opts: FileOptions) {}
+  constructor(@inject(FileOptions) private readonly opts: FileOptions) {}
 
   attach(session: DatagramSession, options: FileAttachOptions = {}): FileEndpoint {
     if (this.endpoints.has(session))
@@ -25,7 +27,8 @@ export class FilePayloadType implements PayloadType<FileItem, FileSent, FileRece
     return ep;
   }
 
-  /** Closes every endpoint and stops the hashing worker (plugin deactivation). */
+  /** Closes every endpoint and stops the hashing worker (plugin deactivation unloads the binding). */
+  @preDestroy()
   async closeAll(): Promise<void> {
     await Promise.all([...this.endpoints.values()].map((e) => e.close()));
     await this.hashes.close();

@@ -1,17 +1,15 @@
-/** Plugin options as validated against contributes.configuration (defaults filled in by the host). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface FileOptions {
   chunkBytes: number;
   windowBytes: number;
   offerTimeoutMs: number;
   idleTimeoutMs: number;
 }
+/** Plugin-private token for the validated options. */
+export const FileOptions = Symbol('FileOptions');
 
-export const DEFAULT_OPTIONS: FileOptions = {
-  chunkBytes: 65536,
-  windowBytes: 16 * 1024 * 1024,
-  offerTimeoutMs: 30000,
-  idleTimeoutMs: 30000,
-};
+/** The payload type's name: `contributes.payloadTypes[0].name`. */
+export const FILE_PAYLOAD = 'file';
 
 /** The udx channel of the file stream on a session (the same number on both sides; voice uses datagrams). */
 export const FILE_CHANNEL = 0xf11e;

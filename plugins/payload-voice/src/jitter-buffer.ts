@@ -1,7 +1,7 @@
 export interface JitterBufferOptions {
   clockRate: number;
   frameSamples: number;
-  /** Playout delay bounds beyond the fastest recent packet (ms). */
+  /** Playout delay bounds beyond the fastest recent packet (ms): the plugin's minDelayMs/maxDelayMs options. */
   minDelayMs: number;
   maxDelayMs: number;
   /** Packets in the delay statistics (250 = 5 s of 20 ms frames). */
@@ -20,9 +20,8 @@ export interface JitterBufferOptions {
    */
   settleMs: number;
 }
-export const DEFAULT_JITTER_BUFFER: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples'> = {
-  minDelayMs: 20,
-  maxDelayMs: 500,
+/** The algorithm's tuning (not plugin options: the delay bounds come from the manifest's options). */
+export const JITTER_TUNING: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs'> = {
   window: 250,
   quantile: 0.95,
   shrinkMsPerFrame: 2,
@@ -84,8 +83,8 @@ export class JitterBuffer<T> {
   private quantileDelay = 0;
   private firstArrival: number | undefined;
 
-  constructor(opts: Partial<JitterBufferOptions> & { clockRate: number; frameSamples: number }, startPosition = 0) {
-    this.o = { ...DEFAULT_JITTER_BUFFER, ...opts };
+  constructor(opts: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs'>, startPosition = 0) {
+    this.o = { ...JITTER_TUNING, ...opts };
     this.next = startPosition;
   }
 

@@ -1,4 +1,4 @@
-/** payload-voice plugin options (contributes.configuration in package.json). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface VoicePluginOptions {
   codecs: string[];
   vad: boolean;
@@ -6,11 +6,5 @@ export interface VoicePluginOptions {
   minDelayMs: number;
   maxDelayMs: number;
 }
-
-export const DEFAULT_VOICE_OPTIONS: VoicePluginOptions = {
-  codecs: ['opus', 'pcmu', 'pcma'],
-  vad: true,
-  comfortNoiseIntervalMs: 400,
-  minDelayMs: 20,
-  maxDelayMs: 500,
-};
+/** Plugin-private token for the validated options. */
+export const VoicePluginOptions = Symbol('VoicePluginOptions');

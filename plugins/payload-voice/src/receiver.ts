@@ -14,7 +14,7 @@ export interface ReceiverOptions {
   sequenceBase: number;
   /** Extra playout after the end so the codec's look-ahead drains (samples). */
   tailSamples: number;
-  jitter: Partial<JitterBufferOptions>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs'>;
 }
 
 interface Buffered {

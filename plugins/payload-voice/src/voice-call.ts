@@ -33,7 +33,7 @@ export interface VoiceCallConfig {
   input?: PcmAudio;
   vad: boolean;
   comfortNoiseIntervalMs: number;
-  jitter: Partial<JitterBufferOptions>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs'>;
   log: Logger;
 }
 

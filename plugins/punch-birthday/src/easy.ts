@@ -1,5 +1,5 @@
 import { SignalError, type Candidate, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
-import type { BirthdayOptions } from './options';
+import { STRATEGY, type BirthdayOptions } from './options';
 import { isFromPeer, nullDatagram, probeOf } from './probe';
 import type { BirthdayRole } from './roles';
 import { spray } from './spray';
@@ -26,7 +26,7 @@ export function easyCaller(req: WindowRequest, o: BirthdayOptions, targets: Cand
       listener.dispose();
       req.signal.removeEventListener('abort', onAbort);
       if (err) return reject(err);
-      resolve({ strategy: 'birthday', path: 'direct', remote: from!, detail: { role, probes: s.sent, randomPorts: s.randomPorts, firstAnswerMs: Date.now() - started } });
+      resolve({ strategy: STRATEGY, path: 'direct', remote: from!, detail: { role, probes: s.sent, randomPorts: s.randomPorts, firstAnswerMs: Date.now() - started } });
     };
     const deadline = setTimeout(
       () =>
@@ -68,7 +68,7 @@ export async function easyCallee(req: WindowRequest, o: BirthdayOptions, targets
   req.signal.addEventListener('abort', stop, { once: true });
   await s.first;
   return {
-    strategy: 'birthday',
+    strategy: STRATEGY,
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
     detail: {

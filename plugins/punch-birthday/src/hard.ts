@@ -7,7 +7,7 @@ import {
   type WindowRequest,
   type WindowResult,
 } from '@pinhole/core';
-import type { BirthdayOptions } from './options';
+import { STRATEGY, type BirthdayOptions } from './options';
 import { nullDatagram, probeOf } from './probe';
 import { SocketGroup } from './socket-group';
 
@@ -85,7 +85,7 @@ export async function hardCaller(req: WindowRequest, o: BirthdayOptions, targets
       void Promise.all(sockets.filter((s) => s !== keep).map((s) => s.close()));
       if (err) return reject(err);
       resolve({
-        strategy: 'birthday',
+        strategy: STRATEGY,
         path: 'direct',
         remote: from!,
         socket: keep,
@@ -123,7 +123,7 @@ export async function hardCallee(req: WindowRequest, o: BirthdayOptions, targets
   const stop = await punch(req, sockets, targets, nullDatagram(req), o);
   req.signal.addEventListener('abort', stop, { once: true });
   return {
-    strategy: 'birthday',
+    strategy: STRATEGY,
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
     socket: group,

@@ -11,6 +11,8 @@ export interface BirthdayOptions {
   probeIntervalMs: number;
   timeoutMs: number;
   onlyWhenHard: boolean;
-  stage: number;
 }
 export const BirthdayOptions = Symbol('BirthdayOptions');
+
+/** The strategy's name: `contributes.punchStrategies[0].name`. */
+export const STRATEGY = 'birthday';

@@ -1,8 +1,8 @@
-import { createPingProbe, DATAGRAM_HEADER_BYTES, DatagramType, encodeDatagram, isPinholeDatagram, type WindowProbe, type WindowRequest } from '@pinhole/core';
+import { DATAGRAM_HEADER_BYTES, DatagramType, encodeDatagram, isPinholeDatagram, type WindowProbe, type WindowRequest } from '@pinhole/core';
 
-/** The caller's probe: the one manager-client built (Noise msg 1 or PING), else our own PING/PONG. */
+/** The caller's probe (the strategy declines a caller request without one). */
 export function probeOf(req: WindowRequest): WindowProbe {
-  return req.probe ?? createPingProbe(req.localEndpoint, req.remoteEndpoint);
+  return req.probe!;
 }
 
 /** The callee's opening packet: the patent's null datagram with this call's ids. */

@@ -1,3 +1,4 @@
+import { ContainerModule } from 'inversify';
 import { type PluginContext } from '@pinhole/core';
 import { TurnAllocator } from './allocator';
 import { RelayTurnOptions } from './options';
@@ -10,17 +11,10 @@ export { parseTurnUri, type TurnServerAddress } from './uri';
 export { TurnStreamFramer } from './transport/stream-framer';
 export { RelayTurnOptions } from './options';
 
-/**
- * Binds the TURN allocator with this host's options. The openWindow relay strategy (fallback
- * when punching fails, and the relay-to-direct upgrade) is wired to the call flow next.
- */
-export function activate(context: PluginContext): void {
-  context.container.bind(RelayTurnOptions).toConstantValue(context.options as unknown as RelayTurnOptions);
-  context.container.bind(TurnAllocator).toSelf().inSingletonScope();
-  context.subscriptions.push({
-    dispose: () => {
-      context.container.unbind(TurnAllocator);
-      context.container.unbind(RelayTurnOptions);
-    },
+/** Binds the TURN allocator with this host's options. */
+export function containerModule(ctx: PluginContext<RelayTurnOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(RelayTurnOptions).toConstantValue(ctx.options);
+    bind(TurnAllocator).toSelf().inSingletonScope();
   });
 }

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { PinholeError, type Host } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileEndpoint } from '@pinhole/payload-file';
 import { fileHost, filePayload, RawFilePeer } from '../../helpers/file-peers';
 import { listDir, randomFile, tempDir } from '../../helpers/files';

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import fsModule = require('fs'); // the module object itself, so sinon can replace its functions
 import * as path from 'path';
 import * as sinon from 'sinon';
-import { PinholeError, type Host } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileEndpoint } from '@pinhole/payload-file';
 import { fileHost, filePayload, RawFilePeer } from '../../helpers/file-peers';
 import { listDir, randomFile, sha256Of, tempDir } from '../../helpers/files';

@@ -2,13 +2,15 @@ import { strict as assert } from 'assert';
 import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatagramSession, Host, MediaTransport, PinholeError } from '@pinhole/core';
+import type { DatagramSession, MediaTransport, PinholeError } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileReceived } from '@pinhole/core';
 import type { FileEndpoint } from '@pinhole/payload-file';
 import type { ChildMessage, GoMessage } from '../../helpers/file-sender-child';
 import { fileHost, filePayload } from '../../helpers/file-peers';
 import { listDir, randomFile, sha256Of, tempDir } from '../../helpers/files';
 import { transport } from '../../helpers/media';
+import { handshakePair } from '../../helpers/secure';
 
 const CHILD = path.join(__dirname, '..', '..', 'helpers', 'file-sender-child.js');
 const SIZE = 48 << 20;
@@ -16,7 +18,8 @@ const KILL_AFTER = 6 << 20;
 
 /** A sender process aimed at our socket, with our side's session and receiving endpoint ready before it starts. */
 async function startSender(rxT: MediaTransport, host: Host, inbox: string, file: string, ids: [number, number], idleTimeoutMs = 500) {
-  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'] });
+  // 'advanced': the handshake result (Uint8Array keys) crosses the IPC channel intact.
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'], serialization: 'advanced' });
   const messages: ChildMessage[] = [];
   const waiters = new Set<() => void>();
   child.on('message', (m: ChildMessage) => {
@@ -37,9 +40,12 @@ async function startSender(rxT: MediaTransport, host: Host, inbox: string, file:
       check();
     });
   const bound = (await next('bound')) as Extract<ChildMessage, { type: 'bound' }>;
-  const session = rxT.openSession({ callId: 'resume', role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: { address: '127.0.0.1', port: bound.port }, keepaliveMs: 0 });
+  // A real handshake for this call; the sender process gets its half, as its own call flow would give it.
+  const callId = `resume-${ids[0]}`;
+  const hs = await handshakePair(host, { callId, callerEndpoint: ids[0], calleeEndpoint: ids[1] }, 'file-sender', 'file-receiver');
+  const session = await rxT.openSession({ callId, role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: { address: '127.0.0.1', port: bound.port }, keepaliveMs: 0, handshake: hs.callee });
   const rx = filePayload(host).attach(session, { inbox, idleTimeoutMs });
-  const go: GoMessage = { type: 'go', remotePort: rxT.socket.localPort, localEndpoint: ids[0], remoteEndpoint: ids[1], file };
+  const go: GoMessage = { type: 'go', callId, remotePort: rxT.socket.localPort, localEndpoint: ids[0], remoteEndpoint: ids[1], file, handshake: hs.caller };
   child.send(go);
   return { child, session, rx, next };
 }

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createLogger, type Host } from '@pinhole/core';
+import { createLogger } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { fileHost, fileTransfer } from '../../helpers/file-peers';
 import { randomFile, sha256Of, tempDir } from '../../helpers/files';
 import { sessionPair, type SessionPair } from '../../helpers/session-pair';

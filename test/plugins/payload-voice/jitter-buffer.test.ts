@@ -1,9 +1,12 @@
 import { strict as assert } from 'assert';
-import { JitterBuffer, type PlayoutSlot } from '@pinhole/payload-voice';
+import { JitterBuffer, type PlayoutSlot, type VoicePluginOptions } from '@pinhole/payload-voice';
+import { pluginOptions } from '../../helpers/plugin-options';
 import { rng } from '../../helpers/rng';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms
+/** The plugin's delay bounds as configured by default (its manifest). */
+const DELAYS = pluginOptions<VoicePluginOptions>('payload-voice');
 
 interface Run {
   played: Array<PlayoutSlot<number>>;
@@ -16,7 +19,7 @@ interface Run {
  * scaled by `senderClock` for drift) arrives at `arrival(i)`; playout polls every 5 ms.
  */
 function simulate(frames: number, arrival: (i: number) => number | undefined, opts: { senderClock?: number; minDelayMs?: number; maxDelayMs?: number } = {}): Run {
-  const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, minDelayMs: opts.minDelayMs ?? 20, maxDelayMs: opts.maxDelayMs ?? 500 });
+  const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, minDelayMs: opts.minDelayMs ?? DELAYS.minDelayMs, maxDelayMs: opts.maxDelayMs ?? DELAYS.maxDelayMs });
   const events = Array.from({ length: frames }, (_, i) => ({ i, at: arrival(i) }))
     .filter((e): e is { i: number; at: number } => e.at !== undefined)
     .sort((a, b) => a.at - b.at);
@@ -99,7 +102,7 @@ describe('payload-voice: adaptive jitter buffer (synthetic arrivals)', () => {
   }
 
   it('counts duplicates and late frames, refuses frames far in the future, and drains at the end', () => {
-    const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME });
+    const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, ...DELAYS });
     assert.equal(jb.insert(0, 0, 100), 'ok');
     assert.equal(jb.insert(0, 0, 101), 'duplicate');
     assert.equal(jb.insert(FRAME * 2, 2, 140), 'ok');

@@ -14,7 +14,7 @@ import {
   type StunMessage,
 } from '@pinhole/core';
 import { TurnAllocator, TurnStreamFramer, parseTurnUri } from '@pinhole/relay-turn';
-import type { Host } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { mediaHost } from '../../helpers/media';
 
 const code = (c: string, re?: RegExp) => (e: unknown) => e instanceof PinholeError && e.code === c && (!re || re.test(e.message));
@@ -42,7 +42,7 @@ describe('relay-turn: hostile or broken servers never crash the client', functio
   before(async () => {
     host = await mediaHost({ plugins: { 'relay-turn': { options: { requestTimeoutMs: 800, connectTimeoutMs: 800 } } } });
     await host.plugins.activate('relay-turn');
-    allocator = host.container.get(TurnAllocator);
+    allocator = await host.services.load(TurnAllocator);
   });
   after(async () => host.dispose());
 

@@ -4,12 +4,12 @@ import { PinholeError, turnRestCredentials, type DatagramAddress } from '@pinhol
 import { TurnAllocator, type TurnClient, type TurnServerSpec } from '@pinhole/relay-turn';
 import { mediaHost } from '../../helpers/media';
 import { coturnMissing, startCoturn, type Coturn } from '../../helpers/coturn';
-import type { Host } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 
 async function allocatorHost(options: Record<string, unknown> = {}): Promise<{ host: Host; allocator: TurnAllocator }> {
   const host = await mediaHost({ plugins: { 'relay-turn': { options } } });
   await host.plugins.activate('relay-turn');
-  return { host, allocator: host.container.get(TurnAllocator) };
+  return { host, allocator: await host.services.load(TurnAllocator) };
 }
 
 async function peerSocket(ip = '127.0.0.1'): Promise<dgram.Socket & { addr: DatagramAddress }> {

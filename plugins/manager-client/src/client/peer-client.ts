@@ -2,14 +2,19 @@ import { EventEmitter } from 'events';
 import {
   formatHostPort,
   PinholeError,
+  SecurityError,
   SignalError,
   toDisposable,
   type CallOptions,
   type Candidate,
   type Disposable,
   type EstablishedCall,
+  type CallPolicy,
   type Hooks,
+  type Identity,
+  type KnownPeers,
   type Logger,
+  type SessionSecurity,
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
@@ -19,18 +24,27 @@ import type { Msg, ReadyMsg, Received } from '../protocol';
 import { Backoff } from './backoff';
 import type { CallContext } from './call-context';
 import { CallTable, type CallEnded } from './call-table';
+import { CallerBudget } from './caller-budget';
 import { answerCall } from './callee';
 import { placeCall } from './caller';
-import { ControlConnection } from './connection';
+import { ControlConnection, type ManagerTrust } from './connection';
+import { managerTrust } from './manager-trust';
 import { parseManagerAddress, type ManagerAddress } from './manager-address';
 import { registerOn } from './registration';
 
 export interface PeerClientParams {
   peerId: string;
-  /** HOST:PORT, tls://HOST:PORT, ws://HOST:PORT or wss://HOST:PORT */
+  /** HOST:PORT or tls://HOST:PORT, wss://HOST:PORT; tcp:// and ws:// only when insecure. */
   manager: string;
-  secret?: string;
   payloadTypes?: string[];
+  /** Who may call this peer (default: nobody). */
+  policy?: CallPolicy;
+  /** PEM CA certificate(s) for the manager's certificate (--ca). */
+  ca?: string | Buffer;
+  /** The manager certificate's pin, sha256:… (--manager-fingerprint). */
+  managerFingerprint?: string;
+  /** Plain control channel, unencrypted sessions (--insecure). */
+  insecure?: boolean;
 }
 
 export interface PeerClientDeps {
@@ -38,8 +52,16 @@ export interface PeerClientDeps {
   log: Logger;
   media: MediaTransport;
   options: ClientOptions;
+  /** This peer's identity key: what it registers and authenticates sessions with. */
+  identity: Identity;
+  /** Pins of peer keys and manager certificates (known_peers). */
+  knownPeers: KnownPeers;
+  /** Handshakes and session protection (secure-noise); required unless insecure. */
+  security?: SessionSecurity;
   /** Close the media transport with the client (true when the factory made it). */
   ownsMedia: boolean;
+  /** The punch strategies to try, in order (their plugins activated). */
+  strategies(): Promise<string[]>;
 }
 
 /** Call lifecycle events beyond the PeerClient interface (the `peer` command prints them). */
@@ -69,7 +91,8 @@ export class ManagerPeerClient implements PeerClient {
   private readonly ctx: CallContext;
   private conn?: ControlConnection;
   private info?: RegisteredInfo;
-  private secret?: string;
+  private readonly trust: ManagerTrust;
+  private readonly policy: CallPolicy;
   private starting?: Promise<RegisteredInfo>;
   private keepaliveTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
@@ -80,8 +103,12 @@ export class ManagerPeerClient implements PeerClient {
   private closing = false;
 
   constructor(private readonly params: PeerClientParams, private readonly deps: PeerClientDeps) {
-    this.addr = parseManagerAddress(params.manager);
-    this.secret = params.secret;
+    this.addr = parseManagerAddress(params.manager, params.insecure);
+    this.policy = params.policy ?? { mode: 'none', allow: [], optimistic: false };
+    if (!params.insecure && !deps.security)
+      throw new SecurityError('E_SESSION_UNPROTECTED', 'no session security is installed: enable the secure-noise plugin (or, for debugging only, run both ends with --insecure)');
+    if (params.insecure) deps.log.warn(`INSECURE: "${params.peerId}" talks to the manager in clear and its calls are unencrypted and unauthenticated (--insecure is for debugging only)`);
+    this.trust = managerTrust(this.addr, params, deps);
     this.backoff = new Backoff(deps.options.reconnectMinMs, deps.options.reconnectMaxMs);
     this.calls = new CallTable(
       (callId, reason) => this.trySend({ hangup: { callId, reason } }),
@@ -92,8 +119,15 @@ export class ManagerPeerClient implements PeerClient {
       hooks: deps.hooks,
       media: deps.media,
       options: deps.options,
+      strategies: deps.strategies,
       calls: this.calls,
       log: deps.log,
+      identity: deps.identity,
+      knownPeers: deps.knownPeers,
+      security: deps.security,
+      insecure: !!params.insecure,
+      policy: this.policy,
+      budget: new CallerBudget(deps.options.callsPerMinutePerCaller),
       send: (env) => {
         if (!this.conn) throw new SignalError('E_MANAGER_LOST', `not connected to the manager at ${this.addr.text} (reconnecting); try again after peer.registered`);
         this.conn.send(env);
@@ -111,6 +145,11 @@ export class ManagerPeerClient implements PeerClient {
 
   get registered(): boolean {
     return !!this.conn && !this.conn.closed;
+  }
+
+  /** The key this peer registers and authenticates its sessions with. */
+  get identity(): Identity {
+    return this.deps.identity;
   }
 
   /** The media transport this client registered (its socket is the one windows are opened for). */
@@ -166,15 +205,15 @@ export class ManagerPeerClient implements PeerClient {
   // ---- connection -----------------------------------------------------------------------
 
   private async connect(reconnected: boolean): Promise<RegisteredInfo> {
-    const conn = await ControlConnection.connect(this.addr, this.deps.options.connectTimeoutMs);
+    const conn = await ControlConnection.connect(this.addr, this.deps.options.connectTimeoutMs, this.addr.tls ? this.trust : undefined);
     try {
       const { registration, registered } = await registerOn(
         conn,
-        { peerId: this.params.peerId, secret: this.secret, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates() },
+        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates(), policy: this.policy },
         this.deps.hooks,
         this.deps.options.connectTimeoutMs,
+        this.deps.identity,
       );
-      this.secret = registered.secret; // proves who we are when we re-register (spec ¶40)
       const reflexive = await this.probe(conn, registered);
       if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
       this.conn = conn;
@@ -190,6 +229,9 @@ export class ManagerPeerClient implements PeerClient {
         transport: conn.transport,
         reflexive: reflexive && formatHostPort(reflexive.address, reflexive.port),
         candidates: registration.candidates.map((c) => formatHostPort(c.address, c.port)),
+        fingerprint: this.deps.identity.fingerprint,
+        tls: this.addr.tls,
+        accepts: this.policy.mode === 'list' ? this.policy.allow.join(',') : this.policy.mode,
         reconnected,
       });
       void this.observe('registered', undefined, registered);

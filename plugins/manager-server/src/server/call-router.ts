@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
-import { SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
-import { reachableCandidates, safeCode, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import { fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { reachableCandidates, safeCode, windowTargets, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import { CallerBuckets } from './limits';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
 import type { LocalPeers } from './local-peers';
@@ -27,6 +28,8 @@ export interface CallRouterDeps {
   peers: LocalPeers;
   callTimeoutMs: number;
   maxCallsPerPeer: number;
+  /** CallRequests a caller may make per second (token bucket, burst twice that). */
+  callsPerSecondPerPeer: number;
   /** How long an established call outlives its peer's control connection (the peer may reconnect). */
   orphanMs: number;
   log: Logger;
@@ -41,11 +44,14 @@ const legKey = (peerId: string, callId: string) => `${peerId}\u0000${callId}`;
  * node owns the setup timeout; the callee's node enforces the callee's call limit.
  */
 export class CallRouter {
-  readonly stats = { callRequests: 0, ready: 0, rejected: 0, timeouts: 0, routedOut: 0, routedIn: 0 };
+  readonly stats = { callRequests: 0, ready: 0, rejected: 0, refusedByPolicy: 0, keyChanged: 0, rateLimited: 0, timeouts: 0, routedOut: 0, routedIn: 0 };
   private readonly legs = new Map<string, Leg>();
   private readonly byPeer = new Map<string, Set<string>>();
+  private readonly callBuckets: CallerBuckets;
 
-  constructor(private readonly d: CallRouterDeps) {}
+  constructor(private readonly d: CallRouterDeps) {
+    this.callBuckets = new CallerBuckets(d.callsPerSecondPerPeer);
+  }
 
   get activeLegs(): number {
     return this.legs.size;
@@ -62,31 +68,46 @@ export class CallRouter {
       this.stats.rejected++;
       conn.send({ reject: { callId, code, reason } });
     };
+    if (!this.callBuckets.take(callerId)) {
+      this.stats.rateLimited++;
+      return refuse('E_RATE_LIMITED', `more than ${this.d.callsPerSecondPerPeer} calls per second; wait a moment and call again`);
+    }
     if (calleeId === callerId) return refuse('E_CALL_SELF', 'a peer cannot call itself');
     if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
     if (this.count(callerId) >= this.d.maxCallsPerPeer)
       return refuse('E_TOO_MANY_CALLS', `you have ${this.count(callerId)} call(s) open, your limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); hang one up first`);
 
-    const callee = await this.d.directory.get(calleeId);
-    if (!callee || callee.expiresAt <= Date.now())
-      return refuse('E_PEER_UNKNOWN', `no peer "${calleeId}" is registered with this manager; check the id (ids are case-sensitive) or wait until it registers`);
+    const [callee, caller] = await Promise.all([this.d.directory.get(calleeId), this.d.directory.get(callerId)]);
+    if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
+    const callerKey = parsePublicKey(caller.publicKey);
+    // Unknown and not allowed look the same, so nobody can list who is registered.
+    if (!callee || callee.expiresAt <= Date.now() || !callerKey || !policyAllows(callee.policy, callerId, callerKey)) {
+      if (callee) this.stats.refusedByPolicy++;
+      return refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
+    }
+    // Only an allowed caller learns that the name now has another key (no enumeration oracle).
+    const expected = msg.expectedCalleeKey?.length ? publicKeyText(msg.expectedCalleeKey) : undefined;
+    if (expected && expected !== callee.publicKey) {
+      this.stats.keyChanged++;
+      return refuse('E_PEER_KEY_CHANGED', keyChanged(calleeId, expected, callee.publicKey));
+    }
     const payloadTypes = negotiate(msg.payloadTypes ?? [], callee.payloadTypes);
     if (!payloadTypes)
       return refuse('E_PAYLOAD_UNSUPPORTED', `"${calleeId}" supports ${callee.payloadTypes.join(', ')}; none of ${(msg.payloadTypes ?? []).join(', ')} was offered`);
-    const caller = await this.d.directory.get(callerId);
-    if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
     if (conn.closed) return;
     if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
 
     const [callerEndpoint, calleeEndpoint] = endpointPair();
-    const leg = this.addLeg({ callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening', callerEndpoint, calleeEndpoint, payloadTypes, optimistic: !!msg.optimistic });
+    // Addresses before confirmation only when the callee opted in (its policy's optimistic flag).
+    const optimistic = !!msg.optimistic && callee.policy.optimistic;
+    const leg = this.addLeg({ callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening', callerEndpoint, calleeEndpoint, payloadTypes, optimistic });
     leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
     leg.timer.unref();
     if (leg.optimistic) conn.send({ ready: this.ready(leg, callee, true) });
     const routed = await this.route(calleeId, callerId, {
-      openWindow: { callId, callerId, callerCandidates: reachableCandidates(caller), callerEndpoint, calleeEndpoint, payloadTypes },
+      openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey },
     });
-    if (!routed && this.take(leg)) refuse('E_PEER_UNKNOWN', `"${calleeId}" left the directory while the call was being set up`);
+    if (!routed && this.take(leg)) refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
   }
 
   async windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void> {
@@ -121,6 +142,7 @@ export class CallRouter {
    * hang up; if it does not come back within orphanMs, the other side is told then.
    */
   peerGone(peerId: string): void {
+    this.callBuckets.forget(peerId);
     for (const key of [...(this.byPeer.get(peerId) ?? [])]) {
       const leg = this.legs.get(key);
       if (!leg) continue;
@@ -251,6 +273,7 @@ export class CallRouter {
       calleeEndpoint: leg.calleeEndpoint,
       optimistic,
       payloadTypes: leg.payloadTypes,
+      calleeKey: parsePublicKey(callee.publicKey),
     };
   }
 
@@ -306,6 +329,20 @@ function endpointPair(): [number, number] {
   let b = draw();
   while (b === a) b = draw();
   return [a, b];
+}
+
+/** The one refusal for "no such peer" and "not allowed": it tells the caller how to get allowed. */
+function unavailable(calleeId: string, callerId: string, callerKey: Uint8Array | undefined): string {
+  const fp = callerKey ? fingerprint(callerKey) : 'unknown';
+  return `no peer "${calleeId}" takes calls from you ("${callerId}", fingerprint ${fp}): it is not registered, or it does not allow you; ask its owner to start it with --allow ${callerId} (or --allow ${fp}), then call again`;
+}
+
+function keyChanged(calleeId: string, pinned: string, presented: string): string {
+  const fp = (t: string) => {
+    const k = parsePublicKey(t);
+    return k ? fingerprint(k) : t;
+  };
+  return `"${calleeId}" now has another key: you pinned ${fp(pinned)}, the manager holds ${fp(presented)}. Nothing was sent to it. If its owner really changed keys, run "pinhole known-peers forget ${calleeId}" and call again; otherwise someone else holds the name`;
 }
 
 /** Caller's request intersected with what the callee registered; an empty side accepts the other's list. */

@@ -9,9 +9,9 @@ export class LocalPeers {
     return this.byId.get(peerId);
   }
 
-  bind(conn: PeerConnection, peerId: string, secretHash: string, probeToken: string): void {
+  bind(conn: PeerConnection, peerId: string, publicKey: string, probeToken: string): void {
     conn.peerId = peerId;
-    conn.secretHash = secretHash;
+    conn.publicKey = publicKey;
     conn.probeToken = probeToken;
     conn.state = 'registered';
     this.byId.set(peerId, conn);
