@@ -34,6 +34,8 @@ export * from './security/policy';
 export * from './security/registration-digest';
 export * from './security/errors';
 export * from './services/directory';
+export * from './services/directory-errors';
+export * from './services/directory-options';
 export * from './services/media';
 export * from './services/nat';
 export * from './services/peer-client';

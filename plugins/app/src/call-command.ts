@@ -15,7 +15,7 @@ import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
 const USAGE =
-  'usage: pinhole call NAME --id ME --manager HOST:PORT [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
+  'usage: pinhole call NAME --id ME [--manager HOST:PORT[,…]] [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
   '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
@@ -58,7 +58,7 @@ export class CallCommand implements CommandContribution {
         help: { type: 'boolean', default: false },
       },
     });
-    if (values.help || positionals.length !== 1 || !values.id || !values.manager) {
+    if (values.help || positionals.length !== 1 || !values.id) {
       process.stderr.write(USAGE + '\n');
       return values.help ? 0 : 2;
     }

@@ -4,10 +4,11 @@ import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
 import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { ManagerPeerClientFactory } from './factory';
+import { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
-  'usage: pinhole peer --id NAME --manager HOST:PORT|wss://HOST:PORT [--allow NAME|FINGERPRINT|KEY]… [--allow-file FILE] [--allow-any] [--optimistic] ' +
+  'usage: pinhole peer --id NAME [--manager HOST:PORT|wss://HOST:PORT[,…]] [--allow NAME|FINGERPRINT|KEY]… [--allow-file FILE] [--allow-any] [--optimistic] ' +
   '[--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] [--udp-port N] [--udp-host ADDR] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
 
 /**
@@ -21,6 +22,7 @@ export class PeerCommand implements CommandContribution {
   constructor(
     @inject(ManagerPeerClientFactory) private readonly clients: ManagerPeerClientFactory,
     @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(ClientOptions) private readonly options: ClientOptions,
     @inject(AllowLists) private readonly allowLists: AllowLists,
   ) {}
 
@@ -43,7 +45,8 @@ export class PeerCommand implements CommandContribution {
         help: { type: 'boolean', default: false },
       },
     });
-    if (values.help || !values.id || !values.manager) {
+    const configured = this.options.managers;
+    if (values.help || !values.id || (!values.manager && !configured.length)) {
       process.stderr.write(USAGE + '\n');
       return values.help ? 0 : 2;
     }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { inject, injectable } from 'inversify';
 import { ConfigError, formatHostPort, ManagerServerFactory, pinholeHome, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { parseHostPort, parseStunAlternate } from './host-port';
+import type { RunningManagerFactory } from './factory';
 
 const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--stun-alt [HOST:]PORT|off] [--tls-cert FILE --tls-key FILE | --insecure] [--json]';
 
@@ -12,7 +13,7 @@ const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--
 export class ManagerCommand implements CommandContribution {
   readonly command = 'manager';
 
-  constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
+  constructor(@inject(ManagerServerFactory) private readonly factory: RunningManagerFactory) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
@@ -61,12 +62,14 @@ export class ManagerCommand implements CommandContribution {
       ws: `${t ? 'wss' : 'ws'}://${hostPort}/`,
       tls: t ? (t.selfSigned ? 'self-signed' : 'certificate') : 'off',
       ...(t ? { pin: t.pin } : {}),
+      node: manager.nodeId,
+      directory: manager.directoryName,
     });
     if (t?.selfSigned && !io.json)
       io.log.warn(`self-signed TLS certificate (kept in ${selfSignedDir ?? 'memory only'}); peers pin it on first contact, or give them --manager-fingerprint ${t.pin}. For production use --tls-cert/--tls-key from a CA`);
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     await manager.close();
-    io.log.event('manager.stopped', manager.stats());
+    io.log.event('manager.stopped', { node: manager.nodeId, directory: manager.directoryName, ...manager.stats() });
     return 0;
   }
 }

@@ -1,7 +1,8 @@
 import { inject, injectable } from 'inversify';
 import {
-  ConfigError,
+  Contributions,
   DirectoryBackend,
+  DirectoryError,
   Hooks,
   Logger,
   ServiceLoader,
@@ -12,12 +13,18 @@ import {
 import { startManager, type RunningManager } from './manager';
 import { ManagerOptions, type StartManagerOptions } from './options';
 
+/** A ManagerServerFactory whose managers tell their node id and directory backend. */
+export interface RunningManagerFactory extends ManagerServerFactory {
+  start(overrides?: ManagerServerOptions & Partial<StartManagerOptions>): Promise<RunningManager>;
+}
+
 /** ManagerServerFactory: the plugin's options, overridden per start(), with a directory it owns. */
 @injectable()
-export class PluginManagerFactory implements ManagerServerFactory {
+export class PluginManagerFactory implements RunningManagerFactory {
   constructor(
     @inject(ManagerOptions) private readonly options: ManagerOptions,
     @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(Contributions) private readonly contributions: Contributions,
     @inject(Hooks) private readonly hooks: Hooks,
     @inject(Logger) private readonly log: Logger,
   ) {}
@@ -32,6 +39,7 @@ export class PluginManagerFactory implements ManagerServerFactory {
         ...stripUndefined(rest),
         limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
         directory,
+        directoryName: given ? (rest.directoryName ?? 'given') : backendName,
         hooks: this.hooks,
         log: rest.log ?? this.log.child('manager'),
       });
@@ -43,15 +51,14 @@ export class PluginManagerFactory implements ManagerServerFactory {
     }
   }
 
-  /** The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`), then picked by name. */
+  /**
+   * The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`),
+   * then picked by name; unknown, the error lists what the installed manifests contribute.
+   */
   private async openDirectory(name: string, options: Record<string, unknown>): Promise<Directory> {
     const backends = await this.loader.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`);
     const backend = backends.find((b) => b.name === name);
-    if (!backend)
-      throw new ConfigError(
-        'E_DIRECTORY_UNKNOWN',
-        `no directory backend "${name}"${backends.length ? ` (available: ${backends.map((b) => b.name).join(', ')})` : ''}; install or enable the plugin contributing it, or set plugins.manager-server.options.directory`,
-      );
+    if (!backend) throw DirectoryError.UNKNOWN(name, [...new Set(this.contributions.of('directoryBackends').map((c) => c.name))].sort());
     return backend.create(options);
   }
 }

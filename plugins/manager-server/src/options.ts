@@ -57,6 +57,8 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   /** Plain TCP/WebSocket, no TLS: for debugging only (logged loudly). */
   insecure?: boolean;
   directory: Directory;
+  /** The backend's name, for manager.ready and logs. */
+  directoryName?: string;
   hooks?: Hooks;
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
@@ -79,6 +81,7 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     ...o,
     udpHost: o.udpHost ?? o.host,
     stunAltPort: alternatePort(o.stunAltPort, o.udpPort),
+    directoryName: o.directoryName ?? 'given',
     insecure: o.insecure ?? false,
     hooks: o.hooks ?? createHooks(),
     log: o.log ?? createLogger({ level: 'silent', events: false }),

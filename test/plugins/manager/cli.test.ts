@@ -124,7 +124,7 @@ describe('cli: pinhole manager and pinhole peer', function () {
     const usage = pinhole(['peer', '--id', 'x']);
     procs.push(usage);
     assert.equal(await usage.exited, 2);
-    assert.match(usage.stderr.join('\n'), /usage: pinhole peer --id NAME --manager/);
+    assert.match(usage.stderr.join('\n'), /usage: pinhole peer --id NAME \[--manager HOST:PORT/);
   });
 });
 
