@@ -38,6 +38,7 @@ export * from './services/directory-errors';
 export * from './services/directory-options';
 export * from './services/media';
 export * from './services/nat';
+export * from './services/punch';
 export * from './services/peer-client';
 export * from './services/manager';
 export * from './services/codec';

@@ -69,6 +69,21 @@ export interface DatagramSocket {
 /** A socket a strategy opened beside the media socket (same transport); the strategy closes what it does not hand back. */
 export interface OwnedDatagramSocket extends DatagramSocket {
   close(): Promise<void>;
+  /**
+   * For a socket standing for several (a group of birthday sockets): the one that reaches `to`,
+   * chosen for good (the others close), so a session can run on it directly. Undefined when
+   * none has heard from `to`.
+   */
+  socketFor?(to: DatagramAddress): DatagramSocket | undefined;
+}
+
+/** A relay the manager advertises for a call (TURN: uri turn:HOST:PORT[?transport=tcp] or turns:HOST:PORT) with time-limited credentials. */
+export interface RelayServer {
+  uri: string;
+  username: string;
+  password: string;
+  /** PEM CA certificate(s) a TLS relay's certificate must chain to; absent: the system's roots. */
+  ca?: string;
 }
 
 /**
@@ -106,6 +121,8 @@ export interface WindowRequest {
    * several local ports (birthday probing on a hard NAT). Absent: the strategy has only `socket`.
    */
   openSocket?(): Promise<OwnedDatagramSocket>;
+  /** The relays the manager offers for this call (empty or absent: none). */
+  relayServers?: RelayServer[];
 }
 
 /** openWindow's answer: the first strategy that yields a working path wins (series-bail). */
@@ -118,6 +135,11 @@ export interface WindowResult {
    * the session is opened on it, and the callee listens on it for the caller's probe.
    */
   socket?: DatagramSocket;
+  /**
+   * Callee: addresses this strategy opened that the caller must be told of (a TURN relayed
+   * address, kind `relay`); they travel in WindowOpened and reach the caller with Ready.
+   */
+  candidates?: Candidate[];
   detail?: Record<string, unknown>;
 }
 

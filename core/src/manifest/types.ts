@@ -40,6 +40,8 @@ export interface PunchStrategyEntry {
   name: string;
   title?: string;
   stage?: number;
+  /** The NAT pairs (NatClass) the manager picks this strategy for; absent: every pair. */
+  natClasses?: Array<'easy' | 'one-hard' | 'both-hard' | 'udp-blocked'>;
 }
 /** `contributes.directoryBackends[]`: a DirectoryBackend of that name (implies `onDirectory:<name>`). */
 export interface DirectoryBackendEntry {

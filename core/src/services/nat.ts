@@ -23,6 +23,25 @@ export interface NatInfo {
   reflexive?: Candidate;
   /** Which alternates the manager offered: none, another port, or another address and port. */
   tested: 'none' | 'port' | 'address';
+  /** No STUN answer at all: UDP to the manager is blocked (only TCP/TLS gets out; a relay over TCP is the way). */
+  udpBlocked?: boolean;
+}
+
+/**
+ * What a pair of NATs asks of a call, as the manager sorts it (strategies declare the classes
+ * they serve: `contributes.punchStrategies[].natClasses`):
+ * - `easy`: neither side is hard (or nothing is known): plain punching;
+ * - `one-hard`: one side's NAT maps per destination: port probing;
+ * - `both-hard`: no direct path can be found: a relay;
+ * - `udp-blocked`: a side gets no UDP out at all: a relay over TCP/TLS.
+ */
+export type NatClass = 'easy' | 'one-hard' | 'both-hard' | 'udp-blocked';
+export const NAT_CLASSES: readonly NatClass[] = ['easy', 'one-hard', 'both-hard', 'udp-blocked'];
+
+export function natClass(a: NatInfo | undefined, b: NatInfo | undefined): NatClass {
+  if (a?.udpBlocked || b?.udpBlocked) return 'udp-blocked';
+  const hard = Number(!!a?.hard) + Number(!!b?.hard);
+  return hard === 2 ? 'both-hard' : hard === 1 ? 'one-hard' : 'easy';
 }
 
 export interface NatClassifyOptions {
@@ -30,4 +49,14 @@ export interface NatClassifyOptions {
   testTimeoutMs?: number;
   /** Tie the first Binding to the registration (the manager's probe token), as discoverReflexive does. */
   username?: string;
+  /**
+   * The mapping result as soon as it is known (filtering `unknown` still), when the transport can
+   * test mapping on a spare socket while filtering is tested: enough to pick a call's strategy.
+   */
+  onMapping?(early: NatInfo): void;
+}
+
+/** The classification without its reflexive address (a record keeps that on its own): what the manager stores and forwards. */
+export function natFacts(n: NatInfo): NatInfo {
+  return { natted: n.natted, mapping: n.mapping, filtering: n.filtering, hard: n.hard, tested: n.tested, ...(n.udpBlocked ? { udpBlocked: true } : {}) };
 }

@@ -6,6 +6,7 @@
 import { createHash, createHmac } from 'crypto';
 import { WireError } from '../errors';
 import type { StunIntegrity } from './stun';
+import { formatHostPort } from './ip';
 
 export const CHANNEL_MIN = 0x4000;
 export const CHANNEL_MAX = 0x4fff;
@@ -87,4 +88,32 @@ export function turnRestCredentials(secret: string, user: string, ttlSeconds: nu
   const expiresAt = Math.floor(now / 1000) + ttlSeconds;
   const username = `${expiresAt}:${user}`;
   return { username, password: createHmac('sha1', secret).update(username).digest('base64'), expiresAt };
+}
+
+export type TurnTransportKind = 'udp' | 'tcp' | 'tls';
+
+export interface TurnServerAddress {
+  transport: TurnTransportKind;
+  host: string;
+  port: number;
+  /** Canonical form, for messages. */
+  text: string;
+}
+
+/**
+ * RFC 7065 TURN URIs: `turn:HOST[:PORT][?transport=udp|tcp]` (default UDP, port 3478) and
+ * `turns:HOST[:PORT]` (TLS over TCP, port 5349). IPv6 hosts go in brackets. The manager checks
+ * the servers it advertises with it; the relay client connects by it.
+ */
+export function parseTurnUri(uri: string): TurnServerAddress {
+  const bad = (why: string) => new WireError('E_TURN_URI', `TURN server "${uri}": ${why}; expected turn:HOST:PORT[?transport=udp|tcp] or turns:HOST:PORT`, { uri });
+  const m = /^(turns?):(?:\[([^\]]+)\]|([^:?/[\]]+))(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?$/i.exec(uri.trim());
+  if (!m) throw bad('not a TURN URI');
+  const secure = m[1].toLowerCase() === 'turns';
+  const requested = m[5]?.toLowerCase() as 'udp' | 'tcp' | undefined;
+  if (secure && requested === 'udp') throw bad('turns: runs over TLS; DTLS (transport=udp) is not supported');
+  const port = m[4] ? Number(m[4]) : secure ? 5349 : 3478;
+  if (port < 1 || port > 65535) throw bad(`port ${port} is not 1-65535`);
+  const host = m[2] ?? m[3];
+  return { transport: secure ? 'tls' : (requested ?? 'udp'), host, port, text: `${secure ? 'turns' : 'turn'}:${formatHostPort(host, port)}${!secure && requested === 'tcp' ? '?transport=tcp' : ''}` };
 }

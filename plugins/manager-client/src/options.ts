@@ -9,6 +9,9 @@ export interface ClientOptions {
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
   classifyNat: boolean;
+  upgradeIntervalMs: number;
+  upgradeMaxIntervalMs: number;
+  relayGraceMs: number;
   callsPerMinutePerCaller: number;
 }
 /** Plugin-private token for the validated options. */

@@ -5,6 +5,7 @@ import {
   DirectoryError,
   Hooks,
   Logger,
+  punchStrategiesFor,
   ServiceLoader,
   type Directory,
   type ManagerServerFactory,
@@ -40,6 +41,8 @@ export class PluginManagerFactory implements RunningManagerFactory {
         limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
         directory,
         directoryName: given ? (rest.directoryName ?? 'given') : backendName,
+        // Each pair of NATs gets the strategies the installed manifests declare for its class.
+        punchStrategies: rest.punchStrategies ?? ((cls) => punchStrategiesFor(this.contributions, cls).map((s) => s.name)),
         hooks: this.hooks,
         log: rest.log ?? this.log.child('manager'),
       });

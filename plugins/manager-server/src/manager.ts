@@ -7,6 +7,8 @@ import { DirectoryHealth, observedDirectory } from './server/directory-health';
 import { startExpirySweep } from './server/expiry';
 import { ControlListener } from './server/listener';
 import { LocalPeers } from './server/local-peers';
+import { CallPairs } from './server/call-pair';
+import { reportNat } from './server/nat-report';
 import { Registrar } from './server/registrar';
 import { StunResponder } from './server/stun-responder';
 import { givenTls, selfSignedTls } from './server/tls-identity';
@@ -15,6 +17,8 @@ export interface RunningManager extends ManagerServer {
   readonly nodeId: string;
   /** The directory backend's name (manager.ready reports it). */
   readonly directoryName: string;
+  /** The TURN servers it advertises (URIs). */
+  readonly turnServers: string[];
 }
 
 /**
@@ -53,7 +57,8 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       });
     },
   });
-  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log });
+  const pairs = new CallPairs(o.turn, o.turnCredentialTtlSeconds, o.punchStrategies);
+  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, pairs, log });
   const registrar = new Registrar({
     node: nodeId,
     directory,
@@ -71,6 +76,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     keepAlive: (c, m) => registrar.keepAlive(c, m),
     callRequest: (c, m) => router.callRequest(c, m),
     windowOpened: (c, m) => router.windowOpened(c, m),
+    natReport: (c, m) => reportNat(c, m, directory, log),
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
     bye: async (c) => {
@@ -112,12 +118,13 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const tcp = listener.address();
   const udp = stun.address();
   const stunAlternate = stun.alternate();
-  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp, udp, stunAlternate, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
+  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp, udp, stunAlternate, turn: pairs.turnServers, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
     directoryName: o.directoryName,
+    turnServers: pairs.turnServers,
     address: (): ManagerAddress => ({
       tcp: { ...tcp },
       udp: { ...udp },
@@ -133,6 +140,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       ...prefixed('directory', health.stats),
       ...prefixed('listener', listener.stats),
       ...prefixed('calls', router.stats),
+      ...prefixed('pairs', pairs.stats),
       ...prefixed('stun', stun.stats),
     }),
     close: () =>

@@ -1,4 +1,4 @@
-import { createHooks, createLogger, type Directory, type Hooks, type Logger } from '@pinhole/core';
+import { createHooks, createLogger, type Directory, type Hooks, type Logger, type NatClass } from '@pinhole/core';
 
 export interface ManagerLimits {
   /** Concurrent connections from one IP address. */
@@ -9,6 +9,15 @@ export interface ManagerLimits {
   helloTimeoutMs: number;
   /** A connection that sends nothing for this long is closed. */
   idleTimeoutMs: number;
+}
+
+/** A TURN server the manager advertises for every call (coturn use-auth-secret REST credentials, minted per call). */
+export interface TurnServerOption {
+  uri: string;
+  /** The server's static-auth-secret. */
+  secret: string;
+  /** PEM file of the CA a turns: server's certificate chains to. */
+  ca?: string;
 }
 
 /** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
@@ -34,6 +43,8 @@ export interface ManagerOptions {
   /** CallRequests per second per caller (burst twice this). */
   callsPerSecondPerPeer: number;
   maxFrameBytes: number;
+  turn: TurnServerOption[];
+  turnCredentialTtlSeconds: number;
   /** The directory backend (a plugin contributing directoryBackends) and what its create() gets. */
   directory: string;
   directoryOptions: Record<string, unknown>;
@@ -63,9 +74,15 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
   nodeId?: string;
+  /**
+   * The punch strategies to name for a pair of NATs, in order (the factory derives them from the
+   * installed manifests' punchStrategies). Absent: none are named, and peers use their own order.
+   */
+  punchStrategies?: (cls: NatClass) => string[];
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost' | 'punchStrategies'>> {
+  punchStrategies?: StartManagerOptions['punchStrategies'];
   tls?: StartManagerOptions['tls'];
   selfSignedDir?: string;
   /** The resolved alternate STUN port (0: any free one); undefined: no alternate. */

@@ -1,5 +1,5 @@
 import { isPinholeDatagram, SignalError, toDisposable, type DatagramAddress, type OwnedDatagramSocket } from '@pinhole/core';
-import type { Udx, UdxSocket } from './udp-transport';
+import type { Udx, UdxSocket } from './udx';
 
 /** Larger than any datagram we accept, so oversize input is seen and dropped, never truncated silently. */
 export const MAX_INBOUND = 2048;

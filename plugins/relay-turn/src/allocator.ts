@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { turnRestCredentials } from '@pinhole/core';
+import { parseTurnUri, turnRestCredentials } from '@pinhole/core';
 import type { TurnCredentials } from './auth';
 import { RelayTurnOptions } from './options';
 import { RelayDatagramSocket } from './relay-socket';
@@ -7,7 +7,6 @@ import { openStream } from './transport/stream';
 import type { TurnTransport } from './transport/types';
 import { openUdp } from './transport/udp';
 import { TurnClient } from './turn-client';
-import { parseTurnUri } from './uri';
 
 /** A TURN server as the manager advertises it (phase 2) or a config names it. */
 export interface TurnServerSpec {
@@ -31,19 +30,21 @@ const MINTED_TTL_S = 24 * 3600;
 export class TurnAllocator {
   constructor(@inject(RelayTurnOptions) private readonly o: RelayTurnOptions) {}
 
-  async allocate(spec: TurnServerSpec): Promise<TurnClient> {
+  /** Allocates on `spec`; `timeoutMs` bounds the connection and each transaction of this attempt (default: the options'). */
+  async allocate(spec: TurnServerSpec, timeoutMs?: number): Promise<TurnClient> {
     const server = parseTurnUri(spec.uri);
     const credentials = credentialsOf(spec);
+    const o = timeoutMs ? { ...this.o, requestTimeoutMs: Math.min(this.o.requestTimeoutMs, timeoutMs), connectTimeoutMs: Math.min(this.o.connectTimeoutMs, timeoutMs) } : this.o;
     const transport: TurnTransport =
       server.transport === 'udp'
-        ? await openUdp(server, this.o.maxMessageBytes)
-        : await openStream(server, { maxMessageBytes: this.o.maxMessageBytes, connectTimeoutMs: this.o.connectTimeoutMs, ca: spec.ca, servername: spec.servername });
-    return TurnClient.allocate(server, transport, credentials, this.o);
+        ? await openUdp(server, o.maxMessageBytes)
+        : await openStream(server, { maxMessageBytes: o.maxMessageBytes, connectTimeoutMs: o.connectTimeoutMs, ca: spec.ca, servername: spec.servername });
+    return TurnClient.allocate(server, transport, credentials, o);
   }
 
   /** An allocation as a datagram socket (the relayed path). */
-  async socket(spec: TurnServerSpec): Promise<RelayDatagramSocket> {
-    return new RelayDatagramSocket(await this.allocate(spec));
+  async socket(spec: TurnServerSpec, timeoutMs?: number): Promise<RelayDatagramSocket> {
+    return new RelayDatagramSocket(await this.allocate(spec, timeoutMs));
   }
 }
 

@@ -28,9 +28,6 @@ export class TurnError extends PinholeError {
   static CLOSED(server: string, why: string): TurnError {
     return new TurnError('E_TURN_CLOSED', `the relay through ${server} is closed (${why}); allocate a new one`, { server });
   }
-  static BAD_URI(uri: string, why: string): TurnError {
-    return new TurnError('E_TURN_URI', `TURN server "${uri}": ${why}; expected turn:HOST:PORT[?transport=udp|tcp] or turns:HOST:PORT`, { uri });
-  }
   static PEER(peer: { address: string; port: number }, why: string): TurnError {
     return new TurnError('E_TURN_PEER', `cannot relay to ${formatHostPort(peer.address, peer.port)}: ${why}`, { peer });
   }

@@ -7,5 +7,13 @@ export interface RelayTurnOptions {
   maxMessageBytes: number;
   nonceRetries: number;
   channels: boolean;
+  attemptTimeoutMs: number;
+  prepareTimeoutMs: number;
+  relayDirectMs: number;
+  probeIntervalMs: number;
+  timeoutMs: number;
 }
+
+/** The strategy's name: `contributes.punchStrategies[0].name`. */
+export const STRATEGY = 'relay-turn';
 export const RelayTurnOptions = Symbol('RelayTurnOptions');

@@ -23,7 +23,7 @@ import { TurnError } from './errors';
 import type { RelayTurnOptions } from './options';
 import { Transactions } from './transactions';
 import type { TurnTransport } from './transport/types';
-import type { TurnServerAddress } from './uri';
+import type { TurnServerAddress } from '@pinhole/core';
 
 /** RFC 8656 §9 and §12: fixed by the protocol, not by the server. */
 const PERMISSION_LIFETIME_S = 300;
@@ -64,6 +64,8 @@ export class TurnClient {
   private readonly tx: Transactions;
   private readonly auth: LongTermAuth;
   private readonly peers = new Map<string, PeerState>();
+  private readonly permits = new Map<string, Promise<void>>();
+  private readonly permitTimers = new Set<NodeJS.Timeout>();
   private readonly byChannel = new Map<number, DatagramAddress>();
   private readonly dataHandlers = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private readonly closeHandlers = new Set<(reason: string) => void>();
@@ -133,6 +135,35 @@ export class TurnClient {
       s.ready.catch(() => undefined); // a failed peer surfaces through connect()/send callers
     }
     return st.ready;
+  }
+
+  /**
+   * A permission for every port of `address` (RFC 8656 permissions are per IP): whatever a peer
+   * sends from there reaches us (as Data indications until we bind it a channel by sending to
+   * it). For a peer behind a port-randomising NAT, whose port toward the relay is unknown.
+   * Kept fresh while the allocation lives.
+   */
+  permit(address: string): Promise<void> {
+    if (this.closed) return Promise.reject(TurnError.CLOSED(this.server.text, 'closed'));
+    if (ipFamily(address) !== ipFamily(this.relayed.address)) return Promise.reject(TurnError.PEER({ address, port: 0 }, `the relayed address ${key(this.relayed)} is ${ipFamily(this.relayed.address)}`));
+    const existing = this.permits.get(address);
+    if (existing) return existing;
+    const peer = toStun({ address, port: 0 });
+    const keep = async (): Promise<void> => {
+      await this.request(StunMethod.CreatePermission, { xorPeerAddress: peer }, `a permission for ${address}`);
+      const t: NodeJS.Timeout = setTimeout(() => {
+        this.permitTimers.delete(t);
+        void keep().catch(() => this.permits.delete(address));
+      }, this.refreshDelay(PERMISSION_LIFETIME_S));
+      t.unref();
+      this.permitTimers.add(t);
+    };
+    const done = keep().catch((err) => {
+      this.permits.delete(address);
+      throw err;
+    });
+    this.permits.set(address, done);
+    return done;
   }
 
   /** Relays one datagram to the peer (installing its permission/channel first if needed). */
@@ -286,6 +317,7 @@ export class TurnClient {
     this.closed = true;
     clearTimeout(this.refreshTimer);
     for (const st of this.peers.values()) clearTimeout(st.timer);
+    for (const t of this.permitTimers) clearTimeout(t);
     this.tx.failAll(TurnError.CLOSED(this.server.text, reason));
     this.transport.close();
     for (const h of this.closeHandlers) h(local ? 'closed' : reason);

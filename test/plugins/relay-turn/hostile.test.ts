@@ -9,11 +9,12 @@ import {
   encodeChannelData,
   encodeStun,
   longTermKey,
+  parseTurnUri,
   turnRestCredentials,
   verifyMessageIntegrity,
   type StunMessage,
 } from '@pinhole/core';
-import { TurnAllocator, TurnStreamFramer, parseTurnUri } from '@pinhole/relay-turn';
+import { TurnAllocator, TurnStreamFramer } from '@pinhole/relay-turn';
 import type { Host } from '@pinhole/core/host';
 import { mediaHost } from '../../helpers/media';
 

@@ -2,7 +2,7 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { formatHostPort } from '@pinhole/core';
 import { TurnError } from '../errors';
-import type { TurnServerAddress } from '../uri';
+import type { TurnServerAddress } from '@pinhole/core';
 import { TurnStreamFramer } from './stream-framer';
 import type { TurnTransport } from './types';
 

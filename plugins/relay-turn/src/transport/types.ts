@@ -1,4 +1,4 @@
-import type { TurnTransportKind } from '../uri';
+import type { TurnTransportKind } from '@pinhole/core';
 
 /** One connection to the TURN server; frames are whole STUN messages or ChannelData messages. */
 export interface TurnTransport {

@@ -1,7 +1,7 @@
 import * as dgram from 'dgram';
 import { formatHostPort, ipFamily } from '@pinhole/core';
 import { TurnError } from '../errors';
-import type { TurnServerAddress } from '../uri';
+import type { TurnServerAddress } from '@pinhole/core';
 import type { TurnTransport } from './types';
 
 /**
