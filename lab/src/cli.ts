@@ -19,7 +19,7 @@ const USAGE = `Usage:
   pinhole lab exec a|b|manager|ra|rb [--prefix P] -- CMD [ARGS…]
   pinhole lab status [--prefix P]
   pinhole lab down [--prefix P]
-  pinhole lab matrix [--trials N] [--kinds K,K…] [--turn] [--config FILE] [--prefix P]
+  pinhole lab matrix [--trials N] [--kinds K,K…] [--no-turn] [--config FILE] [--prefix P]
 KIND: ${SITE_KINDS.join(' | ')} (matrix default: ${MATRIX_KINDS.join(', ')})`;
 
 const NODES: LabNodeName[] = ['a', 'b', 'manager', 'ra', 'rb'];
@@ -173,15 +173,16 @@ function turnLine(t: { address: string; port: number; tlsPort: number; secret: s
 async function matrix(args: string[], emit: Emit): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { trials: { type: 'string', default: '5' }, kinds: { type: 'string' }, turn: { type: 'boolean', default: false }, config: { type: 'string' }, ...prefixOption },
+    options: { trials: { type: 'string', default: '5' }, kinds: { type: 'string' }, 'no-turn': { type: 'boolean', default: false }, config: { type: 'string' }, ...prefixOption },
   });
+  const turn = !values['no-turn'];
   const trials = number('trials', values.trials)!;
   if (!Number.isInteger(trials) || trials < 1 || trials > 1000) throw new UsageError(`--trials needs an integer 1..1000, got ${values.trials}`);
   const kinds = values.kinds ? (values.kinds.split(',') as SiteKind[]) : undefined;
   for (const k of kinds ?? []) if (!SITE_KINDS.includes(k)) throw new UsageError(`--kinds: unknown kind "${k}" (${SITE_KINDS.join(', ')})`);
-  if (!prerequisitesOk(emit, 0, values.turn)) return 2;
+  if (!prerequisitesOk(emit, 0, turn)) return 2;
   const t0 = Date.now();
-  const results = await runMatrix({ trials, kinds, prefix: values.prefix, config: values.config, turn: values.turn }, (r) => emit('lab.matrix.pair', { ...r }, [matrixTable([r])[1]]));
+  const results = await runMatrix({ trials, kinds, prefix: values.prefix, config: values.config, turn }, (r) => emit('lab.matrix.pair', { ...r }, [matrixTable([r])[1]]));
   const allOk = results.every((r) => r.ok === r.trials);
   emit('lab.matrix', { trials, pairs: results.length, allOk, ms: Date.now() - t0 }, ['', ...matrixTable(results)]);
   return allOk ? 0 : 1; // a report, but scripts can tell whether every call connected

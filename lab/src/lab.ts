@@ -16,6 +16,9 @@ export interface LabExecOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The internet namespace's table that cuts the direct path between the sites (Lab.cutDirect). */
+const CUT_TABLE = 'pinhole_cut';
+
 export class Lab {
   private constructor(
     readonly prefix: string,
@@ -68,6 +71,32 @@ export class Lab {
     }
     const problems = findProblems(state);
     return { up: problems.length === 0, options: state.options, nodes: state.nodes, pids: state.pids, ...(state.turn ? { turn: state.turn } : {}), ...(problems.length ? { problems } : {}) };
+  }
+
+  /**
+   * Cuts (or restores) the direct path between the two sites: the internet drops UDP forwarded
+   * from one site's link to the other's, both ways, while the manager and the TURN server (local
+   * to the internet namespace) stay reachable — a network where only a relay gets through.
+   */
+  async cutDirect(cut: boolean): Promise<void> {
+    const family = this.options.ipv6 ? 'inet' : 'ip';
+    if (!cut) {
+      await this.run('manager', ['nft', 'delete', 'table', family, CUT_TABLE]);
+      return;
+    }
+    const { a, b } = planLab(this.options).sites;
+    const rules = [
+      `table ${family} ${CUT_TABLE} {`,
+      '  chain forward {',
+      '    type filter hook forward priority -10; policy accept;',
+      `    iifname "${a.inetDev}" oifname "${b.inetDev}" meta l4proto udp drop`,
+      `    iifname "${b.inetDev}" oifname "${a.inetDev}" meta l4proto udp drop`,
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const res = await this.run('manager', ['nft', '-f', '-'], { input: rules });
+    if (res.code !== 0) throw new LabError('E_LAB_SETUP', `could not cut the direct path: ${res.stderr.trim()}`, { prefix: this.prefix });
   }
 
   /** Spawns `ip netns exec <ns> argv…` (stdio defaults to pipes). */

@@ -1,7 +1,8 @@
 /**
  * `pinhole lab matrix`: every ordered pair of site kinds, one lab each, with the manager in the
- * internet, `pinhole peer` on b and N back-to-back `pinhole call`s from a. Reports per pair the
- * successes, median and p95 setup time (call.ready setupMs), and which path/strategy carried it.
+ * internet (advertising the lab's coturn unless `turn` is off), `pinhole peer` on b and N
+ * back-to-back `pinhole call`s from a. Reports per pair the successes, median and p95 setup
+ * time (call.ready setupMs), and which path/strategy carried it.
  */
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -19,7 +20,7 @@ export interface MatrixOptions {
   config?: string;
   /** Whole budget of one call process. */
   callTimeoutMs?: number;
-  /** Bring each lab up with its TURN server. */
+  /** Bring each lab up with its TURN server, which the manager advertises (the relay strategy's path). */
   turn?: boolean;
 }
 
@@ -76,7 +77,7 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
   const result: PairResult = { a, b, trials: o.trials, ok: 0, paths: {}, strategies: {}, failures: {} };
   const setups: number[] = [];
   try {
-    await start('manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, '--stun-alt', `${MANAGER_ALT_ADDRESS}:3479`]).waitFor('manager.ready', 10000);
+    await start('manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, '--stun-alt', `${MANAGER_ALT_ADDRESS}:3479`, ...turnArgs(lab)]).waitFor('manager.ready', 10000);
     await start('b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000', '--allow-any', ...keys('bob')]).waitFor('peer.registered', 10000);
     for (let i = 0; i < o.trials; i++) {
       const call = start('a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', '--pings', '1', ...keys('alice')]);
@@ -101,6 +102,13 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
   result.medianMs = quantile(setups, 0.5);
   result.p95Ms = quantile(setups, 0.95);
   return result;
+}
+
+/** `pinhole manager` flags advertising the lab's coturn (UDP and TCP on one port, TLS on another), if it has one. */
+export function turnArgs(lab: Lab): string[] {
+  const t = lab.turn;
+  if (!t) return [];
+  return ['--turn', `turn:${t.address}:${t.port}`, '--turn', `turns:${t.address}:${t.tlsPort}`, '--turn-secret', t.secret, '--turn-ca', t.certFile];
 }
 
 /** The text table: one line per pair. */
