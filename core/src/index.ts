@@ -6,6 +6,8 @@
 import 'reflect-metadata';
 export * from './errors';
 export * from './disposable';
+export * from './deferred';
+export * from './round-trip';
 export * from './log';
 export * from './commands';
 export * from './hooks/hooks';
@@ -42,6 +44,9 @@ export * from './services/punch';
 export * from './services/peer-client';
 export * from './services/manager';
 export * from './services/codec';
+export * from './services/video-codec';
+export * from './services/video';
+export * from './services/y4m';
 export * from './services/voice';
 export * from './services/payload';
 export * from './services/file-transfer';

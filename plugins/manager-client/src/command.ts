@@ -9,7 +9,7 @@ import { answerWithPayloads, offeredPayloadTypes } from './payloads';
 
 const USAGE =
   'usage: pinhole peer --id NAME [--manager HOST:PORT|wss://HOST:PORT[,…]] [--allow NAME|FINGERPRINT|KEY]… [--allow-file FILE] [--allow-any] [--optimistic] ' +
-  '[--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] [--udp-port N] [--udp-host ADDR] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--json]';
+  '[--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] [--udp-port N] [--udp-host ADDR] [--inbox DIR [--overwrite]] [--voice REPLY.wav] [--video REPLY.y4m] [--json]';
 
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
@@ -42,6 +42,7 @@ export class PeerCommand implements CommandContribution {
         inbox: { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         voice: { type: 'string' },
+        video: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -58,7 +59,7 @@ export class PeerCommand implements CommandContribution {
     const inbox = values.inbox ? path.resolve(values.inbox) : undefined;
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
-    const answer = { inbox, overwrite: values.overwrite, voice: values.voice };
+    const answer = { inbox, overwrite: values.overwrite, voice: values.voice, video: values.video };
     const policy = await this.allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
     const client = await this.clients.create({
       peerId: values.id,
