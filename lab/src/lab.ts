@@ -74,23 +74,30 @@ export class Lab {
   }
 
   /**
-   * Cuts (or restores) the direct path between the two sites: the internet drops UDP forwarded
-   * from one site's link to the other's, both ways, while the manager and the TURN server (local
-   * to the internet namespace) stay reachable — a network where only a relay gets through.
+   * Cuts (or restores) the direct path between the two sites: the internet drops UDP passing from
+   * one site to the other, both ways — bridged between the sites' ports, or routed (the only
+   * traffic the internet forwards is between the sites) — while the manager and the TURN server
+   * (local to the internet namespace) stay reachable: a network where only a relay gets through.
    */
   async cutDirect(cut: boolean): Promise<void> {
-    const family = this.options.ipv6 ? 'inet' : 'ip';
     if (!cut) {
-      await this.run('manager', ['nft', 'delete', 'table', family, CUT_TABLE]);
+      for (const family of ['bridge', 'inet']) await this.run('manager', ['nft', 'delete', 'table', family, CUT_TABLE]);
       return;
     }
     const { a, b } = planLab(this.options).sites;
+    // Frames between the NATed sites' WAN ports are bridged; packets to a routed (open, filter) LAN or over IPv6 are forwarded.
     const rules = [
-      `table ${family} ${CUT_TABLE} {`,
+      `table bridge ${CUT_TABLE} {`,
       '  chain forward {',
       '    type filter hook forward priority -10; policy accept;',
       `    iifname "${a.inetDev}" oifname "${b.inetDev}" meta l4proto udp drop`,
       `    iifname "${b.inetDev}" oifname "${a.inetDev}" meta l4proto udp drop`,
+      '  }',
+      '}',
+      `table inet ${CUT_TABLE} {`,
+      '  chain forward {',
+      '    type filter hook forward priority -10; policy accept;',
+      '    meta l4proto udp drop',
       '  }',
       '}',
       '',

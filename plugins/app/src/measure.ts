@@ -31,6 +31,8 @@ export function readyFields(call: EstablishedCall, local: { address: string; por
     setupMs: round(call.setupMs),
     path: call.session.path.kind,
     strategy: call.window.strategy,
+    // The TURN server (and transport) this side's own allocation uses; none when the peer's relay carries it.
+    ...(call.session.path.kind === 'relay' && typeof call.window.detail?.server === 'string' ? { relayServer: call.window.detail.server } : {}),
     local: formatHostPort(local.address, local.port),
     remote: formatHostPort(call.session.path.remote.address, call.session.path.remote.port),
     encrypted: !!call.security,

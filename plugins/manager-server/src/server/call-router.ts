@@ -120,6 +120,11 @@ export class CallRouter {
     // The NATs pick the strategies (birthday for one hard side, the relay for two …); each side gets its own TURN credentials.
     const { cls, msg: pair } = this.d.pairs.pair(caller, callee);
     this.d.log.debug('call planned', { callId, class: cls, strategies: pair.strategies });
+    if (this.d.pairs.planned && pair.strategies!.length === 0 && (cls === 'both-hard' || cls === 'udp-blocked') && this.d.pairs.turnServers.length === 0)
+      return refuse(
+        'E_NO_RELAY',
+        `no direct path exists for this pair (${natText(caller.nat)} calling ${natText(callee.nat)}) and this manager advertises no TURN relay; start it with --turn turn:HOST:PORT --turn-secret SECRET (a coturn with use-auth-secret)`,
+      );
     if (this.d.pairs.planned && pair.strategies!.length === 0)
       return refuse(
         'E_NO_STRATEGY',
