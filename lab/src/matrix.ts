@@ -36,6 +36,8 @@ export interface PairResult {
   strategies: Record<string, number>;
   /** Failure code → count. */
   failures: Record<string, number>;
+  /** Why the pair's processes did not start (its remaining calls count as E_PAIR_SETUP). */
+  error?: string;
 }
 
 const PINHOLE_BIN = join(dirname(require.resolve('@pinhole/core/package.json')), 'bin', 'pinhole.js');
@@ -94,6 +96,10 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
         bump(result.failures, code === -2 ? 'E_HANG' : String(failed?.code ?? `exit ${code}`));
       }
     }
+  } catch (err) {
+    // A pair whose manager or peer did not start is reported (its calls did not happen), and the matrix goes on.
+    result.failures.E_PAIR_SETUP = o.trials - result.ok - Object.values(result.failures).reduce((n, v) => n + v, 0);
+    result.error = (err as Error).message;
   } finally {
     for (const p of procs.reverse()) await p.stop();
     await lab.down();
@@ -108,7 +114,7 @@ async function runPair(a: SiteKind, b: SiteKind, o: MatrixOptions): Promise<Pair
 export function turnArgs(lab: Lab): string[] {
   const t = lab.turn;
   if (!t) return [];
-  return ['--turn', `turn:${t.address}:${t.port}`, '--turn', `turns:${t.address}:${t.tlsPort}`, '--turn-secret', t.secret, '--turn-ca', t.certFile];
+  return ['--turn', `turn:${t.address}:${t.port}`, '--turn', `turns:${t.address}:${t.tlsPort}`, `--turn-secret=${t.secret}`, '--turn-ca', t.certFile];
 }
 
 /** The text table: one line per pair. */

@@ -21,7 +21,8 @@ const READY_TIMEOUT_MS = 5000;
 export async function startLabTurn(plan: LabPlan, work: string): Promise<{ turn: LabTurn; pid: number }> {
   const ipv6 = plan.options.ipv6;
   const ips = [TURN_ADDRESS, ...(ipv6 ? [TURN_ADDRESS6] : [])];
-  const secret = randomBytes(18).toString('base64url');
+  // Hex: a secret passed as a command-line value must not start with a dash.
+  const secret = randomBytes(18).toString('hex');
   const realm = 'pinhole.lab';
   const { confFile, certFile } = writeCoturnConfig({ dir: work, listeningIps: ips, relayIps: ips, port: TURN_PORT, tlsPort: TURN_TLS_PORT, relayPorts: [49152, 65535], secret, realm, extra: ['no-multicast-peers'] });
   const out = openSync(join(work, 'turnserver.out'), 'a');

@@ -15,7 +15,6 @@ import {
   WindowAgent,
   checkLabPrerequisites,
   quantile,
-  runLabCli,
   windowTrial,
   type LabOptions,
   type SiteKind,
@@ -169,20 +168,5 @@ describe('lab: NAT classification, birthday probing, TURN and IPv6', function ()
     assert.equal(atB.address, A, 'no NAT on IPv6: b sees a’s own address');
     await b.send({ host: A, port: 4601, data: 'hello-a' });
     assert.ok(await a.waitFor((e) => e.data === 'hello-a'));
-  });
-
-  it('pinhole lab matrix runs every ordered pair and reports success, times and path (NDJSON)', async () => {
-    const lines: string[] = [];
-    const code = await runLabCli(['matrix', '--trials', '1', '--kinds', 'open,nat', '--prefix', PREFIX], (l) => lines.push(l), true);
-    const events = lines.map((l) => JSON.parse(l));
-    const pairs = events.filter((e) => e.event === 'lab.matrix.pair');
-    assert.deepEqual(pairs.map((p) => `${p.a}×${p.b}`), ['open×open', 'open×nat', 'nat×open', 'nat×nat']);
-    for (const p of pairs) {
-      assert.equal(p.ok, 1, JSON.stringify(p));
-      assert.deepEqual(p.paths, { direct: 1 });
-      assert.ok(p.medianMs > 0 && p.p95Ms >= p.medianMs);
-    }
-    assert.equal(events.at(-1).event, 'lab.matrix');
-    assert.equal(code, 0);
   });
 });

@@ -7,6 +7,8 @@
  * - relay → direct: a nat × nat pair whose direct packets are dropped in the internet starts
  *   relayed; once the block is lifted both sides move to the direct path (`call.path`) while
  *   the call's pings keep flowing.
+ * - IPv6 filter × filter (firewalls, no NAT): the dual-stack peers call each other directly over
+ *   IPv6.
  */
 import { strict as assert } from 'assert';
 import { createHash, randomBytes } from 'crypto';
@@ -22,7 +24,7 @@ const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).diges
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Ev = Record<string, unknown>;
 
-describe('lab: the TURN relay with real processes', function () {
+describe('lab: the TURN relay and IPv6 with real processes', function () {
   this.timeout(120000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-lab-relay-'));
   const procs: NdjsonProc[] = [];
@@ -49,7 +51,7 @@ describe('lab: the TURN relay with real processes', function () {
   };
   /** Lab, manager (advertising the lab's coturn when `withTurn`) and bob's peer. */
   const setup = async (o: Omit<LabOptions, 'prefix' | 'turn'>, withTurn: boolean, peerArgs: string[] = []) => {
-    const l = (lab = await Lab.up({ ...o, prefix: PREFIX, turn: true }));
+    const l = (lab = await Lab.up({ ...o, prefix: PREFIX, turn: withTurn }));
     await start(l, 'manager', ['manager', '--listen', MANAGER, '--udp', `${MANAGER_ADDRESS}:3478`, '--stun-alt', `${MANAGER_ALT_ADDRESS}:3479`, ...(withTurn ? turnArgs(l) : [])]).waitFor('manager.ready', 10000);
     const bob = start(l, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--allow-any', ...identityArgs('bob'), ...peerArgs]);
     await bob.waitFor('peer.registered', 10000);
@@ -124,5 +126,17 @@ describe('lab: the TURN relay with real processes', function () {
     const callee = bob.events.find((e) => e.event === 'call.path');
     assert.equal(callee?.path, 'direct', 'the callee moved too');
     console.log(`      relayed ${String(moved.relayedMs)} ms (${String(moved.probeRounds)} probe rounds), then direct to ${String(moved.remote)}; 250/250 pings answered`);
+  });
+
+  it('IPv6 filter × filter: dual-stack peers register their IPv6 addresses and the call goes direct over IPv6', async () => {
+    const { l } = await setup({ a: 'filter', b: 'filter', ipv6: true }, false);
+    const c = call(l, ['--pings', '3']);
+    assert.equal(await exited(c, 30000), 0, JSON.stringify(c.events) + c.stderr.join('\n'));
+    const registered = event(c, 'peer.registered')!;
+    assert.ok((registered.candidates as string[]).some((x) => x.startsWith(`[${l.nodes.a.address6}]:`)), JSON.stringify(registered));
+    const ready = event(c, 'call.ready')!;
+    assert.equal(ready.path, 'direct');
+    assert.ok(String(ready.remote).startsWith(`[${l.nodes.b.address6}]:`), `direct to b's IPv6 address: ${String(ready.remote)}`);
+    assert.equal((event(c, 'call.rtt') as { lost: number }).lost, 0);
   });
 });
