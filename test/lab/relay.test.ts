@@ -3,7 +3,8 @@
  * advertising the lab's coturn, `pinhole peer` on b and `pinhole call` on a.
  * - hardnat × hardnat: no direct path exists; the call goes through coturn, encrypted, and a file
  *   arrives byte-identical. Negative control: the same pair without a TURN server fails cleanly.
- * - a site that drops all UDP: the call goes through coturn over TCP.
+ * - a site that drops all UDP: the call goes through coturn over TCP; with TCP to the TURN port
+ *   blocked too, over TLS.
  * - relay → direct: a nat × nat pair whose direct packets are dropped in the internet starts
  *   relayed; once the block is lifted both sides move to the direct path (`call.path`) while
  *   the call's pings keep flowing.
@@ -90,7 +91,7 @@ describe('lab: the TURN relay and IPv6 with real processes', function () {
     assert.equal(event(c2, 'call.ready'), undefined);
   });
 
-  it('a site whose router drops all UDP calls through coturn over TCP', async () => {
+  it('a site whose router drops all UDP calls through coturn over TCP, and over TLS when TCP to the TURN port is blocked too', async () => {
     const { l } = await setup({ a: 'noudp', b: 'hardnat' }, true);
     const before = await l.counters('ra');
     const c = call(l, ['--pings', '3']);
@@ -102,6 +103,17 @@ describe('lab: the TURN relay and IPv6 with real processes', function () {
     assert.doesNotMatch(String(ready.relayServer), /^turn:[^?]*$/, 'not over UDP');
     assert.equal((event(c, 'call.rtt') as { lost: number }).lost, 0);
     assert.ok((await l.counters('ra')).udp_drop > before.udp_drop, "a's router dropped its UDP");
+
+    // The last resort: TCP to the TURN port blocked as well, the call goes over TLS (turns:).
+    const block = await l.run('ra', ['nft', 'insert', 'rule', 'ip', 'pinhole', 'forward', 'tcp', 'dport', String(l.turn!.port), 'drop']);
+    assert.equal(block.code, 0, block.stderr);
+    const c2 = call(l, ['--pings', '3']);
+    assert.equal(await exited(c2, 60000), 0, JSON.stringify(c2.events) + c2.stderr.join('\n'));
+    const ready2 = event(c2, 'call.ready')!;
+    assert.equal(ready2.path, 'relay');
+    assert.equal(ready2.relayServer, `turns:${l.turn!.address}:${l.turn!.tlsPort}`, 'over TLS');
+    assert.equal((event(c2, 'call.rtt') as { lost: number }).lost, 0);
+    console.log(`      no UDP: TCP relay setup ${Math.round(Number(ready.setupMs))} ms; TLS only: ${Math.round(Number(ready2.setupMs))} ms`);
   });
 
   it('relay → direct: a pair whose direct packets are dropped starts relayed and moves to the direct path when the block lifts, losing no ping', async () => {
