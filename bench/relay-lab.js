@@ -16,7 +16,7 @@ const { median, machine } = require('./lib');
 const argv = process.argv.slice(2);
 const kindsAt = argv.indexOf('--kinds');
 const KINDS = kindsAt >= 0 ? argv[kindsAt + 1].split(',') : ['open', 'filter', 'nat', 'hardnat', 'noudp'];
-const nums = argv.filter((x, i) => /^\d+$/.test(x) && i !== kindsAt + 1).map(Number);
+const nums = argv.filter((x, i) => /^\d+$/.test(x) && (kindsAt < 0 || i !== kindsAt + 1)).map(Number);
 const TRIALS = nums[0] ?? 5;
 const SIZE = (nums[1] ?? 4) * 1024 * 1024;
 const RUNS = nums[2] ?? 3;

@@ -92,16 +92,15 @@ describe('relay-turn: relayed calls through coturn, and the upgrade to direct', 
     }
     assert.equal(call.session.path.remote.port >= turn.relayPorts[0] && call.session.path.remote.port <= turn.relayPorts[1], true, 'the caller sends to the relayed address');
     const moved: Array<[string, SessionPath]> = [];
-    const switchedAt: number[] = [];
-    let sentSoFar = () => 0;
-    call.session.onPathChange((now) => (moved.push(['caller', now]), switchedAt.push(sentSoFar())));
-    answer.session.onPathChange((now) => (moved.push(['callee', now]), switchedAt.push(-sentSoFar())));
+    // How many datagrams each side had sent when it moved.
+    const switchedAt: Record<string, number> = {};
+    call.session.onPathChange((now) => (moved.push(['caller', now]), (switchedAt.caller = call.session.stats.sent)));
+    answer.session.onPathChange((now) => (moved.push(['callee', now]), (switchedAt.callee = answer.session.stats.sent)));
 
     // Both directions: numbered datagrams all along, and a reliable stream started on the relay.
     const seenByBob = counter(answer);
     const seenByAlice = counter(call);
     const out = [stream(call, 200), stream(answer, 200)];
-    sentSoFar = () => call.session.stats.sent;
     const payload = randomBytes(1024 * 1024);
     const sink = answer.session.openReliableStream(3);
     const chunks: Buffer[] = [];
@@ -123,7 +122,7 @@ describe('relay-turn: relayed calls through coturn, and the upgrade to direct', 
     const lost = [sentByAlice - seenByBob.size, sentByBob - seenByAlice.size];
     const missing = (sent: number, seen: Set<number>) => Array.from({ length: sent }, (_, i) => i).filter((i) => !seen.has(i));
     console.log(
-      `      ${sentByAlice}/${sentByBob} datagrams sent each way across the switch (caller moved after #${switchedAt[0]}, callee after #${-switchedAt[1]}); ` +
+      `      ${sentByAlice}/${sentByBob} datagrams sent each way across the switch (caller moved after sending ${switchedAt.caller}, callee after ${switchedAt.callee}); ` +
         `missing ${JSON.stringify(missing(sentByAlice, seenByBob))} / ${JSON.stringify(missing(sentByBob, seenByAlice))}`,
     );
     // The switch itself loses nothing (both paths stay open until both sides moved); a loaded machine may drop one through coturn.
