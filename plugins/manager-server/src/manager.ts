@@ -39,6 +39,8 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const health = new DirectoryHealth(o.keepaliveMs + Math.min(o.keepaliveMs, 5000), log);
   const directory = observedDirectory(o.directory, health);
 
+  // Before anything is bound: a bad TURN URI or an unreadable CA file stops the start cleanly.
+  const pairs = new CallPairs(o.turn, o.turnCredentialTtlSeconds, o.punchStrategies);
   // STUN first: Registered tells each peer the STUN port, so it is known before anyone registers.
   const stun = await StunResponder.bind({
     host: o.udpHost,
@@ -57,7 +59,6 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       });
     },
   });
-  const pairs = new CallPairs(o.turn, o.turnCredentialTtlSeconds, o.punchStrategies);
   const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, pairs, log });
   const registrar = new Registrar({
     node: nodeId,

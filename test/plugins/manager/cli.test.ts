@@ -128,6 +128,40 @@ describe('cli: pinhole manager and pinhole peer', function () {
   });
 });
 
+describe('cli: pinhole manager --turn', function () {
+  this.timeout(15000);
+  const procs: NdjsonProc[] = [];
+  after(async () => {
+    for (const p of procs.reverse()) await p.stop();
+  });
+  const manager = (args: string[]) => {
+    const p = pinhole(['manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--insecure', ...args]);
+    procs.push(p);
+    return p;
+  };
+
+  it('advertises the TURN servers it was given (manager.ready), secrets not printed', async () => {
+    const m = manager(['--turn', 'turn:127.0.0.1:3478', '--turn', 'turns:127.0.0.1:5349', '--turn-secret=-starts-with-a-dash']);
+    const ready = await m.waitFor('manager.ready', 8000);
+    assert.deepEqual(ready.turn, ['turn:127.0.0.1:3478', 'turns:127.0.0.1:5349']);
+    assert.ok(!m.events.some((e) => JSON.stringify(e).includes('starts-with-a-dash')), 'the secret is never logged');
+  });
+
+  for (const [args, code, exit, text] of [
+    [['--turn', 'turn:127.0.0.1:3478'], 'E_USAGE', 2, /--turn-secret: give one for every --turn/],
+    [['--turn-secret', 's'], 'E_USAGE', 2, /--turn-secret and --turn-ca go with --turn URI/],
+    [['--turn', 'bogus://x', '--turn-secret', 's'], 'E_TURN_URI', 1, /expected turn:HOST:PORT/],
+    [['--turn', 'turns:127.0.0.1:5349', '--turn-secret', 's', '--turn-ca', '/nonexistent/ca.pem'], 'E_TURN_CA', 1, /cannot read the TURN CA file/],
+  ] as Array<[string[], string, number, RegExp]>)
+    it(`${args.join(' ')}: ${code}, exit ${exit}, nothing left running`, async () => {
+      const m = manager(args);
+      assert.equal(await Promise.race([m.exited, new Promise((r) => setTimeout(() => r('still running'), 8000))]), exit);
+      const err = m.events.find((e) => e.event === 'error')!;
+      assert.equal(err.code, code);
+      assert.match(String(err.message), text);
+    });
+});
+
 describe('cli: the manager on IPv6 (--listen [::1]:PORT)', function () {
   this.timeout(15000);
   const procs: NdjsonProc[] = [];
