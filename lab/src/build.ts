@@ -11,6 +11,8 @@ import { LabPlan, namespacesFor } from './plan';
 import { hostScript, internetScript, routerScript, WanMode } from './scripts';
 import { mustRun } from './shell';
 import { prepareWorkDir, readState, removeState } from './state';
+import { startLabTurn } from './turn';
+import type { LabTurn } from './types';
 
 /**
  * Explicit ifindexes, distinct from the peer's: the kernel treats carrier-on of a veth whose
@@ -19,8 +21,8 @@ import { prepareWorkDir, readState, removeState } from './state';
  */
 const IFINDEX = { lan: 10, wan: 11, eth0: 20, ra: 21, rb: 22 } as const;
 
-/** Creates everything in `plan`; returns the delay-line pids. Leaves partial state on failure (caller tears down). */
-export async function buildLab(plan: LabPlan): Promise<number[]> {
+/** Creates everything in `plan`; returns the helper pids (delay lines, coturn) and the TURN server. Leaves partial state on failure (caller tears down). */
+export async function buildLab(plan: LabPlan): Promise<{ pids: number[]; turn?: LabTurn }> {
   const { a, b } = plan.sites;
   const work = prepareWorkDir(plan.prefix);
   const mode: WanMode = plan.options.delayMs > 0 ? 'tun' : 'veth';
@@ -53,16 +55,18 @@ export async function buildLab(plan: LabPlan): Promise<number[]> {
 
   const scripts: Array<[string, string]> = [
     [plan.inetNs, internetScript(plan, mode)],
-    [a.hostNs, hostScript(a)],
-    [b.hostNs, hostScript(b)],
+    [a.hostNs, hostScript(a, plan.options.ipv6)],
+    [b.hostNs, hostScript(b, plan.options.ipv6)],
   ];
   for (const s of [a, b]) {
     const nftFile = join(work, `${s.routerNs}.nft`);
-    writeFileSync(nftFile, routerRuleset(s.kind, plan.options.loss));
+    writeFileSync(nftFile, routerRuleset(s.kind, plan.options.loss) + (plan.options.ipv6 ? routerRuleset(s.kind, plan.options.loss, 'ip6') : ''));
     scripts.push([s.routerNs, routerScript(plan, s, mode, nftFile)]);
   }
   await Promise.all(scripts.map(([ns, script]) => mustRun(['ip', 'netns', 'exec', ns, 'sh', '-ec', script], `configure ${ns}`)));
-  return pids;
+  if (!plan.options.turn) return { pids };
+  const { turn, pid } = await startLabTurn(plan, work);
+  return { pids: [...pids, pid], turn };
 }
 
 /** Removes every trace of a lab with this prefix: processes, namespaces, state. Safe to repeat. */

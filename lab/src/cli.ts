@@ -8,17 +8,19 @@ import { PinholeError } from '@pinhole/core';
 import { Lab, labDown } from './lab';
 import { DEFAULT_PREFIX } from './plan';
 import { checkLabPrerequisites } from './prereq';
+import { matrixTable, runMatrix } from './matrix';
 import { signalNumber } from './shell';
-import { LabNodeName, LabOptions, LabStatus, SiteKind } from './types';
+import { LabNodeName, LabOptions, LabStatus, MATRIX_KINDS, SITE_KINDS, SiteKind } from './types';
 
 type Out = (line: string) => void;
 
 const USAGE = `Usage:
-  pinhole lab up --a KIND --b KIND [--loss PERMILLE] [--rate MBIT] [--delay MS] [--prefix P]
+  pinhole lab up --a KIND --b KIND [--loss PERMILLE] [--rate MBIT] [--delay MS] [--ipv6] [--turn] [--prefix P]
   pinhole lab exec a|b|manager|ra|rb [--prefix P] -- CMD [ARGS…]
   pinhole lab status [--prefix P]
   pinhole lab down [--prefix P]
-KIND: open | filter | nat | hardnat`;
+  pinhole lab matrix [--trials N] [--kinds K,K…] [--no-turn] [--config FILE] [--prefix P]
+KIND: ${SITE_KINDS.join(' | ')} (matrix default: ${MATRIX_KINDS.join(', ')})`;
 
 const NODES: LabNodeName[] = ['a', 'b', 'manager', 'ra', 'rb'];
 
@@ -40,6 +42,8 @@ export async function runLabCli(argv: string[], out: Out, json: boolean): Promis
         return await status(rest, emit);
       case 'down':
         return await down(rest, emit);
+      case 'matrix':
+        return await matrix(rest, emit);
       case undefined:
       case 'help':
       case '--help':
@@ -64,8 +68,8 @@ export async function runLabCli(argv: string[], out: Out, json: boolean): Promis
 type Emit = (event: string, body: Record<string, unknown>, text: string[]) => void;
 
 /** Prints what is missing (and which Debian package provides it); returns false if anything is. */
-function prerequisitesOk(emit: Emit, delayMs = 0): boolean {
-  const pre = checkLabPrerequisites({ delayMs });
+function prerequisitesOk(emit: Emit, delayMs = 0, turn = false): boolean {
+  const pre = checkLabPrerequisites({ delayMs, turn });
   if (pre.ok) return true;
   emit('lab.error', { code: 'E_LAB_PREREQUISITES', missing: pre.missing }, ['The lab cannot run here; missing:', ...pre.missing.map((m) => `  ${m}`)]);
   return false;
@@ -89,6 +93,8 @@ async function up(args: string[], emit: Emit): Promise<number> {
       loss: { type: 'string' },
       rate: { type: 'string' },
       delay: { type: 'string' },
+      ipv6: { type: 'boolean', default: false },
+      turn: { type: 'boolean', default: false },
       ...prefixOption,
     },
   });
@@ -100,15 +106,18 @@ async function up(args: string[], emit: Emit): Promise<number> {
     rateMbit: number('rate', values.rate),
     delayMs: number('delay', values.delay),
     prefix: values.prefix,
+    ipv6: values.ipv6,
+    turn: values.turn,
   };
-  if (!prerequisitesOk(emit, opts.delayMs)) return 2;
+  if (!prerequisitesOk(emit, opts.delayMs, opts.turn)) return 2;
   const t0 = Date.now();
   const lab = await Lab.up(opts);
   const ms = Date.now() - t0;
   const o = lab.options;
-  emit('lab.up', { prefix: lab.prefix, options: o, nodes: lab.nodes, pids: lab.pids, ms }, [
-    `lab "${lab.prefix}" up in ${ms} ms: a=${o.a} b=${o.b} loss=${o.loss}‰ rate=${o.rateMbit ? `${o.rateMbit} Mbit/s` : 'unlimited'} delay=${o.delayMs} ms`,
+  emit('lab.up', { prefix: lab.prefix, options: o, nodes: lab.nodes, pids: lab.pids, ...(lab.turn ? { turn: lab.turn } : {}), ms }, [
+    `lab "${lab.prefix}" up in ${ms} ms: a=${o.a} b=${o.b} loss=${o.loss}‰ rate=${o.rateMbit ? `${o.rateMbit} Mbit/s` : 'unlimited'} delay=${o.delayMs} ms${o.ipv6 ? ' ipv6' : ''}`,
     ...nodeLines(lab.nodes),
+    ...(lab.turn ? [turnLine(lab.turn)] : []),
   ]);
   return 0;
 }
@@ -138,7 +147,8 @@ async function status(args: string[], emit: Emit): Promise<number> {
   emit('lab.status', { prefix: values.prefix, ...st }, [
     `lab "${values.prefix}": ${st.up ? 'up' : 'down'}${o ? ` (a=${o.a} b=${o.b} loss=${o.loss ?? 0}‰ rate=${o.rateMbit || 'unlimited'} delay=${o.delayMs ?? 0} ms)` : ''}`,
     ...(st.nodes ? nodeLines(st.nodes) : []),
-    ...(st.pids?.length ? [`  delay lines: pids ${st.pids.join(', ')}`] : []),
+    ...(st.pids?.length ? [`  helpers (delay lines, coturn): pids ${st.pids.join(', ')}`] : []),
+    ...(st.turn ? [turnLine(st.turn)] : []),
     ...(st.problems ?? []).map((p) => `  problem: ${p}`),
   ]);
   return st.up ? 0 : 1;
@@ -152,6 +162,28 @@ async function down(args: string[], emit: Emit): Promise<number> {
   return 0;
 }
 
-function nodeLines(nodes: Record<string, { ns: string; address: string }>): string[] {
-  return Object.entries(nodes).map(([name, n]) => `  ${name.padEnd(8)} ${n.ns.padEnd(16)} ${n.address}`);
+function nodeLines(nodes: Record<string, { ns: string; address: string; address6?: string }>): string[] {
+  return Object.entries(nodes).map(([name, n]) => `  ${name.padEnd(8)} ${n.ns.padEnd(16)} ${n.address}${n.address6 ? `  ${n.address6}` : ''}`);
+}
+
+function turnLine(t: { address: string; port: number; tlsPort: number; secret: string; certFile: string }): string {
+  return `  turn     turn:${t.address}:${t.port} (udp, tcp), turns:${t.address}:${t.tlsPort}; secret ${t.secret}; certificate ${t.certFile}`;
+}
+
+async function matrix(args: string[], emit: Emit): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { trials: { type: 'string', default: '5' }, kinds: { type: 'string' }, 'no-turn': { type: 'boolean', default: false }, config: { type: 'string' }, ...prefixOption },
+  });
+  const turn = !values['no-turn'];
+  const trials = number('trials', values.trials)!;
+  if (!Number.isInteger(trials) || trials < 1 || trials > 1000) throw new UsageError(`--trials needs an integer 1..1000, got ${values.trials}`);
+  const kinds = values.kinds ? (values.kinds.split(',') as SiteKind[]) : undefined;
+  for (const k of kinds ?? []) if (!SITE_KINDS.includes(k)) throw new UsageError(`--kinds: unknown kind "${k}" (${SITE_KINDS.join(', ')})`);
+  if (!prerequisitesOk(emit, 0, turn)) return 2;
+  const t0 = Date.now();
+  const results = await runMatrix({ trials, kinds, prefix: values.prefix, config: values.config, turn }, (r) => emit('lab.matrix.pair', { ...r }, [matrixTable([r])[1]]));
+  const allOk = results.every((r) => r.ok === r.trials);
+  emit('lab.matrix', { trials, pairs: results.length, allOk, ms: Date.now() - t0 }, ['', ...matrixTable(results)]);
+  return allOk ? 0 : 1; // a report, but scripts can tell whether every call connected
 }

@@ -8,7 +8,7 @@ import { DEFAULT_PREFIX, checkPrefix, namespacesFor, normalizeOptions, planLab }
 import { checkLabPrerequisites, toolEnv } from './prereq';
 import { run, RunResult } from './shell';
 import { LabState, readState, stateFile, writeState } from './state';
-import { LabNodeName, LabNodes, LabOptions, LabRouterName, LabStatus } from './types';
+import { LabNodeName, LabNodes, LabOptions, LabRouterName, LabStatus, LabTurn } from './types';
 
 export interface LabExecOptions {
   stdio?: StdioOptions;
@@ -16,31 +16,36 @@ export interface LabExecOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The internet namespace's table that cuts the direct path between the sites (Lab.cutDirect). */
+const CUT_TABLE = 'pinhole_cut';
+
 export class Lab {
   private constructor(
     readonly prefix: string,
     readonly options: Required<LabOptions>,
     readonly nodes: LabNodes,
     readonly pids: number[],
+    /** The TURN server, when the lab was brought up with `turn`. */
+    readonly turn?: LabTurn,
   ) {}
 
   /** Tears down any lab with the same prefix, then builds a new one. On failure cleans up and throws LabError. */
   static async up(opts: LabOptions): Promise<Lab> {
     const options = normalizeOptions(opts);
-    assertPrerequisites(options.delayMs);
+    assertPrerequisites(options.delayMs, options.turn);
     const plan = planLab(options);
     await teardownLab(plan.prefix);
-    let pids: number[];
+    let built: { pids: number[]; turn?: LabTurn };
     try {
-      pids = await buildLab(plan);
+      built = await buildLab(plan);
     } catch (err) {
       await teardownLab(plan.prefix).catch(() => undefined);
       if (err instanceof LabError) throw err;
       throw new LabError('E_LAB_SETUP', `Lab setup failed: ${(err as Error).message}`, { prefix: plan.prefix }, { cause: err });
     }
-    const state: LabState = { version: 1, prefix: plan.prefix, options, nodes: plan.nodes, pids, createdAt: new Date().toISOString() };
+    const state: LabState = { version: 1, prefix: plan.prefix, options, nodes: plan.nodes, pids: built.pids, ...(built.turn ? { turn: built.turn } : {}), createdAt: new Date().toISOString() };
     writeState(state);
-    return new Lab(plan.prefix, options, plan.nodes, pids);
+    return new Lab(plan.prefix, options, plan.nodes, built.pids, built.turn);
   }
 
   /** Handle on a lab brought up by any process (reads the persisted state). */
@@ -54,7 +59,7 @@ export class Lab {
     if (problems.length) {
       throw new LabError('E_LAB_NOT_UP', `Lab "${prefix}" is broken: ${problems.join('; ')}. Recreate it with \`pinhole lab up\` (it cleans up first).`, { prefix, problems });
     }
-    return new Lab(state.prefix, state.options, state.nodes, state.pids);
+    return new Lab(state.prefix, state.options, state.nodes, state.pids, state.turn);
   }
 
   static async status(prefix = DEFAULT_PREFIX): Promise<LabStatus> {
@@ -65,7 +70,40 @@ export class Lab {
       return leftovers.length ? { up: false, problems: [`leftover namespaces without state: ${leftovers.join(', ')}`] } : { up: false };
     }
     const problems = findProblems(state);
-    return { up: problems.length === 0, options: state.options, nodes: state.nodes, pids: state.pids, ...(problems.length ? { problems } : {}) };
+    return { up: problems.length === 0, options: state.options, nodes: state.nodes, pids: state.pids, ...(state.turn ? { turn: state.turn } : {}), ...(problems.length ? { problems } : {}) };
+  }
+
+  /**
+   * Cuts (or restores) the direct path between the two sites: the internet drops UDP passing from
+   * one site to the other, both ways — bridged between the sites' ports, or routed (the only
+   * traffic the internet forwards is between the sites) — while the manager and the TURN server
+   * (local to the internet namespace) stay reachable: a network where only a relay gets through.
+   */
+  async cutDirect(cut: boolean): Promise<void> {
+    if (!cut) {
+      for (const family of ['bridge', 'inet']) await this.run('manager', ['nft', 'delete', 'table', family, CUT_TABLE]);
+      return;
+    }
+    const { a, b } = planLab(this.options).sites;
+    // Frames between the NATed sites' WAN ports are bridged; packets to a routed (open, filter) LAN or over IPv6 are forwarded.
+    const rules = [
+      `table bridge ${CUT_TABLE} {`,
+      '  chain forward {',
+      '    type filter hook forward priority -10; policy accept;',
+      `    iifname "${a.inetDev}" oifname "${b.inetDev}" meta l4proto udp drop`,
+      `    iifname "${b.inetDev}" oifname "${a.inetDev}" meta l4proto udp drop`,
+      '  }',
+      '}',
+      `table inet ${CUT_TABLE} {`,
+      '  chain forward {',
+      '    type filter hook forward priority -10; policy accept;',
+      '    meta l4proto udp drop',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const res = await this.run('manager', ['nft', '-f', '-'], { input: rules });
+    if (res.code !== 0) throw new LabError('E_LAB_SETUP', `could not cut the direct path: ${res.stderr.trim()}`, { prefix: this.prefix });
   }
 
   /** Spawns `ip netns exec <ns> argv…` (stdio defaults to pipes). */
@@ -81,11 +119,14 @@ export class Lab {
 
   /** Packet counts of the router's named nft counters (fwd_drop, in_drop, loss_drop). */
   async counters(router: LabRouterName): Promise<Record<string, number>> {
-    const res = await this.run(router, ['nft', '-j', 'list', 'counters', 'table', 'ip', NFT_TABLE]);
-    if (res.code !== 0) throw new LabError('E_LAB_NOT_UP', `Cannot read counters of ${router}: ${res.stderr.trim()}`, { router });
     const out: Record<string, number> = Object.fromEntries(COUNTERS.map((c) => [c, 0]));
-    for (const item of JSON.parse(res.stdout).nftables as Array<{ counter?: { name: string; packets: number } }>) {
-      if (item.counter) out[item.counter.name] = item.counter.packets;
+    // With IPv6 the ip6 table has the same counters; the figures are the sum over both families.
+    for (const family of this.options.ipv6 ? ['ip', 'ip6'] : ['ip']) {
+      const res = await this.run(router, ['nft', '-j', 'list', 'counters', 'table', family, NFT_TABLE]);
+      if (res.code !== 0) throw new LabError('E_LAB_NOT_UP', `Cannot read counters of ${router}: ${res.stderr.trim()}`, { router });
+      for (const item of JSON.parse(res.stdout).nftables as Array<{ counter?: { name: string; packets: number } }>) {
+        if (item.counter) out[item.counter.name] += item.counter.packets;
+      }
     }
     return out;
   }
@@ -120,12 +161,12 @@ function findProblems(state: LabState): string[] {
   const problems = namespacesFor(state.prefix)
     .filter((n) => !have.has(n))
     .map((n) => `namespace ${n} missing`);
-  for (const pid of state.pids) if (!isAlive(pid)) problems.push(`delay line pid ${pid} not running`);
+  for (const pid of state.pids) if (!isAlive(pid)) problems.push(`helper pid ${pid} (delay line or coturn) not running`);
   return problems;
 }
 
-function assertPrerequisites(delayMs: number): void {
-  const pre = checkLabPrerequisites({ delayMs });
+function assertPrerequisites(delayMs: number, turn = false): void {
+  const pre = checkLabPrerequisites({ delayMs, turn });
   if (pre.ok) return;
   const code = pre.missing.some((m) => m.startsWith('root')) ? 'E_LAB_NOT_ROOT' : 'E_LAB_MISSING_TOOL';
   throw new LabError(code, `The lab cannot run here:\n  ${pre.missing.join('\n  ')}`, { missing: pre.missing });

@@ -7,12 +7,16 @@
 import { SiteKind } from './types';
 
 export const NFT_TABLE = 'pinhole';
-export const COUNTERS = ['fwd_drop', 'in_drop', 'loss_drop'] as const;
+export const COUNTERS = ['fwd_drop', 'in_drop', 'loss_drop', 'udp_drop'] as const;
 
-export function routerRuleset(kind: SiteKind, lossPerMille: number): string {
+/**
+ * The router's table for one family: `ip`, or `ip6` (with IPv6 on). IPv6 is never NATed, and its
+ * input chain lets neighbour discovery through (without it IPv6 has no link layer).
+ */
+export function routerRuleset(kind: SiteKind, lossPerMille: number, family: 'ip' | 'ip6' = 'ip'): string {
   const stateful = kind !== 'open';
   const lines = [
-    `table ip ${NFT_TABLE} {`,
+    `table ${family} ${NFT_TABLE} {`,
     ...COUNTERS.map((c) => `  counter ${c} {}`),
     // Without this an unsolicited packet to the router's own address:port gets a conntrack
     // entry, and port-preserving masquerade must then pick another port for a LAN flow
@@ -21,12 +25,14 @@ export function routerRuleset(kind: SiteKind, lossPerMille: number): string {
     '    type filter hook input priority filter; policy accept;',
     '    iif "lo" accept',
     '    ct state established,related accept',
+    ...(family === 'ip6' ? ['    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept'] : []),
     `    iifname "wan" counter name in_drop drop`,
     '  }',
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
     // Loss first, so it hits both directions and established flows alike.
     ...(lossPerMille > 0 ? [`    numgen random mod 1000 < ${lossPerMille} counter name loss_drop drop`] : []),
+    ...(kind === 'noudp' ? ['    meta l4proto udp counter name udp_drop drop'] : []),
     ...(stateful
       ? [
           '    ct state established,related accept',
@@ -36,7 +42,7 @@ export function routerRuleset(kind: SiteKind, lossPerMille: number): string {
       : []),
     '  }',
   ];
-  if (kind === 'nat' || kind === 'hardnat') {
+  if (family === 'ip' && (kind === 'nat' || kind === 'hardnat' || kind === 'noudp')) {
     // Plain masquerade keeps the source port when the tuple is free (endpoint-independent
     // in practice); random,fully-random picks a fresh port per flow.
     const flags = kind === 'hardnat' ? ' random,fully-random' : '';

@@ -13,7 +13,15 @@ import { LabNodes, LabOptions, SITE_KINDS, SiteKind } from './types';
 
 export const DEFAULT_PREFIX = 'ph';
 export const MANAGER_ADDRESS = '198.51.100.254';
+/** A second address of the internet namespace, for the manager's RFC 5780 alternate STUN address. */
+export const MANAGER_ALT_ADDRESS = '198.51.100.252';
+/** The TURN server's address (with `turn`). */
+export const TURN_ADDRESS = '198.51.100.253';
 export const WAN_PREFIX_LEN = 24;
+/** IPv6 (with `ipv6`): the internet is 2001:db8:100::/64, site n's LAN 2001:db8:n::/64. */
+export const MANAGER_ADDRESS6 = '2001:db8:100::fe';
+export const MANAGER_ALT_ADDRESS6 = '2001:db8:100::fc';
+export const TURN_ADDRESS6 = '2001:db8:100::fd';
 
 export interface SitePlan {
   side: 'a' | 'b';
@@ -27,6 +35,11 @@ export interface SitePlan {
   host: string;
   /** Name of this site's link inside the internet namespace. */
   inetDev: string;
+  /** IPv6 (with `ipv6`): router WAN, LAN prefix, router LAN and host addresses. */
+  wan6: string;
+  lanNet6: string;
+  routerLan6: string;
+  host6: string;
 }
 
 export interface LabPlan {
@@ -57,7 +70,10 @@ export function normalizeOptions(opts: LabOptions): Required<LabOptions> {
   if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > 10000) bad('delayMs', `got ${delayMs}, expected ms in 0..10000`);
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   checkPrefix(prefix);
-  return { a: opts.a, b: opts.b, loss, rateMbit, delayMs, prefix };
+  const ipv6 = opts.ipv6 ?? false;
+  // The TUN delay line carries IPv4 only today (it is being replaced); say so rather than half-work.
+  if (ipv6 && delayMs > 0) bad('ipv6', 'IPv6 with --delay is not supported yet (the delay line is IPv4-only)');
+  return { a: opts.a, b: opts.b, loss, rateMbit, delayMs, prefix, ipv6, turn: opts.turn ?? false };
 }
 
 export function checkPrefix(prefix: string): void {
@@ -84,6 +100,10 @@ export function planLab(opts: LabOptions): LabPlan {
     routerLan: `10.0.${n}.1`,
     host: `10.0.${n}.2`,
     inetDev: `r${side}`,
+    wan6: `2001:db8:100::${n}`,
+    lanNet6: `2001:db8:${n}::/64`,
+    routerLan6: `2001:db8:${n}::1`,
+    host6: `2001:db8:${n}::2`,
   });
   const a = site('a', 1);
   const b = site('b', 2);
@@ -94,12 +114,14 @@ export function planLab(opts: LabOptions): LabPlan {
     inetNs,
     sites: { a, b },
     nodes: {
-      a: { ns: a.hostNs, address: a.host },
-      b: { ns: b.hostNs, address: b.host },
-      manager: { ns: inetNs, address: MANAGER_ADDRESS },
-      ra: { ns: a.routerNs, address: a.wan },
-      rb: { ns: b.routerNs, address: b.wan },
+      a: { ns: a.hostNs, address: a.host, ...v6(options.ipv6, a.host6) },
+      b: { ns: b.hostNs, address: b.host, ...v6(options.ipv6, b.host6) },
+      manager: { ns: inetNs, address: MANAGER_ADDRESS, ...v6(options.ipv6, MANAGER_ADDRESS6) },
+      ra: { ns: a.routerNs, address: a.wan, ...v6(options.ipv6, a.wan6) },
+      rb: { ns: b.routerNs, address: b.wan, ...v6(options.ipv6, b.wan6) },
     },
     namespaces: namespacesFor(prefix),
   };
 }
+
+const v6 = (on: boolean, address6: string) => (on ? { address6 } : {});

@@ -10,6 +10,7 @@ const TOOLS: Record<string, string> = {
   conntrack: 'conntrack',
 };
 const DELAY_TOOLS: Record<string, string> = { python3: 'python3' };
+const TURN_TOOLS: Record<string, string> = { turnserver: 'coturn', openssl: 'openssl' };
 
 /** sbin directories are often missing from non-login PATHs although ip/nft live there. */
 const EXTRA_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
@@ -42,13 +43,13 @@ export function findTool(name: string): string | undefined {
  * Checks root, tools and (when a delay line is wanted) TUN + python3.
  * Each `missing` entry names the thing and how to get it. Without options, checks everything.
  */
-export function checkLabPrerequisites(opts: { delayMs?: number } = { delayMs: 1 }): { ok: boolean; missing: string[] } {
+export function checkLabPrerequisites(opts: { delayMs?: number; turn?: boolean } = { delayMs: 1 }): { ok: boolean; missing: string[] } {
   const missing: string[] = [];
   const isRoot = typeof process.getuid !== 'function' || process.getuid() === 0;
   if (!isRoot) {
     missing.push('root: network namespaces need root (CAP_NET_ADMIN); run with sudo');
   }
-  const tools = { ...TOOLS, ...((opts.delayMs ?? 0) > 0 ? DELAY_TOOLS : {}) };
+  const tools = { ...TOOLS, ...((opts.delayMs ?? 0) > 0 ? DELAY_TOOLS : {}), ...(opts.turn ? TURN_TOOLS : {}) };
   for (const [tool, pkg] of Object.entries(tools)) {
     if (!findTool(tool)) missing.push(`${tool}: not found on PATH; install the Debian package ${pkg} (apt-get install ${pkg})`);
   }

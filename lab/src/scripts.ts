@@ -3,27 +3,32 @@
  * `ip netns exec NS sh -ec SCRIPT`. One process per namespace, all in parallel,
  * keeps `up` fast; `set -e` plus the script's stderr makes failures precise.
  */
-import { LabPlan, MANAGER_ADDRESS, SitePlan, WAN_PREFIX_LEN } from './plan';
+import { LabPlan, MANAGER_ADDRESS, MANAGER_ADDRESS6, MANAGER_ALT_ADDRESS, MANAGER_ALT_ADDRESS6, SitePlan, TURN_ADDRESS, TURN_ADDRESS6, WAN_PREFIX_LEN } from './plan';
 
 /** Link mode of the WAN links: veth on the internet bridge, or TUN pairs joined by a delay line. */
 export type WanMode = 'veth' | 'tun';
 
-const common = [
+const common = (ipv6: boolean) => [
   'set -e',
-  // IPv6 autoconf chatter would cross delay lines and loss rules; the lab is IPv4 only.
-  'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6',
-  'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6',
+  // IPv6 autoconf chatter would cross delay lines and loss rules: off, or (with ipv6) static addresses only.
+  ...(ipv6
+    ? ['echo 0 > /proc/sys/net/ipv6/conf/all/accept_ra', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_ra', 'echo 0 > /proc/sys/net/ipv6/conf/default/autoconf']
+    : ['echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6', 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6']),
   'ip link set lo up',
 ];
+/** Static IPv6 address without duplicate address detection (it would hold the address back ~1 s). */
+const addr6 = (cidr: string, dev: string) => `ip -6 addr add ${cidr} dev ${dev} nodad`;
 
 const sysctl = (key: string, value: number): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
 
-export function hostScript(site: SitePlan): string {
+export function hostScript(site: SitePlan, ipv6 = false): string {
   return [
-    ...common,
+    ...common(ipv6),
     `ip addr add ${site.host}/24 dev eth0`,
+    ...(ipv6 ? [addr6(`${site.host6}/64`, 'eth0')] : []),
     'ip link set eth0 up',
     `ip route add default via ${site.routerLan}`,
+    ...(ipv6 ? [`ip -6 route add default via ${site.routerLan6}`] : []),
     waitUp(['eth0']),
   ].join('\n');
 }
@@ -34,14 +39,18 @@ export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFi
     mode === 'veth'
       ? [`ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS}`]
       : [`ip addr add ${site.wan} peer ${MANAGER_ADDRESS} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS} dev wan`];
+  const { ipv6 } = plan.options;
   return [
-    ...common,
+    ...common(ipv6),
     sysctl('ipv4.ip_forward', 1),
     // Redirects from the internet namespace would make routers talk directly and change hop counts.
     sysctl('ipv4.conf.all.accept_redirects', 0),
     `ip addr add ${site.routerLan}/24 dev lan`,
     'ip link set lan up',
     ...wan,
+    ...(ipv6
+      ? [sysctl('ipv6.conf.all.forwarding', 1), sysctl('ipv6.conf.all.accept_redirects', 0), addr6(`${site.routerLan6}/64`, 'lan'), addr6(`${site.wan6}/64`, 'wan'), `ip -6 route add default via ${MANAGER_ADDRESS6}`]
+      : []),
     `nft -f ${nftFile}`,
     ...(rateMbit > 0 ? ['wan', 'lan'].map((dev) => tbf(dev, rateMbit)) : []),
     waitUp(mode === 'veth' ? ['lan', 'wan'] : ['lan']),
@@ -56,17 +65,32 @@ export function internetScript(plan: LabPlan, mode: WanMode): string {
       : sites.flatMap((s) => [`ip addr add ${MANAGER_ADDRESS} peer ${s.wan} dev ${s.inetDev}`, `ip link set ${s.inetDev} up`]);
   // Only un-NATed sites are routable from the internet, as on the real internet.
   const routes = sites.filter((s) => s.kind === 'open' || s.kind === 'filter').map((s) => `ip route add ${s.lanNet} via ${s.wan}`);
+  const { ipv6, turn } = plan.options;
+  // Every LAN is routed over IPv6: no NAT there, only the sites' firewalls.
+  const v6 = ipv6
+    ? [
+        sysctl('ipv6.conf.all.forwarding', 1),
+        addr6(`${MANAGER_ADDRESS6}/64`, 'br0'),
+        // Deprecated (preferred_lft 0): usable by sockets bound to them, never picked as a source address.
+        ...[MANAGER_ALT_ADDRESS6, ...(turn ? [TURN_ADDRESS6] : [])].map((a) => `${addr6(`${a}/64`, 'br0')} preferred_lft 0`),
+        ...sites.map((s) => `ip -6 route add ${s.lanNet6} via ${s.wan6}`),
+      ]
+    : [];
   return [
-    ...common,
+    ...common(ipv6),
     sysctl('ipv4.ip_forward', 1),
     sysctl('ipv4.conf.all.send_redirects', 0),
     sysctl('ipv4.conf.default.send_redirects', 0),
     'ip link add br0 type bridge',
     sysctl('ipv4.conf.br0.send_redirects', 0),
     `ip addr add ${MANAGER_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
+    // The manager's second STUN address (RFC 5780) and the TURN server's address.
+    `ip addr add ${MANAGER_ALT_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
+    ...(turn ? [`ip addr add ${TURN_ADDRESS}/${WAN_PREFIX_LEN} dev br0`] : []),
     'ip link set br0 up',
     ...links,
     ...routes,
+    ...v6,
     ...(mode === 'veth' ? [waitUp([...sites.map((s) => s.inetDev), 'br0'])] : []),
   ].join('\n');
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { LabNodes, LabOptions } from './types';
+import { LabNodes, LabOptions, LabTurn } from './types';
 
 export const STATE_DIR = process.env.PINHOLE_LAB_STATE_DIR ?? '/run/pinhole-lab';
 
@@ -14,8 +14,9 @@ export interface LabState {
   prefix: string;
   options: Required<LabOptions>;
   nodes: LabNodes;
-  /** Delay-line processes. */
+  /** Helper processes: delay lines, coturn. */
   pids: number[];
+  turn?: LabTurn;
   createdAt: string;
 }
 

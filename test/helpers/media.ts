@@ -10,7 +10,7 @@ export async function mediaHost(config: PinholeConfig = {}): Promise<Host> {
   return host;
 }
 
-export async function transport(host: Host, port = 0): Promise<MediaTransport> {
+export async function transport(host: Host, port = 0, address = '127.0.0.1'): Promise<MediaTransport> {
   const factory = await host.services.load<MediaTransportFactory>(MediaTransportFactory);
-  return factory.create({ host: '127.0.0.1', port });
+  return factory.create({ host: address, port });
 }

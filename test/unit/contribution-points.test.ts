@@ -22,12 +22,12 @@ describe('contribution points are consumed: the call picks punch strategies and 
     const { host } = contribHost();
     const contributions = await host.services.load<Contributions>(Contributions);
     const strategies = contributions.of('punchStrategies').map((s) => `${s.name}@${s.pluginId}:${s.stage ?? 0}`).sort();
-    assert.deepEqual(strategies, ['first@punch-first:-5', 'last@punch-last:10', 'null-udp@punch-null-udp:0', 'sneaky@punch-sneaky:-10']);
+    assert.deepEqual(strategies, ['birthday@punch-birthday:-10', 'first@punch-first:-5', 'last@punch-last:10', 'null-udp@punch-null-udp:0', 'relay-turn@relay-turn:100', 'sneaky@punch-sneaky:-10']);
     assert.ok(contributions.of('codecs').some((c) => c.name === 'ghost' && c.pluginId === 'codec-ghost'));
     assert.equal(host.plugins.get('punch-null-udp')!.state, 'inactive');
   });
 
-  it('a call tries the contributed strategies in stage order, activating them on the way, until one answers', async () => {
+  it('a call tries the contributed strategies in stage order, activating them on the way: the callee prepares them all, the caller stops at the first that answers', async () => {
     const { host, probe } = contribHost();
     const clients: PeerClient[] = [];
     const manager = await (await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager')).start({ host: '127.0.0.1', port: 0, udpPort: 0 });
@@ -41,7 +41,11 @@ describe('contribution points are consumed: the call picks punch strategies and 
       const call = await alice.call('contrib-bob');
       assert.equal(call.window.strategy, 'null-udp');
       const ran = probe.command.args.map((a) => a[0]).sort();
-      assert.deepEqual(ran, ['first:callee', 'first:caller'], 'stage -5 ran before null-udp (0) on both sides; stage 10 never ran; an undeclared tap never runs');
+      assert.deepEqual(
+        ran,
+        ['first:callee', 'first:caller', 'last:callee'],
+        'the callee prepares every strategy of the pair (stage 10 too); the caller tries them by stage and stops at null-udp (0): stage 10 never runs on its side; an undeclared tap never runs',
+      );
       await alice.hangup(call.callId);
     } finally {
       for (const c of clients) await c.close();

@@ -3,6 +3,7 @@
  * (js-libp2p style) so plugins depend on shapes, not on implementations.
  */
 import type { Disposable } from '../disposable';
+import type { NatInfo } from '../services/nat';
 import type { CallPolicy } from '../security/policy';
 import type { Identity } from '../services/security';
 
@@ -65,11 +66,32 @@ export interface DatagramSocket {
   onDatagram(handler: (data: Buffer, from: DatagramAddress) => void): Disposable;
 }
 
+/** A socket a strategy opened beside the media socket (same transport); the strategy closes what it does not hand back. */
+export interface OwnedDatagramSocket extends DatagramSocket {
+  close(): Promise<void>;
+  /**
+   * For a socket standing for several (a group of birthday sockets): the one that reaches `to`,
+   * chosen for good (the others close), so a session can run on it directly. Undefined when
+   * none has heard from `to`.
+   */
+  socketFor?(to: DatagramAddress): DatagramSocket | undefined;
+}
+
+/** A relay the manager advertises for a call (TURN: uri turn:HOST:PORT[?transport=tcp] or turns:HOST:PORT) with time-limited credentials. */
+export interface RelayServer {
+  uri: string;
+  username: string;
+  password: string;
+  /** PEM CA certificate(s) a TLS relay's certificate must chain to; absent: the system's roots. */
+  ca?: string;
+}
+
 /**
  * What a caller-side strategy sends to find the path, and how it recognises the answer. Built by
  * the peer client: on a secure call the probe is the Noise handshake's first message and the
  * answer its second (the handshake rides the window-opening probes, costing no round trip); on
- * an --insecure call it is a PING with a nonce and its PONG. Strategies know nothing of either.
+ * an --insecure call it is a PING with a nonce and its PONG (createPingProbe). Strategies know
+ * nothing of either.
  */
 export interface WindowProbe {
   /** The datagram to send to each target, repeatedly, until an answer is accepted. */
@@ -90,8 +112,17 @@ export interface WindowRequest {
   remoteCandidates: Candidate[];
   socket: DatagramSocket;
   signal: AbortSignal;
-  /** Caller side: what to probe with (see WindowProbe). */
+  /** Caller side: what to probe with (see WindowProbe). A caller strategy without one yields nothing. */
   probe?: WindowProbe;
+  /** Both sides' NAT behaviour as classified at registration (absent or partial: unknown). */
+  nat?: { local?: NatInfo; remote?: NatInfo };
+  /**
+   * Opens another socket of the media transport (same address, new port), for strategies that need
+   * several local ports (birthday probing on a hard NAT). Absent: the strategy has only `socket`.
+   */
+  openSocket?(): Promise<OwnedDatagramSocket>;
+  /** The relays the manager offers for this call (empty or absent: none). */
+  relayServers?: RelayServer[];
 }
 
 /** openWindow's answer: the first strategy that yields a working path wins (series-bail). */
@@ -99,6 +130,16 @@ export interface WindowResult {
   strategy: string;
   path: 'direct' | 'relay';
   remote: DatagramAddress;
+  /**
+   * The socket the path runs on when it is not `request.socket` (a birthday socket, a relay):
+   * the session is opened on it, and the callee listens on it for the caller's probe.
+   */
+  socket?: DatagramSocket;
+  /**
+   * Callee: addresses this strategy opened that the caller must be told of (a TURN relayed
+   * address, kind `relay`); they travel in WindowOpened and reach the caller with Ready.
+   */
+  candidates?: Candidate[];
   detail?: Record<string, unknown>;
 }
 

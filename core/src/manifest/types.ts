@@ -40,6 +40,10 @@ export interface PunchStrategyEntry {
   name: string;
   title?: string;
   stage?: number;
+  /** The NAT pairs (NatClass) the manager picks this strategy for; absent: every pair. */
+  natClasses?: Array<'easy' | 'one-hard' | 'both-hard' | 'udp-blocked'>;
+  /** Its path goes through a relay the manager advertises: named for a call only when the manager has one. */
+  relayed?: boolean;
 }
 /** `contributes.directoryBackends[]`: a DirectoryBackend of that name (implies `onDirectory:<name>`). */
 export interface DirectoryBackendEntry {

@@ -1,6 +1,7 @@
 import type { Disposable } from '../disposable';
 import type { Candidate } from '../hooks/types';
 import type { CallPolicy } from '../security/policy';
+import type { NatInfo } from './nat';
 
 /**
  * The manager's directory table (spec "directory table 22"): who is registered, where to
@@ -18,6 +19,8 @@ export interface PeerRecord {
   payloadTypes: string[];
   meta: Record<string, string>;
   policy: CallPolicy;
+  /** The NAT in front of the peer's media socket, as it reported it (NatReport) after registering; no reflexive inside. */
+  nat?: NatInfo;
   /** The manager node holding this peer's control connection (for cross-node call routing). */
   node: string;
   registeredAt: number;
@@ -52,7 +55,7 @@ export interface Directory {
   /** Refreshes lastSeen and expiresAt (and the binding's lifetime); false if the peer is unknown. */
   touch(peerId: string, now: number, ttlMs: number): Promise<boolean>;
   /** Updates the mutable fields; false if the peer is unknown. */
-  update(peerId: string, patch: Partial<Pick<PeerRecord, 'reflexive' | 'candidates' | 'node'>>): Promise<boolean>;
+  update(peerId: string, patch: Partial<Pick<PeerRecord, 'reflexive' | 'candidates' | 'node' | 'nat'>>): Promise<boolean>;
   /** Removes the live record (with `ifPublicKey`, only if it is that key's); the binding stays. */
   remove(peerId: string, ifPublicKey?: string): Promise<boolean>;
   /** Removes every live record with expiresAt <= now (and lapsed bindings) and returns the records' ids. */

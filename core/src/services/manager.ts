@@ -2,6 +2,8 @@
 export interface ManagerAddress {
   tcp: { host: string; port: number };
   udp: { host: string; port: number };
+  /** The RFC 5780 alternate STUN address (other port, maybe other address), when the manager has one. */
+  stunAlternate?: { host: string; port: number };
   /** Present when the control port speaks TLS: the certificate's pin (spkiPinText) and whether it is self-signed. */
   tls?: { pin: string; selfSigned: boolean };
 }

@@ -1,5 +1,6 @@
 import type { Disposable } from '../disposable';
-import type { Candidate, DatagramAddress, DatagramSocket, StreamContext } from '../hooks/types';
+import type { Candidate, DatagramAddress, DatagramSocket, OwnedDatagramSocket, StreamContext } from '../hooks/types';
+import type { NatClassifyOptions, NatInfo } from './nat';
 import type { HandshakeResult } from './security';
 import type { DatagramTypeId } from '../wire/datagram';
 
@@ -15,6 +16,20 @@ export interface SessionParams {
    * onto the first one a valid datagram arrives from; anything else is dropped without reply.
    */
   alternates?: DatagramAddress[];
+  /**
+   * IPs any port of which may be the peer before the first datagram, for this session only: a
+   * port-randomising ("hard") NAT's public address, whose mapping toward us is unknown in advance.
+   */
+  anyPortFrom?: string[];
+  /** The socket the path runs on (a birthday socket, a TURN relay: WindowResult.socket); default the media socket. */
+  socket?: DatagramSocket;
+  /**
+   * Other sockets the peer's first datagram may arrive on (a callee's other prepared windows: a
+   * relay, the media socket): the session latches onto whichever it comes by.
+   */
+  listen?: Array<{ socket: DatagramSocket; path: 'direct' | 'relay' }>;
+  /** What `remote` is: a direct path (default) or a relay. */
+  path?: 'direct' | 'relay';
   /** Idle interval after which a KEEPALIVE datagram is sent so both windows stay open (spec ¶52–¶53). */
   keepaliveMs?: number;
   /**
@@ -56,10 +71,26 @@ export interface ReliableStream {
   readonly destroyed: boolean;
 }
 
+/** Where a session's datagrams and streams go now. */
+export interface SessionPath {
+  kind: 'direct' | 'relay';
+  remote: DatagramAddress;
+  socket: DatagramSocket;
+}
+
 /** A live direct UDP session: only datagrams with its endpoint ids from its remote address reach it. */
 export interface DatagramSession {
   readonly params: SessionParams;
   readonly stats: SessionStats;
+  /** The path now (it starts as params say and changes when a probed path is validated). */
+  readonly path: SessionPath;
+  /** The session moved to another path (relay → direct); the application's streams and datagrams followed. */
+  onPathChange(handler: (now: SessionPath, before: SessionPath) => void): Disposable;
+  /**
+   * Probes a direct path to `to` through `socket` (default the media socket) with an
+   * authenticated PING; when its PONG returns on that path, the session moves there.
+   */
+  probePath(to: DatagramAddress, socket?: DatagramSocket): void;
   /** The authenticated peer and how, for a secure session; undefined for an --insecure one. */
   readonly security?: { remoteFingerprint: string; remotePublicKey: Uint8Array; pattern: 'IK' | 'XX' };
   /** Sends one datagram of the given type (DATA by default); payload ≤ MAX_DATAGRAM_PAYLOAD. */
@@ -93,6 +124,10 @@ export interface MediaTransport {
   hostCandidates(): Candidate[];
   /** STUN Binding request from the media socket; resolves to the reflexive (public) address. */
   discoverReflexive(server: DatagramAddress, opts?: { username?: string; timeoutMs?: number }): Promise<Candidate>;
+  /** RFC 5780-style classification of the NAT/firewall in front of the media socket, against a manager's STUN port. */
+  classifyNat?(server: DatagramAddress, opts?: NatClassifyOptions): Promise<NatInfo>;
+  /** Another socket on the same transport and address (new port): WindowRequest.openSocket. */
+  openSocket?(): Promise<OwnedDatagramSocket>;
   /**
    * Opens a session: runs the `stream:session` taps once (they install the protection), then
    * claims the session's datagrams. Rejects with E_SESSION_UNPROTECTED when a handshake was

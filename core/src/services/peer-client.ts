@@ -1,3 +1,4 @@
+import type { NatInfo } from './nat';
 import type { Disposable } from '../disposable';
 import type { Logger } from '../log';
 import type { CallPolicy } from '../security/policy';
@@ -11,6 +12,8 @@ export interface RegisteredInfo {
   candidates: Candidate[];
   keepaliveMs: number;
   expiryMs: number;
+  /** The NAT/firewall in front of the media socket, once classified (in the background, after registering). */
+  nat?: NatInfo;
 }
 
 export interface CallOptions {

@@ -4,10 +4,15 @@ import { WireError } from '../errors';
 import { SCHEMAS_DIR } from '../schemas';
 import type { Candidate } from '../hooks/types';
 import type { CallPolicy } from '../security/policy';
+import type { NatBehaviour, NatInfo } from '../services/nat';
 
 /** Plain-object view of the control messages in schemas/control.proto (camelCase fields). */
 export interface CandidateMsg { address: string; port: number; kind?: number }
 export interface CallPolicyMsg { mode?: number; allow?: string[]; optimistic?: boolean }
+export interface NatInfoMsg { natted?: boolean; mapping?: number; filtering?: number; hard?: boolean; tested?: number; udpBlocked?: boolean }
+export interface TurnServerMsg { uri: string; username?: string; password?: string; ca?: string }
+/** What the manager tells both sides of a call about the pair (OpenWindow and Ready). */
+export interface PairMsg { callerNat?: NatInfoMsg | null; calleeNat?: NatInfoMsg | null; strategies?: string[]; turnServers?: TurnServerMsg[] }
 export interface ControlEnvelope {
   hello?: { protocolVersion: number; nonce: Uint8Array };
   register?: {
@@ -24,9 +29,10 @@ export interface ControlEnvelope {
   keepAlive?: { seq: number | Long };
   keepAliveAck?: { seq: number | Long };
   callRequest?: { callId: string; calleeId: string; payloadTypes?: string[]; optimistic?: boolean; expectedCalleeKey?: Uint8Array };
-  openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[]; callerKey?: Uint8Array };
-  windowOpened?: { callId: string; nullPackets?: number };
-  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; optimistic?: boolean; payloadTypes?: string[]; calleeKey?: Uint8Array };
+  natReport?: { nat?: NatInfoMsg | null };
+  openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[]; callerKey?: Uint8Array } & PairMsg;
+  windowOpened?: { callId: string; nullPackets?: number; candidates?: CandidateMsg[] };
+  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; optimistic?: boolean; payloadTypes?: string[]; calleeKey?: Uint8Array } & PairMsg;
   reject?: { callId?: string; code: string; reason?: string };
   hangup?: { callId: string; reason?: string };
   error?: { code: string; message: string; fatal?: boolean };
@@ -55,9 +61,33 @@ export const fromPolicyMsg = (m: CallPolicyMsg | null | undefined): CallPolicy =
   optimistic: !!m?.optimistic,
 });
 
+const BEHAVIOUR_NAME = ['unknown', 'endpoint-independent', 'address-dependent', 'address-and-port-dependent'] as const;
+const TESTED_NAME = ['none', 'port', 'address'] as const;
+const behaviourNumber = (b: NatBehaviour | 'unknown'): number => Math.max(0, BEHAVIOUR_NAME.indexOf(b));
+export const toNatMsg = (n: NatInfo): NatInfoMsg => ({
+  natted: n.natted,
+  mapping: behaviourNumber(n.mapping),
+  filtering: behaviourNumber(n.filtering),
+  hard: n.hard,
+  tested: Math.max(0, TESTED_NAME.indexOf(n.tested)),
+  udpBlocked: !!n.udpBlocked,
+});
+/** Unset or empty (every field at its default and not blocked): not classified. */
+export const fromNatMsg = (m: NatInfoMsg | null | undefined): NatInfo | undefined => {
+  if (!m || (!m.natted && !m.mapping && !m.filtering && !m.hard && !m.tested && !m.udpBlocked)) return undefined;
+  return {
+    natted: !!m.natted,
+    mapping: BEHAVIOUR_NAME[m.mapping ?? 0] ?? 'unknown',
+    filtering: BEHAVIOUR_NAME[m.filtering ?? 0] ?? 'unknown',
+    hard: !!m.hard,
+    tested: TESTED_NAME[m.tested ?? 0] ?? 'none',
+    ...(m.udpBlocked ? { udpBlocked: true } : {}),
+  };
+};
+
 export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
   'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',
-  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye', 'hello',
+  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye', 'hello', 'natReport',
 ]);
 
 /** Default cap on one control message; framing enforces the same cap before buffering. */

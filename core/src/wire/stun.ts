@@ -1,39 +1,48 @@
 /**
- * STUN message codec (RFC 8489), just enough for reflexive-address discovery:
- * the manager answers Binding requests with XOR-MAPPED-ADDRESS, peers send Binding
- * requests from their media socket. Pure functions over Buffers; no sockets.
+ * STUN message codec (RFC 8489), with the attributes of TURN (RFC 8656) and NAT behaviour
+ * discovery (RFC 5780): the manager answers Binding requests with XOR-MAPPED-ADDRESS, peers
+ * send Binding requests from their media socket, the TURN client speaks Allocate/Refresh/….
+ * Pure functions over Buffers; no sockets.
  *
  * Every malformed input throws WireError (never a RangeError from a Buffer read):
  * all lengths are checked before any read at an offset derived from the packet.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'crypto';
-import { isIPv4, isIPv6 } from 'net';
 import { crc32 } from 'zlib';
-import { WireError } from '../errors';
+import { unmapIPv4 } from './ip';
+import {
+  ATTRIBUTE_TABLE,
+  FIELD_BY_TYPE,
+  STUN_MAGIC_COOKIE,
+  StunAttr,
+  fail,
+  hex,
+  type StunAddress,
+  type StunFields,
+} from './stun-attributes';
 
-export const STUN_MAGIC_COOKIE = 0x2112a442;
+export { STUN_MAGIC_COOKIE, StunAttr } from './stun-attributes';
+export type { StunAddress, StunErrorCode, StunFields, StunPasswordAlgorithm } from './stun-attributes';
+
 export const STUN_HEADER_SIZE = 20;
 /** One Ethernet MTU: a Binding exchange never needs more, and it caps work on hostile input. */
 export const STUN_DEFAULT_MAX_SIZE = 1500;
 
-export const StunMethod = { Binding: 0x001 } as const;
-export const StunClass = { Request: 0, Indication: 1, Success: 2, Error: 3 } as const;
-export const StunAttr = {
-  MappedAddress: 0x0001,
-  Username: 0x0006,
-  MessageIntegrity: 0x0008,
-  ErrorCode: 0x0009,
-  UnknownAttributes: 0x000a,
-  XorMappedAddress: 0x0020,
-  Software: 0x8022,
-  Fingerprint: 0x8028,
+export const StunMethod = {
+  Binding: 0x001,
+  Allocate: 0x003,
+  Refresh: 0x004,
+  Send: 0x006,
+  Data: 0x007,
+  CreatePermission: 0x008,
+  ChannelBind: 0x009,
 } as const;
+export const StunClass = { Request: 0, Indication: 1, Success: 2, Error: 3 } as const;
 
 export interface StunAttribute { type: number; value: Buffer }
-export interface StunAddress { family: 'IPv4' | 'IPv6'; address: string; port: number }
-export interface StunErrorCode { code: number; reason: string }
+export type StunIntegrity = 'sha1' | 'sha256';
 
-export interface StunMessage {
+export interface StunMessage extends StunFields {
   method: number;
   cls: number;
   /** 12 bytes (a copy; safe to keep after the datagram buffer is reused). */
@@ -42,51 +51,39 @@ export interface StunMessage {
   attributes: StunAttribute[];
   /** Comprehension-required types (< 0x8000) this codec does not understand; a server answers 420 listing them. */
   unknownRequired: number[];
-  xorMappedAddress?: StunAddress;
-  mappedAddress?: StunAddress;
-  software?: string;
-  username?: string;
-  errorCode?: StunErrorCode;
-  unknownAttributes?: number[];
   hasFingerprint: boolean;
+  /** MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256 is present. */
   hasIntegrity: boolean;
+  /** The strongest integrity attribute present (the one decode checks against integrityKey). */
+  integrity?: StunIntegrity;
 }
 
 export interface StunDecodeOptions {
   /** Reject larger datagrams before looking at them (default 1500). */
   maxSize?: number;
-  /** If set, MESSAGE-INTEGRITY must be present and match this key, else E_STUN_INTEGRITY. */
+  /**
+   * If set, an integrity attribute must be present and match this key, else E_STUN_INTEGRITY.
+   * MESSAGE-INTEGRITY-SHA256 is checked when present (RFC 8489 §9.1.3), else MESSAGE-INTEGRITY.
+   */
   integrityKey?: Buffer;
 }
 
-export interface StunEncodeInput {
+export interface StunEncodeInput extends StunFields {
   method: number;
   cls: number;
   transactionId: Buffer;
-  /** Raw extra attributes, written after the typed ones (MESSAGE-INTEGRITY/FINGERPRINT not allowed here). */
+  /** Raw extra attributes, written after the typed ones (integrity/FINGERPRINT not allowed here). */
   attributes?: StunAttribute[];
-  xorMappedAddress?: StunAddress;
-  mappedAddress?: StunAddress;
-  username?: string;
-  errorCode?: StunErrorCode;
-  unknownAttributes?: number[];
-  software?: string;
-  /** HMAC-SHA1 key: the password for short-term credentials, MD5(user:realm:pass) for long-term. */
+  /** Short-term: the password; long-term: longTermKey(user, realm, password, algorithm). */
   integrityKey?: Buffer;
+  /** Which integrity attribute to add with integrityKey (default sha1: MESSAGE-INTEGRITY). */
+  integrityAlgorithm?: StunIntegrity;
   fingerprint?: boolean;
 }
 
 /** XORed into the CRC so a FINGERPRINT never equals a plain CRC-32 of some other multiplexed protocol. */
 const FINGERPRINT_XOR = 0x5354554e;
-const COOKIE_BYTES = Buffer.from([0x21, 0x12, 0xa4, 0x42]);
-// RFC 8489 §14: value-length limits, in bytes.
-const MAX_USERNAME = 513;
-const MAX_TEXT = 763;
-
-function fail(code: string, message: string, details: Record<string, unknown> = {}): never {
-  throw new WireError(code, message, details);
-}
-const hex = (t: number) => `0x${t.toString(16).padStart(4, '0')}`;
+const COMPUTED = new Set<number>([StunAttr.MessageIntegrity, StunAttr.MessageIntegritySha256, StunAttr.Fingerprint]);
 
 // The 14-bit message type interleaves the class bits C1 (bit 8) and C0 (bit 4) into the method (§5).
 function messageType(method: number, cls: number): number {
@@ -100,7 +97,8 @@ export function isStunPacket(buf: Buffer): boolean {
   return (len & 3) === 0 && len + STUN_HEADER_SIZE === buf.length && buf.readUInt32BE(4) === STUN_MAGIC_COOKIE;
 }
 
-interface Parsed { msg: StunMessage; integrityOffset: number }
+interface IntegrityAt { offset: number; length: number; algorithm: StunIntegrity }
+interface Parsed { msg: StunMessage; integrity?: IntegrityAt }
 
 function parse(buf: Buffer, maxSize: number): Parsed {
   if (!Buffer.isBuffer(buf)) fail('E_STUN_NOT_STUN', 'STUN input must be a Buffer');
@@ -134,7 +132,8 @@ function parse(buf: Buffer, maxSize: number): Parsed {
     hasFingerprint: false,
     hasIntegrity: false,
   };
-  let integrityOffset = -1;
+  let sha1: IntegrityAt | undefined;
+  let sha256: IntegrityAt | undefined;
 
   for (let off = STUN_HEADER_SIZE; off < buf.length;) {
     // off and buf.length are both multiples of 4 here, so a 4-byte attribute header always fits.
@@ -159,132 +158,76 @@ function parse(buf: Buffer, maxSize: number): Parsed {
       }
       msg.hasFingerprint = true;
       msg.attributes.push({ type: t, value });
-    } else if (integrityOffset >= 0) {
-      // §14.5: attributes after MESSAGE-INTEGRITY (other than FINGERPRINT) are unauthenticated; ignore them.
+    } else if (sha256) {
+      // §14.6: only FINGERPRINT may follow MESSAGE-INTEGRITY-SHA256; anything else is unauthenticated and ignored.
+    } else if (t === StunAttr.MessageIntegritySha256) {
+      if (l < 16 || l > 32 || l % 4) fail('E_STUN_ATTR', `MESSAGE-INTEGRITY-SHA256 must be 16..32 bytes in steps of 4, got ${l}`, { length: l });
+      sha256 = { offset: off, length: l, algorithm: 'sha256' };
+      msg.attributes.push({ type: t, value });
+    } else if (sha1) {
+      // §14.5: attributes after MESSAGE-INTEGRITY (other than the two above) are unauthenticated; ignore them.
+    } else if (t === StunAttr.MessageIntegrity) {
+      if (l !== 20) fail('E_STUN_ATTR', `MESSAGE-INTEGRITY must be 20 bytes, got ${l}`, { length: l });
+      sha1 = { offset: off, length: 20, algorithm: 'sha1' };
+      msg.attributes.push({ type: t, value });
     } else {
       msg.attributes.push({ type: t, value });
-      if (t === StunAttr.MessageIntegrity) {
-        if (l !== 20) fail('E_STUN_ATTR', `MESSAGE-INTEGRITY must be 20 bytes, got ${l}`, { length: l });
-        integrityOffset = off;
-        msg.hasIntegrity = true;
-      } else {
-        readKnown(msg, t, value);
-      }
+      readKnown(msg, t, value);
     }
     off = next;
   }
-  return { msg, integrityOffset };
+  const integrity = sha256 ?? sha1;
+  msg.hasIntegrity = !!integrity;
+  if (integrity) msg.integrity = integrity.algorithm;
+  return { msg, integrity };
 }
 
-// Fills the convenience fields; only the first occurrence of each attribute counts (§14).
+// Fills the typed fields; only the first occurrence of each attribute counts (§14).
 function readKnown(msg: StunMessage, t: number, v: Buffer): void {
-  switch (t) {
-    case StunAttr.XorMappedAddress:
-      msg.xorMappedAddress ??= decodeAddress(v, 'XOR-MAPPED-ADDRESS', xorPad(msg.transactionId));
-      return;
-    case StunAttr.MappedAddress:
-      msg.mappedAddress ??= decodeAddress(v, 'MAPPED-ADDRESS');
-      return;
-    case StunAttr.Username:
-      if (v.length > MAX_USERNAME) fail('E_STUN_ATTR', `USERNAME is ${v.length} bytes, over ${MAX_USERNAME}`);
-      msg.username ??= v.toString('utf8');
-      return;
-    case StunAttr.Software:
-      if (v.length > MAX_TEXT) fail('E_STUN_ATTR', `SOFTWARE is ${v.length} bytes, over ${MAX_TEXT}`);
-      msg.software ??= v.toString('utf8');
-      return;
-    case StunAttr.ErrorCode: {
-      if (v.length < 4 || v.length > 4 + MAX_TEXT) fail('E_STUN_ATTR', `ERROR-CODE length ${v.length} is outside 4..${4 + MAX_TEXT}`);
-      const klass = v[2] & 7;
-      const num = v[3];
-      if (klass < 3 || klass > 6 || num > 99) fail('E_STUN_ATTR', `ERROR-CODE class ${klass} number ${num} is not a 300-699 code`);
-      msg.errorCode ??= { code: klass * 100 + num, reason: v.subarray(4).toString('utf8') };
-      return;
+  const field = FIELD_BY_TYPE.get(t);
+  if (field) {
+    if (msg[field] === undefined) (msg as unknown as Record<string, unknown>)[field] = (ATTRIBUTE_TABLE[field] as { decode(v: Buffer, txid: Buffer): unknown }).decode(v, msg.transactionId);
+    return;
+  }
+  // Comprehension-optional (>= 0x8000) unknowns are silently kept; required ones are reported, not thrown,
+  // so a server can answer 420 (Unknown Attribute) instead of dropping the request.
+  if (t < 0x8000 && !msg.unknownRequired.includes(t)) msg.unknownRequired.push(t);
+}
+
+/** HMAC over the message up to the integrity attribute, with the header length pretending it is the last one (§14.5, §14.6). */
+function integrityOver(buf: Buffer, at: IntegrityAt, key: Buffer): Buffer {
+  const head = Buffer.from(buf.subarray(0, at.offset));
+  head.writeUInt16BE(at.offset + 4 + at.length - STUN_HEADER_SIZE, 2);
+  return createHmac(at.algorithm, key).update(head).digest().subarray(0, at.length);
+}
+
+function integrityMatches(buf: Buffer, at: IntegrityAt, key: Buffer): boolean {
+  return timingSafeEqual(integrityOver(buf, at, key), buf.subarray(at.offset + 4, at.offset + 4 + at.length));
+}
+
+/**
+ * Decode and validate one STUN datagram: header, length, attribute bounds and padding, FINGERPRINT
+ * (if present; must be last) and, with opts.integrityKey, the integrity attribute. Throws WireError only.
+ */
+export function decodeStun(buf: Buffer, opts: StunDecodeOptions = {}): StunMessage {
+  const { msg, integrity } = parse(buf, opts.maxSize ?? STUN_DEFAULT_MAX_SIZE);
+  if (opts.integrityKey) {
+    if (!integrity) fail('E_STUN_INTEGRITY', 'MESSAGE-INTEGRITY is required but absent');
+    if (!integrityMatches(buf, integrity, opts.integrityKey)) {
+      fail('E_STUN_INTEGRITY', `${integrity.algorithm === 'sha256' ? 'MESSAGE-INTEGRITY-SHA256' : 'MESSAGE-INTEGRITY'} does not match the key (wrong password or tampered message)`);
     }
-    case StunAttr.UnknownAttributes: {
-      if (v.length % 2) fail('E_STUN_ATTR', `UNKNOWN-ATTRIBUTES length ${v.length} is odd`);
-      const list: number[] = [];
-      for (let i = 0; i < v.length; i += 2) list.push(v.readUInt16BE(i));
-      msg.unknownAttributes ??= list;
-      return;
-    }
-    default:
-      // Comprehension-optional (>= 0x8000) unknowns are silently kept; required ones are reported, not thrown,
-      // so a server can answer 420 (Unknown Attribute) instead of dropping the request.
-      if (t < 0x8000 && !msg.unknownRequired.includes(t)) msg.unknownRequired.push(t);
   }
+  return msg;
 }
 
-/** Cookie followed by transaction id: the XOR mask for X-Port/X-Address (§14.2). IPv4 uses only the cookie. */
-function xorPad(transactionId: Buffer): Buffer {
-  return Buffer.concat([COOKIE_BYTES, transactionId]);
-}
-
-function decodeAddress(v: Buffer, name: string, mask?: Buffer): StunAddress {
-  const fam = v.length >= 2 ? v[1] : -1;
-  const size = fam === 1 ? 4 : fam === 2 ? 16 : -1;
-  if (size < 0) fail('E_STUN_ATTR', `${name} has unknown address family ${fam}`);
-  if (v.length !== 4 + size) fail('E_STUN_ATTR', `${name} for IPv${fam === 1 ? 4 : 6} must be ${4 + size} bytes, got ${v.length}`);
-  const ip = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) ip[i] = v[4 + i] ^ (mask ? mask[i] : 0);
-  const port = v.readUInt16BE(2) ^ (mask ? STUN_MAGIC_COOKIE >>> 16 : 0);
-  return fam === 1
-    ? { family: 'IPv4', address: Array.from(ip).join('.'), port }
-    : { family: 'IPv6', address: formatIPv6(ip), port };
-}
-
-/** RFC 5952 text form (longest zero run as "::"), matching what node's dgram reports. */
-function formatIPv6(b: Buffer): string {
-  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) {
-    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  }
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(b.readUInt16BE(i));
-  let best = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j > i ? j : i + 1;
-  }
-  const h = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  return best < 0 ? h(g) : `${h(g.slice(0, best))}::${h(g.slice(best + bestLen))}`;
-}
-
-function parseIPv6(address: string): Buffer {
-  const s = address.split('%')[0]; // a zone id (fe80::1%eth0) is host-local and never goes on the wire
-  if (!isIPv6(s)) fail('E_STUN_ENCODE', `"${address}" is not an IPv6 address`);
-  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').flatMap((x) => {
-    if (!x.includes('.')) return [parseInt(x, 16)];
-    const [a, b, c, d] = x.split('.').map(Number); // embedded IPv4 tail, e.g. ::ffff:192.0.2.1
-    return [(a << 8) | b, (c << 8) | d];
-  }));
-  const [head, tail] = s.split('::');
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  const out = Buffer.alloc(16);
-  all.forEach((x, i) => out.writeUInt16BE(x, i * 2));
-  return out;
-}
-
-function encodeAddress(a: StunAddress, mask?: Buffer): Buffer {
-  if (!Number.isInteger(a.port) || a.port < 0 || a.port > 0xffff) fail('E_STUN_ENCODE', `port ${a.port} is not 0..65535`);
-  let ip: Buffer;
-  if (a.family === 'IPv4') {
-    if (!isIPv4(a.address)) fail('E_STUN_ENCODE', `"${a.address}" is not an IPv4 address`);
-    ip = Buffer.from(a.address.split('.').map(Number));
-  } else if (a.family === 'IPv6') {
-    ip = parseIPv6(a.address);
-  } else {
-    fail('E_STUN_ENCODE', `address family ${String(a.family)} is not IPv4 or IPv6`);
-  }
-  const out = Buffer.alloc(4 + ip.length);
-  out[1] = ip.length === 4 ? 1 : 2;
-  out.writeUInt16BE(a.port ^ (mask ? STUN_MAGIC_COOKIE >>> 16 : 0), 2);
-  for (let i = 0; i < ip.length; i++) out[4 + i] = ip[i] ^ (mask ? mask[i] : 0);
-  return out;
+/**
+ * True if buf carries an integrity attribute (SHA-256 preferred) that matches key (short-term: the
+ * password bytes; SASLprep is the identity for ASCII). False if absent or wrong. Throws WireError if
+ * buf is not well-formed STUN.
+ */
+export function verifyMessageIntegrity(buf: Buffer, key: Buffer): boolean {
+  const { integrity } = parse(buf, Infinity);
+  return !!integrity && integrityMatches(buf, integrity, key);
 }
 
 function tlv(type: number, value: Buffer): Buffer {
@@ -296,45 +239,6 @@ function tlv(type: number, value: Buffer): Buffer {
   return out;
 }
 
-function text(name: string, s: string, max: number): Buffer {
-  const b = Buffer.from(s, 'utf8');
-  if (b.length > max) fail('E_STUN_ENCODE', `${name} is ${b.length} bytes, over ${max}`);
-  return b;
-}
-
-/** HMAC-SHA1 over the message up to MESSAGE-INTEGRITY, with the header length pretending MI is the last attribute (§14.5). */
-function integrityOver(buf: Buffer, miOffset: number, key: Buffer): Buffer {
-  const head = Buffer.from(buf.subarray(0, miOffset));
-  head.writeUInt16BE(miOffset + 24 - STUN_HEADER_SIZE, 2);
-  return createHmac('sha1', key).update(head).digest();
-}
-
-/**
- * Decode and validate one STUN datagram: header, length, attribute bounds and padding, FINGERPRINT
- * (if present; must be last) and, with opts.integrityKey, MESSAGE-INTEGRITY. Throws WireError only.
- */
-export function decodeStun(buf: Buffer, opts: StunDecodeOptions = {}): StunMessage {
-  const { msg, integrityOffset } = parse(buf, opts.maxSize ?? STUN_DEFAULT_MAX_SIZE);
-  if (opts.integrityKey) {
-    if (integrityOffset < 0) fail('E_STUN_INTEGRITY', 'MESSAGE-INTEGRITY is required but absent');
-    const mac = integrityOver(buf, integrityOffset, opts.integrityKey);
-    if (!timingSafeEqual(mac, buf.subarray(integrityOffset + 4, integrityOffset + 24))) {
-      fail('E_STUN_INTEGRITY', 'MESSAGE-INTEGRITY does not match the key (wrong password or tampered message)');
-    }
-  }
-  return msg;
-}
-
-/**
- * True if buf carries a MESSAGE-INTEGRITY that matches key (short-term: the password bytes; SASLprep is the
- * identity for ASCII). False if absent or wrong. Throws WireError if buf is not well-formed STUN.
- */
-export function verifyMessageIntegrity(buf: Buffer, key: Buffer): boolean {
-  const { integrityOffset } = parse(buf, Infinity);
-  if (integrityOffset < 0) return false;
-  return timingSafeEqual(integrityOver(buf, integrityOffset, key), buf.subarray(integrityOffset + 4, integrityOffset + 24));
-}
-
 /** Build a STUN message. Invalid input throws WireError E_STUN_ENCODE. */
 export function encodeStun(m: StunEncodeInput): Buffer {
   if (!Number.isInteger(m.method) || m.method < 0 || m.method > 0xfff) fail('E_STUN_ENCODE', `method ${m.method} is not 0..0xfff`);
@@ -342,29 +246,15 @@ export function encodeStun(m: StunEncodeInput): Buffer {
   if (!Buffer.isBuffer(m.transactionId) || m.transactionId.length !== 12) fail('E_STUN_ENCODE', 'transaction id must be a 12-byte Buffer');
 
   const parts: Buffer[] = [];
-  if (m.xorMappedAddress) parts.push(tlv(StunAttr.XorMappedAddress, encodeAddress(m.xorMappedAddress, xorPad(m.transactionId))));
-  if (m.mappedAddress) parts.push(tlv(StunAttr.MappedAddress, encodeAddress(m.mappedAddress)));
-  if (m.username !== undefined) parts.push(tlv(StunAttr.Username, text('USERNAME', m.username, MAX_USERNAME)));
-  if (m.errorCode) {
-    const { code, reason } = m.errorCode;
-    if (!Number.isInteger(code) || code < 300 || code > 699) fail('E_STUN_ENCODE', `error code ${code} is not 300..699`);
-    const r = text('ERROR-CODE reason', reason, MAX_TEXT);
-    const v = Buffer.alloc(4 + r.length);
-    v[2] = Math.floor(code / 100);
-    v[3] = code % 100;
-    r.copy(v, 4);
-    parts.push(tlv(StunAttr.ErrorCode, v));
+  for (const field of Object.keys(ATTRIBUTE_TABLE) as Array<keyof StunFields>) {
+    const value = m[field];
+    // A false flag (dontFragment: false) or an empty UNKNOWN-ATTRIBUTES list means "leave it out".
+    if (value === undefined || value === false || (Array.isArray(value) && value.length === 0 && field === 'unknownAttributes')) continue;
+    const spec = ATTRIBUTE_TABLE[field] as { type: number; encode(v: unknown, txid: Buffer): Buffer };
+    parts.push(tlv(spec.type, spec.encode(value, m.transactionId)));
   }
-  if (m.unknownAttributes?.length) {
-    const v = Buffer.alloc(m.unknownAttributes.length * 2);
-    m.unknownAttributes.forEach((t, i) => v.writeUInt16BE(t & 0xffff, i * 2));
-    parts.push(tlv(StunAttr.UnknownAttributes, v));
-  }
-  if (m.software !== undefined) parts.push(tlv(StunAttr.Software, text('SOFTWARE', m.software, MAX_TEXT)));
   for (const a of m.attributes ?? []) {
-    if (a.type === StunAttr.MessageIntegrity || a.type === StunAttr.Fingerprint) {
-      fail('E_STUN_ENCODE', `attribute ${hex(a.type)} is computed by the encoder; use integrityKey / fingerprint instead`);
-    }
+    if (COMPUTED.has(a.type)) fail('E_STUN_ENCODE', `attribute ${hex(a.type)} is computed by the encoder; use integrityKey / fingerprint instead`);
     if (!Number.isInteger(a.type) || a.type < 0 || a.type > 0xffff) fail('E_STUN_ENCODE', `attribute type ${a.type} is not 0..0xffff`);
     parts.push(tlv(a.type, a.value));
   }
@@ -374,11 +264,15 @@ export function encodeStun(m: StunEncodeInput): Buffer {
   header.writeUInt32BE(STUN_MAGIC_COOKIE, 4);
   m.transactionId.copy(header, 8);
   let msg = Buffer.concat([header, ...parts]);
-  const finalLen = msg.length - STUN_HEADER_SIZE + (m.integrityKey ? 24 : 0) + (m.fingerprint ? 8 : 0);
+  const algorithm = m.integrityAlgorithm ?? 'sha1';
+  const miSize = algorithm === 'sha256' ? 32 : 20;
+  const finalLen = msg.length - STUN_HEADER_SIZE + (m.integrityKey ? 4 + miSize : 0) + (m.fingerprint ? 8 : 0);
   if (finalLen > 0xffff) fail('E_STUN_ENCODE', `STUN message body would be ${finalLen} bytes, over 65535`);
 
   if (m.integrityKey) {
-    msg = Buffer.concat([msg, tlv(StunAttr.MessageIntegrity, integrityOver(msg, msg.length, m.integrityKey))]);
+    const at: IntegrityAt = { offset: msg.length, length: miSize, algorithm };
+    const type = algorithm === 'sha256' ? StunAttr.MessageIntegritySha256 : StunAttr.MessageIntegrity;
+    msg = Buffer.concat([msg, tlv(type, integrityOver(msg, at, m.integrityKey))]);
   }
   if (m.fingerprint) {
     msg.writeUInt16BE(msg.length + 8 - STUN_HEADER_SIZE, 2);
@@ -398,18 +292,24 @@ export function bindingRequest(transactionId: Buffer = randomBytes(12)): Buffer 
   return encodeStun({ method: StunMethod.Binding, cls: StunClass.Request, transactionId, fingerprint: true });
 }
 
+/** An IPv4-mapped IPv6 source (dual-stack socket) as the IPv4 address the client actually has. */
+export function unmappedStunAddress(seen: StunAddress): StunAddress {
+  const address = unmapIPv4(seen.address);
+  return address === seen.address ? seen : { family: 'IPv4', address, port: seen.port };
+}
+
 /**
  * Success response to a Binding request: XOR-MAPPED-ADDRESS, MAPPED-ADDRESS (for clients that only read
- * the pre-RFC 5389 attribute), SOFTWARE if given, FINGERPRINT. An IPv4-mapped IPv6 source (dual-stack
- * socket) is reported as IPv4, since that is the address the client actually has.
+ * the pre-RFC 5389 attribute), SOFTWARE if given, any `extra` typed attributes (RESPONSE-ORIGIN,
+ * OTHER-ADDRESS …), FINGERPRINT. An IPv4-mapped IPv6 source is reported as IPv4.
  */
-export function bindingSuccess(request: StunMessage, seen: StunAddress, software?: string): Buffer {
+export function bindingSuccess(request: StunMessage, seen: StunAddress, software?: string, extra: StunFields = {}): Buffer {
   if (request.method !== StunMethod.Binding || request.cls !== StunClass.Request) {
     fail('E_STUN_ENCODE', `bindingSuccess needs a Binding request, got method ${hex(request.method)} class ${request.cls}`);
   }
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(seen.address);
-  const addr: StunAddress = seen.family === 'IPv6' && m ? { family: 'IPv4', address: m[1], port: seen.port } : seen;
+  const addr = unmappedStunAddress(seen);
   return encodeStun({
+    ...extra,
     method: StunMethod.Binding,
     cls: StunClass.Success,
     transactionId: request.transactionId,

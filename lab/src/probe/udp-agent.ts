@@ -40,7 +40,8 @@ const { values } = parseArgs({
 });
 
 const emit = (o: object): void => void process.stdout.write(JSON.stringify(o) + '\n');
-const sock = dgram.createSocket('udp4');
+// An IPv6 bind address (e.g. ::) gets an IPv6 socket; :: is dual-stack.
+const sock = dgram.createSocket(values.bind!.includes(':') ? 'udp6' : 'udp4');
 const stats = { count: 0, bytes: 0, firstMs: 0, lastMs: 0 };
 const pendingPings = new Map<string, (t: number) => void>();
 const DEFAULT_TTL = 64;

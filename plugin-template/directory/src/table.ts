@@ -1,4 +1,4 @@
-import { DEFAULT_NAME_TTL_MS, PinholeError, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { DEFAULT_NAME_TTL_MS, natFacts, PinholeError, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
 
 /** The shared state: every Directory connected to one Table sees the same records, name bindings and messages. */
 export class Table {
@@ -9,7 +9,12 @@ export class Table {
   constructor(readonly nameTtlMs = DEFAULT_NAME_TTL_MS) {}
 }
 
-const copy = (r: PeerRecord): PeerRecord => structuredClone(r);
+/** A record as stored: a deep copy, its NAT classification without the reflexive address inside (the record has its own). */
+const copy = (r: PeerRecord): PeerRecord => {
+  const c = structuredClone(r);
+  if (c.nat) c.nat = natFacts(c.nat);
+  return c;
+};
 
 /**
  * One manager node's view of a Table. A plain Map scan for expiry keeps it short; a backend
@@ -75,7 +80,7 @@ export class TableDirectory implements Directory {
     return true;
   }
 
-  async update(peerId: string, patch: Partial<Pick<PeerRecord, 'reflexive' | 'candidates' | 'node'>>): Promise<boolean> {
+  async update(peerId: string, patch: Partial<Pick<PeerRecord, 'reflexive' | 'candidates' | 'node' | 'nat'>>): Promise<boolean> {
     this.open();
     const r = this.table.records.get(peerId);
     if (!r) return false;
@@ -85,6 +90,7 @@ export class TableDirectory implements Directory {
       if (patch.reflexive === undefined) delete r.reflexive;
       else r.reflexive = structuredClone(patch.reflexive);
     }
+    if (patch.nat) r.nat = natFacts(patch.nat);
     return true;
   }
 

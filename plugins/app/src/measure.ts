@@ -1,4 +1,4 @@
-import type { EstablishedCall, PinholeError } from '@pinhole/core';
+import { formatHostPort, type EstablishedCall, type PinholeError } from '@pinhole/core';
 import { median, round } from './stats';
 
 /**
@@ -29,10 +29,12 @@ export function readyFields(call: EstablishedCall, local: { address: string; por
     callId: call.callId,
     peer: call.remotePeerId,
     setupMs: round(call.setupMs),
-    path: call.window.path,
+    path: call.session.path.kind,
     strategy: call.window.strategy,
-    local: `${local.address}:${local.port}`,
-    remote: `${call.session.params.remote.address}:${call.session.params.remote.port}`,
+    // The TURN server (and transport) this side's own allocation uses; none when the peer's relay carries it.
+    ...(call.session.path.kind === 'relay' && typeof call.window.detail?.server === 'string' ? { relayServer: call.window.detail.server } : {}),
+    local: formatHostPort(local.address, local.port),
+    remote: formatHostPort(call.session.path.remote.address, call.session.path.remote.port),
     encrypted: !!call.security,
     ...(call.security ? { remoteFingerprint: call.security.remoteFingerprint, handshake: call.security.pattern } : {}),
     timeline: Object.fromEntries(Object.entries(call.timeline).map(([k, v]) => [k, round(v)])),

@@ -1,11 +1,11 @@
-import type { Candidate, PeerRecord } from '@pinhole/core';
+import { natFacts, type Candidate, type PeerRecord } from '@pinhole/core';
 
 export const copyCandidate = (c: Candidate): Candidate => ({ address: c.address, port: c.port, kind: c.kind });
 
 /**
  * A deep copy of a record. Nothing the store holds is ever shared with a caller, so the memory
  * backend behaves like a networked one (Redis hands out fresh objects too). An absent
- * `reflexive` stays absent rather than becoming an `undefined` key.
+ * `reflexive` (or `nat`) stays absent rather than becoming an `undefined` key.
  */
 export function copyRecord(r: PeerRecord): PeerRecord {
   const copy: PeerRecord = {
@@ -21,5 +21,6 @@ export function copyRecord(r: PeerRecord): PeerRecord {
     expiresAt: r.expiresAt,
   };
   if (r.reflexive) copy.reflexive = copyCandidate(r.reflexive);
+  if (r.nat) copy.nat = natFacts(r.nat);
   return copy;
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_NAME_TTL_MS, type ClaimResult, type Directory, type PeerRecord } from '@pinhole/core';
+import { natFacts } from '@pinhole/core';
 import { copyCandidate, copyRecord } from './copy';
 import { ExpiryHeap } from './expiry-heap';
 
@@ -109,6 +110,7 @@ export class PeerTable {
       if (patch.reflexive) r.reflexive = copyCandidate(patch.reflexive);
       else delete r.reflexive;
     }
+    if (patch.nat) r.nat = natFacts(patch.nat);
     this.onChange();
     return true;
   }

@@ -59,6 +59,7 @@ function recordFault(r: PeerRecord): string | undefined {
   if (typeof r.node !== 'string') return 'has no node';
   if (!Array.isArray(r.candidates) || !r.candidates.every(isCandidate)) return 'has malformed candidates';
   if (r.reflexive !== undefined && !isCandidate(r.reflexive)) return 'has a malformed reflexive';
+  if (r.nat !== undefined && (!r.nat || typeof r.nat !== 'object' || typeof r.nat.hard !== 'boolean')) return 'has a malformed nat';
   if (!isStrings(r.payloadTypes)) return 'has malformed payloadTypes';
   if (!r.meta || typeof r.meta !== 'object' || !isStrings(Object.values(r.meta))) return 'has malformed meta';
   for (const k of ['registeredAt', 'lastSeen', 'expiresAt'] as const) if (!Number.isFinite(r[k])) return `has no ${k}`;

@@ -1,11 +1,11 @@
-import type { Directory, PeerRecord } from '@pinhole/core';
+import { natFacts, type Directory, type PeerRecord } from '@pinhole/core';
 
 /**
  * A PeerRecord as a Redis hash with one-letter fields (small keys keep 100k records cheap).
  * The scripts read only `k` (the owner's public key), `l` (lastSeen) and `e` (expiresAt); the
  * rest is opaque to them.
  */
-export const F = { key: 'k', candidates: 'c', reflexive: 'r', payloadTypes: 't', meta: 'm', policy: 'p', node: 'n', registeredAt: 'a', lastSeen: 'l', expiresAt: 'e' } as const;
+export const F = { key: 'k', candidates: 'c', reflexive: 'r', nat: 'x', payloadTypes: 't', meta: 'm', policy: 'p', node: 'n', registeredAt: 'a', lastSeen: 'l', expiresAt: 'e' } as const;
 
 /** Field/value pairs for HSET, in one flat list. */
 export function encodeRecord(r: PeerRecord): string[] {
@@ -21,6 +21,7 @@ export function encodeRecord(r: PeerRecord): string[] {
     F.expiresAt, String(r.expiresAt),
   ];
   if (r.reflexive) out.push(F.reflexive, JSON.stringify(r.reflexive));
+  if (r.nat) out.push(F.nat, JSON.stringify(natFacts(r.nat)));
   return out;
 }
 
@@ -41,11 +42,12 @@ export function decodeRecord(peerId: string, raw: Record<string, string> | strin
     expiresAt: Number(h[F.expiresAt]),
   };
   if (h[F.reflexive]) r.reflexive = JSON.parse(h[F.reflexive]);
+  if (h[F.nat]) r.nat = JSON.parse(h[F.nat]);
   return r;
 }
 
 /**
- * The update script's operations: triples of (s|d, field, value). Only the three mutable
+ * The update script's operations: triples of (s|d, field, value). Only the four mutable
  * fields are read from the patch, so anything else smuggled into it is ignored.
  */
 export function encodePatch(patch: Parameters<Directory['update']>[1]): string[] {
@@ -53,6 +55,7 @@ export function encodePatch(patch: Parameters<Directory['update']>[1]): string[]
   if (patch.candidates) ops.push('s', F.candidates, JSON.stringify(patch.candidates));
   if (patch.node !== undefined) ops.push('s', F.node, patch.node);
   if ('reflexive' in patch) ops.push(...(patch.reflexive ? ['s', F.reflexive, JSON.stringify(patch.reflexive)] : ['d', F.reflexive, '']));
+  if (patch.nat) ops.push('s', F.nat, JSON.stringify(natFacts(patch.nat)));
   return ops;
 }
 

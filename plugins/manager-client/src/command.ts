@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
-import { AllowLists, ConfigError, securityOptions, SECURITY_FLAGS, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { AllowLists, ConfigError, formatHostPort, securityOptions, SECURITY_FLAGS, ServiceLoader, type CommandContribution, type CommandIO } from '@pinhole/core';
 import { ManagerPeerClientFactory } from './factory';
 import { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloadTypes } from './payloads';
@@ -79,9 +79,9 @@ export class PeerCommand implements CommandContribution {
         callId: call.callId,
         peer: call.remotePeerId,
         setupMs: Math.round(call.setupMs * 100) / 100,
-        path: call.window.path,
+        path: call.session.path.kind,
         strategy: call.window.strategy,
-        remote: `${call.session.params.remote.address}:${call.session.params.remote.port}`,
+        remote: formatHostPort(call.session.path.remote.address, call.session.path.remote.port),
       }),
     );
     try {

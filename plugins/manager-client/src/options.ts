@@ -8,6 +8,10 @@ export interface ClientOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
+  classifyNat: boolean;
+  upgradeIntervalMs: number;
+  upgradeMaxIntervalMs: number;
+  relayGraceMs: number;
   callsPerMinutePerCaller: number;
 }
 /** Plugin-private token for the validated options. */

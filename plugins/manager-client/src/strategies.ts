@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { Contributions, Logger, ServiceLoader } from '@pinhole/core';
+import { Contributions, Logger, punchStrategiesFor, ServiceLoader } from '@pinhole/core';
 
 /**
  * The punch strategies a call tries, picked through the `punchStrategies` contribution point:
@@ -20,7 +20,7 @@ export class PunchStrategies {
   }
 
   async names(): Promise<string[]> {
-    const declared = [...this.contributions.of('punchStrategies')].sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const declared = punchStrategiesFor(this.contributions);
     const ready: string[] = [];
     for (const s of declared) {
       try {

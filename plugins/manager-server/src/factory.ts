@@ -5,6 +5,7 @@ import {
   DirectoryError,
   Hooks,
   Logger,
+  punchStrategiesFor,
   ServiceLoader,
   type Directory,
   type ManagerServerFactory,
@@ -33,6 +34,7 @@ export class PluginManagerFactory implements RunningManagerFactory {
     const { directory: given, ...rest } = overrides;
     const { directory: backendName, directoryOptions, ...base } = this.options;
     const directory = given ?? (await this.openDirectory(backendName, directoryOptions));
+    const hasTurn = (rest.turn ?? base.turn ?? []).length > 0;
     try {
       const manager = await startManager({
         ...base,
@@ -40,6 +42,8 @@ export class PluginManagerFactory implements RunningManagerFactory {
         limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
         directory,
         directoryName: given ? (rest.directoryName ?? 'given') : backendName,
+        // Each pair of NATs gets the strategies the installed manifests declare for its class (a relay only when one is advertised).
+        punchStrategies: rest.punchStrategies ?? ((cls) => punchStrategiesFor(this.contributions, cls).filter((s) => !s.relayed || hasTurn).map((s) => s.name)),
         hooks: this.hooks,
         log: rest.log ?? this.log.child('manager'),
       });

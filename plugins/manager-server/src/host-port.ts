@@ -8,7 +8,14 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   return { host: m[1] ?? m[2], port };
 }
 
-/** HOST:PORT with an IPv6 host in brackets, as every address is printed. */
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+/** `--stun-alt`: `off`, `PORT` (same address as --udp) or `HOST:PORT` (a second address: RFC 5780 change-IP tests). */
+export function parseStunAlternate(value: string): { host?: string; port: number } {
+  const v = value.trim();
+  if (v === 'off') return { port: -1 };
+  if (/^\d{1,5}$/.test(v) && Number(v) <= 65535) return { port: Number(v) };
+  try {
+    return parseHostPort(v, '--stun-alt');
+  } catch {
+    throw new ConfigError('E_BAD_ADDRESS', `--stun-alt ${value}: expected off, PORT or HOST:PORT (e.g. 3479, or 192.0.2.2:3479 for a second address)`);
+  }
 }

@@ -7,6 +7,8 @@ import { DirectoryHealth, observedDirectory } from './server/directory-health';
 import { startExpirySweep } from './server/expiry';
 import { ControlListener } from './server/listener';
 import { LocalPeers } from './server/local-peers';
+import { CallPairs } from './server/call-pair';
+import { reportNat } from './server/nat-report';
 import { Registrar } from './server/registrar';
 import { StunResponder } from './server/stun-responder';
 import { givenTls, selfSignedTls } from './server/tls-identity';
@@ -15,6 +17,8 @@ export interface RunningManager extends ManagerServer {
   readonly nodeId: string;
   /** The directory backend's name (manager.ready reports it). */
   readonly directoryName: string;
+  /** The TURN servers it advertises (URIs). */
+  readonly turnServers: string[];
 }
 
 /**
@@ -35,10 +39,14 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const health = new DirectoryHealth(o.keepaliveMs + Math.min(o.keepaliveMs, 5000), log);
   const directory = observedDirectory(o.directory, health);
 
+  // Before anything is bound: a bad TURN URI or an unreadable CA file stops the start cleanly.
+  const pairs = new CallPairs(o.turn, o.turnCredentialTtlSeconds, o.punchStrategies);
   // STUN first: Registered tells each peer the STUN port, so it is known before anyone registers.
   const stun = await StunResponder.bind({
     host: o.udpHost,
     port: o.udpPort,
+    altPort: o.stunAltPort,
+    altHost: o.stunAltHost,
     log,
     onProbe: async (username, from) => {
       const peerId = peers.peerForToken(username);
@@ -51,7 +59,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       });
     },
   });
-  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log });
+  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, pairs, log });
   const registrar = new Registrar({
     node: nodeId,
     directory,
@@ -69,6 +77,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     keepAlive: (c, m) => registrar.keepAlive(c, m),
     callRequest: (c, m) => router.callRequest(c, m),
     windowOpened: (c, m) => router.windowOpened(c, m),
+    natReport: (c, m) => reportNat(c, m, directory, log),
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
     bye: async (c) => {
@@ -109,13 +118,20 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   });
   const tcp = listener.address();
   const udp = stun.address();
-  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp, udp, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
+  const stunAlternate = stun.alternate();
+  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp, udp, stunAlternate, turn: pairs.turnServers, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
     directoryName: o.directoryName,
-    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp }, ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}) }),
+    turnServers: pairs.turnServers,
+    address: (): ManagerAddress => ({
+      tcp: { ...tcp },
+      udp: { ...udp },
+      ...(stunAlternate ? { stunAlternate: { ...stunAlternate } } : {}),
+      ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}),
+    }),
     stats: () => ({
       ...stats,
       openConnections: listener.connections,
@@ -125,6 +141,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       ...prefixed('directory', health.stats),
       ...prefixed('listener', listener.stats),
       ...prefixed('calls', router.stats),
+      ...prefixed('pairs', pairs.stats),
       ...prefixed('stun', stun.stats),
     }),
     close: () =>

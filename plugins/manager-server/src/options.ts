@@ -1,4 +1,4 @@
-import { createHooks, createLogger, type Directory, type Hooks, type Logger } from '@pinhole/core';
+import { createHooks, createLogger, type Directory, type Hooks, type Logger, type NatClass } from '@pinhole/core';
 
 export interface ManagerLimits {
   /** Concurrent connections from one IP address. */
@@ -11,6 +11,15 @@ export interface ManagerLimits {
   idleTimeoutMs: number;
 }
 
+/** A TURN server the manager advertises for every call (coturn use-auth-secret REST credentials, minted per call). */
+export interface TurnServerOption {
+  uri: string;
+  /** The server's static-auth-secret. */
+  secret: string;
+  /** PEM file of the CA a turns: server's certificate chains to. */
+  ca?: string;
+}
+
 /** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface ManagerOptions {
   host: string;
@@ -20,6 +29,13 @@ export interface ManagerOptions {
   udpHost?: string;
   /** STUN port; 0 picks a free one. */
   udpPort: number;
+  /**
+   * Second STUN port for NAT classification (RFC 5780): 0 = the STUN port + 1 (a free port when the
+   * STUN port is 0), -1 = none.
+   */
+  stunAltPort: number;
+  /** A second address of this host for RFC 5780 change-address tests; unset: ports only. */
+  stunAltHost?: string;
   keepaliveMs: number;
   expiryMs: number;
   callTimeoutMs: number;
@@ -27,6 +43,8 @@ export interface ManagerOptions {
   /** CallRequests per second per caller (burst twice this). */
   callsPerSecondPerPeer: number;
   maxFrameBytes: number;
+  turn: TurnServerOption[];
+  turnCredentialTtlSeconds: number;
   /** The directory backend (a plugin contributing directoryBackends) and what its create() gets. */
   directory: string;
   directoryOptions: Record<string, unknown>;
@@ -56,11 +74,20 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
   nodeId?: string;
+  /**
+   * The punch strategies to name for a pair of NATs, in order (the factory derives them from the
+   * installed manifests' punchStrategies). Absent: none are named, and peers use their own order.
+   */
+  punchStrategies?: (cls: NatClass) => string[];
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost' | 'punchStrategies'>> {
+  punchStrategies?: StartManagerOptions['punchStrategies'];
   tls?: StartManagerOptions['tls'];
   selfSignedDir?: string;
+  /** The resolved alternate STUN port (0: any free one); undefined: no alternate. */
+  stunAltPort?: number;
+  stunAltHost?: string;
   /** How often expired peers are swept from the directory. */
   sweepMs: number;
 }
@@ -70,6 +97,7 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
   return {
     ...o,
     udpHost: o.udpHost ?? o.host,
+    stunAltPort: alternatePort(o.stunAltPort, o.udpPort),
     directoryName: o.directoryName ?? 'given',
     insecure: o.insecure ?? false,
     hooks: o.hooks ?? createHooks(),
@@ -77,4 +105,11 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
     // A quarter of the expiry keeps the overshoot small without sweeping a big table too often.
     sweepMs: Math.max(10, Math.min(1000, Math.floor(o.expiryMs / 4))),
   };
+}
+
+/** -1: none; 0: next to the STUN port (any free one if that is 0 or the last port); else as given. */
+function alternatePort(alt: number, udpPort: number): number | undefined {
+  if (alt < 0) return undefined;
+  if (alt > 0) return alt;
+  return udpPort > 0 && udpPort < 65535 ? udpPort + 1 : 0;
 }

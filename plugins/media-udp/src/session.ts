@@ -1,5 +1,4 @@
 import { crc32 } from 'zlib';
-import { Buffer } from 'buffer'; // the module's, not the global Buffer: that one is an accessor, read on every use
 import * as core from '@pinhole/core';
 import {
   SecurityErrors,
@@ -13,12 +12,16 @@ import {
   type Hooks,
   type PacketTransform,
   type ReliableStream,
+  type DatagramSocket,
   type SessionParams,
+  type SessionPath,
   type SessionProtection,
   type SessionStats,
   type SessionStreamContext,
   type StreamContext,
 } from '@pinhole/core';
+
+import type { PathLink, RawStream } from './path-link';
 
 /**
  * What the per-datagram code uses from @pinhole/core, read once: the core's re-exports are
@@ -26,19 +29,20 @@ import {
  * than the session's own work.
  */
 const { DatagramType, encodeDatagram } = core;
-const { DATA, KEEPALIVE, HANGUP, PING, PONG, NULL } = DatagramType;
 
 export const DEFAULT_KEEPALIVE_MS = 15000;
 const key = (a: DatagramAddress) => `${a.address}:${a.port}`;
+const same = (a: DatagramAddress, b: DatagramAddress) => a.port === b.port && a.address === b.address;
+/** Path probes remembered per session (older ones are forgotten: their answers no longer move the session). */
+const MAX_PATH_PROBES = 64;
 /** udx stream ids: per endpoint and channel, never 0, the same on both sides by construction. */
 const streamId = (endpoint: number, channel: number) => (Math.imul(endpoint ^ 0x5bd1e995, 0x9e3779b1) ^ (channel + 1)) >>> 0 || 1;
 
 export interface SessionOwner {
-  /** A udx stream with this local id, connected to remoteId at `to` over the media socket. */
-  connectStream(localId: number, remoteId: number, to: DatagramAddress): ReliableStream;
-  /** Sends one finished datagram (no promise per packet). */
-  sendBytes(datagram: Buffer, to: DatagramAddress): void;
-  release(session: UdpDatagramSession): void;
+  /** The link for a socket (the media socket when none is given); the session holds it until it closes. */
+  link(socket?: DatagramSocket): PathLink;
+  /** The session closed: it no longer holds `links`. */
+  release(session: UdpDatagramSession, links: Iterable<PathLink>): void;
 }
 
 type ChannelContext = StreamContext & { deliver(p: Buffer): void };
@@ -56,8 +60,22 @@ type ChannelContext = StreamContext & { deliver(p: Buffer): void };
 export class UdpDatagramSession implements DatagramSession {
   readonly stats: SessionStats = { sent: 0, received: 0, dropped: 0, bytesSent: 0, bytesReceived: 0 };
   private remote: DatagramAddress;
+  /** Where datagrams and streams go: the link (socket) and `remote`, and whether that is a relay. */
+  private link: PathLink;
+  private kind: SessionPath['kind'];
   private latched = false;
+  /** Sources before the first datagram: the remote and the peer's other candidates. */
   private readonly allowed: Set<string>;
+  /** IPs any port of which may be the peer before the first datagram (a hard NAT's random mappings), for this session only. */
+  private readonly anyPortFrom: Set<string>;
+  /** Addresses the peer has been on (past remotes) or that we probed as a path: accepted after the latch too. */
+  private readonly known = new Set<string>();
+  private readonly links = new Set<PathLink>();
+  private readonly pathProbes = new Map<number, { link: PathLink; to: DatagramAddress; at: number }>();
+  private readonly pathHandlers = new Set<(now: SessionPath, before: SessionPath) => void>();
+  private readonly rawStreams = new Map<RawStream, number>();
+  /** What each link the session may latch onto is (the callee's prepared windows): relay or direct. */
+  private readonly pathKinds = new Map<PathLink, SessionPath['kind']>();
   private readonly dataHandlers = new Set<(p: Buffer) => void>();
   private readonly closeHandlers = new Set<(reason: string) => void>();
   private readonly pings = new Map<number, (rtt: number) => void>();
@@ -65,15 +83,14 @@ export class UdpDatagramSession implements DatagramSession {
   private readonly channels = new Map<number, ChannelContext>();
   private readonly streams = new Set<ReliableStream>();
   private protection?: SessionProtection;
-  /** Nothing sent since the last keep-alive tick (a flag, not a clock read per datagram). */
-  private idle = false;
+  private lastSent = Date.now();
   private keepalive?: NodeJS.Timeout;
   private closed = false;
   private pingSeq = 0;
 
   /** Opens a session: runs the `stream:session` taps (protection), then starts keep-alives. */
   static async open(params: SessionParams, owner: SessionOwner, hooks: Hooks): Promise<UdpDatagramSession> {
-    const s = new UdpDatagramSession(params, owner, hooks);
+    const s = new UdpDatagramSession(params, owner, hooks, owner.link(params.socket));
     if (params.handshake || !params.insecure) {
       const ctx = s.sessionContext();
       await hooks.stream.for(SESSION_STREAM).promise(ctx);
@@ -88,13 +105,49 @@ export class UdpDatagramSession implements DatagramSession {
     readonly params: SessionParams,
     private readonly owner: SessionOwner,
     private readonly hooks: Hooks,
+    link: PathLink,
   ) {
     this.remote = params.remote;
+    this.link = link;
+    this.links.add(link);
+    this.kind = params.path ?? 'direct';
     this.allowed = new Set([params.remote, ...(params.alternates ?? [])].map(key));
+    this.anyPortFrom = new Set(params.anyPortFrom ?? []);
+    this.known.add(key(params.remote));
+    this.pathKinds.set(link, this.kind);
+    for (const x of params.listen ?? []) this.pathKinds.set(this.holdLink(x.socket), x.path);
   }
 
   get remoteAddress(): DatagramAddress {
     return this.remote;
+  }
+
+  get path(): SessionPath {
+    return { kind: this.kind, remote: { ...this.remote }, socket: this.link.socket };
+  }
+
+  onPathChange(handler: (now: SessionPath, before: SessionPath) => void): Disposable {
+    this.pathHandlers.add(handler);
+    return toDisposable(() => void this.pathHandlers.delete(handler));
+  }
+
+  /**
+   * Path upgrade (a relayed session going direct): an authenticated PING to `to` through
+   * `socket` (default the media socket). Its PONG coming back on that very path proves it works
+   * both ways; the session then moves there — datagrams at once, reliable streams with udx's
+   * changeRemote — and onPathChange fires. Until then nothing changes; unanswered probes cost
+   * nothing but the datagram.
+   */
+  probePath(to: DatagramAddress, socket?: DatagramSocket): void {
+    if (this.closed) return;
+    const link = this.holdLink(socket);
+    const id = (this.pingSeq = (this.pingSeq + 1) >>> 0);
+    this.pathProbes.set(id, { link, to: { address: to.address, port: to.port }, at: Date.now() });
+    if (this.pathProbes.size > MAX_PATH_PROBES) this.pathProbes.delete(this.pathProbes.keys().next().value!);
+    this.known.add(key(to));
+    const payload = Buffer.alloc(4);
+    payload.writeUInt32BE(id, 0);
+    this.sendOn(link, to, payload, DatagramType.PING);
   }
 
   get security(): DatagramSession['security'] {
@@ -106,30 +159,40 @@ export class UdpDatagramSession implements DatagramSession {
     return this.protection !== undefined;
   }
 
+  /** The link of `socket` (the media socket's when absent), held once per session. */
+  private holdLink(socket?: DatagramSocket): PathLink {
+    if (socket) for (const l of this.links) if (l.socket === socket) return l;
+    const link = this.owner.link(socket);
+    this.links.add(link);
+    return link;
+  }
+
   /**
-   * Whether a datagram from address:port may be this session's (ids already matched by the
-   * transport). Once latched, a comparison per datagram, no string built.
+   * Whether a datagram from `from` may be this session's (ids already matched by the transport):
+   * before the first one, the remote, the peer's candidates and any port of `anyPortFrom`; after
+   * it, the path it latched onto, past paths and the addresses this side probed as paths.
    */
-  acceptsSource(address: string, port: number): boolean {
-    if (this.latched ? port === this.remote.port && address === this.remote.address : this.allowed.has(`${address}:${port}`)) return true;
+  acceptsSource(from: DatagramAddress): boolean {
+    const k = key(from);
+    if (k === key(this.remote) || (this.latched ? this.known.has(k) : this.allowed.has(k) || this.anyPortFrom.has(from.address))) return true;
     this.stats.dropped++; // right ids, wrong source: spoofed or a stale path
     return false;
   }
 
   /** A v1 (plaintext, CRC-checked) datagram with this session's ids: only an --insecure session takes it. */
-  deliverPlain(type: DatagramTypeId, payload: Buffer, from: DatagramAddress): void {
+  deliverPlain(type: DatagramTypeId, payload: Buffer, from: DatagramAddress, link: PathLink): void {
     if (this.closed) return;
     if (this.protection) {
       // Plaintext on a sealed session is never trusted (a forged HANGUP, say). A late null packet
       // of the window opening carries nothing and is no attack: ignored without counting.
-      if (type !== NULL) this.stats.dropped++;
+      if (type !== DatagramType.NULL) this.stats.dropped++;
       return;
     }
-    this.dispatch(type, payload, from.address, from.port);
+    this.dispatch(type, payload, from, link);
   }
 
   /** A sealed (v2) datagram with this session's ids: authenticated and decrypted in place, or dropped. */
-  deliverSealed(datagram: Buffer, address: string, port: number): void {
+  deliverSealed(datagram: Buffer, from: DatagramAddress, link: PathLink): void {
     if (this.closed) return;
     const cipher = this.protection?.datagrams;
     if (!cipher) {
@@ -141,16 +204,21 @@ export class UdpDatagramSession implements DatagramSession {
       this.stats.dropped++;
       return;
     }
-    this.dispatch(r.type, r.payload, address, port);
+    this.dispatch(r.type, r.payload, from, link);
   }
 
-  send(payload: Buffer, type: DatagramTypeId = DATA, channel?: number): void {
+  send(payload: Buffer, type: DatagramTypeId = DatagramType.DATA, channel?: number): void {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
+    this.sendOn(this.link, this.remote, payload, type, channel);
+  }
+
+  /** Seals (or, insecure, encodes) one datagram and sends it on `link` to `to`. */
+  private sendOn(link: PathLink, to: DatagramAddress, payload: Buffer, type: DatagramTypeId, channel?: number): void {
     const datagram = this.protection
       ? this.protection.datagrams.seal(type, payload, channel)
       : encodeDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, channel);
-    this.owner.sendBytes(datagram, this.remote);
-    this.idle = false;
+    link.send(datagram, to);
+    this.lastSent = Date.now();
     this.stats.sent++;
     this.stats.bytesSent += payload.length;
   }
@@ -175,7 +243,7 @@ export class UdpDatagramSession implements DatagramSession {
         this.pings.delete(id);
         resolve(Number(process.hrtime.bigint() - started) / 1e6);
       });
-      this.send(payload, PING);
+      this.send(payload, DatagramType.PING);
     });
   }
 
@@ -216,7 +284,7 @@ export class UdpDatagramSession implements DatagramSession {
       send: (payload) => {
         let p = payload;
         for (const t of outbound) p = t(p);
-        this.send(p, DATA, channel);
+        this.send(p, DatagramType.DATA, channel);
       },
       onPayload: (h) => {
         handlers.add(h);
@@ -235,7 +303,10 @@ export class UdpDatagramSession implements DatagramSession {
   openReliableStream(channel: number): ReliableStream {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
     if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) throw new SignalError('E_STREAM_CHANNEL', `reliable stream channel must be an integer 0–65535, got ${channel}`);
-    const raw = this.owner.connectStream(streamId(this.params.localEndpoint, channel), streamId(this.params.remoteEndpoint, channel), this.remote);
+    const remoteId = streamId(this.params.remoteEndpoint, channel);
+    const raw = this.link.connectStream(streamId(this.params.localEndpoint, channel), remoteId, this.remote);
+    this.rawStreams.set(raw, remoteId);
+    raw.once('close', () => this.rawStreams.delete(raw));
     const stream = this.protection ? this.protection.protectStream(raw, channel) : raw;
     this.streams.add(stream);
     stream.once('close', () => this.streams.delete(stream));
@@ -279,36 +350,70 @@ export class UdpDatagramSession implements DatagramSession {
     const every = this.params.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (every <= 0) return;
     this.keepalive = setInterval(() => {
-      if (this.idle) this.send(Buffer.alloc(0), KEEPALIVE);
-      this.idle = true;
+      if (Date.now() - this.lastSent >= every - 5) this.send(Buffer.alloc(0), DatagramType.KEEPALIVE);
     }, every);
     this.keepalive.unref();
   }
 
-  private dispatch(type: DatagramTypeId, payload: Buffer, address: string, port: number): void {
+  private dispatch(type: DatagramTypeId, payload: Buffer, from: DatagramAddress, link: PathLink): void {
     if (!this.latched) {
+      // The first valid datagram names the path (the caller's first sealed datagram goes on the path it chose).
       this.latched = true;
-      this.remote = { address, port };
+      this.link = link;
+      this.kind = this.pathKinds.get(link) ?? 'direct';
+      this.remote = { address: from.address, port: from.port };
+      this.known.add(key(from));
     }
     this.stats.received++;
     this.stats.bytesReceived += payload.length;
     if (this.firstWaiters.length) for (const w of this.firstWaiters.splice(0)) w();
     switch (type) {
-      case DATA:
+      case DatagramType.DATA:
         this.onDataDatagram(payload);
         break;
-      case PING:
-        this.send(payload.length <= 64 ? payload : payload.subarray(0, 64), PONG);
+      case DatagramType.PING:
+        // Answered on the path it came by: that is how the peer validates a path it probes.
+        this.sendOn(link, from, payload.length <= 64 ? payload : payload.subarray(0, 64), DatagramType.PONG);
+        // A relayed session probed directly by the peer probes back at once, so both sides move within a round trip.
+        if (this.kind === 'relay' && !(link === this.link && same(from, this.remote)) && !this.probing(link, from)) this.probePath(from, link.socket);
         break;
-      case PONG:
-        if (payload.length >= 4) this.pings.get(payload.readUInt32BE(0))?.(0);
+      case DatagramType.PONG:
+        if (payload.length >= 4) this.onPong(payload.readUInt32BE(0), from, link);
         break;
-      case HANGUP:
+      case DatagramType.HANGUP:
         void this.shutdown('remote hung up', false);
         break;
       default:
         break; // NULL and KEEPALIVE only refresh the path
     }
+  }
+
+  /** Whether a probe of that path is out and still fresh (sent within the last second). */
+  private probing(link: PathLink, to: DatagramAddress): boolean {
+    const since = Date.now() - 1000;
+    for (const p of this.pathProbes.values()) if (p.at > since && p.link === link && same(p.to, to)) return true;
+    return false;
+  }
+
+  private onPong(id: number, from: DatagramAddress, link: PathLink): void {
+    const probe = this.pathProbes.get(id);
+    if (!probe) return this.pings.get(id)?.(0);
+    this.pathProbes.delete(id);
+    if (probe.link === link && same(probe.to, from)) this.moveTo(link, probe.to, 'direct');
+  }
+
+  /** Moves datagrams and reliable streams to a validated path (no-op if already there). */
+  private moveTo(link: PathLink, to: DatagramAddress, kind: SessionPath['kind']): void {
+    if (this.closed || (link === this.link && same(to, this.remote))) return;
+    const before = this.path;
+    const left = this.link;
+    this.link = link;
+    this.remote = { address: to.address, port: to.port };
+    this.kind = kind;
+    for (const [raw, remoteId] of this.rawStreams) link.moveStream(raw, remoteId, to).catch(() => undefined);
+    if (left !== link) left.retarget?.(link);
+    const now = this.path;
+    for (const h of this.pathHandlers) h(now, before);
   }
 
   private onDataDatagram(payload: Buffer): void {
@@ -322,7 +427,7 @@ export class UdpDatagramSession implements DatagramSession {
     if (this.closed) return;
     if (notifyPeer) {
       try {
-        this.send(Buffer.alloc(0), HANGUP);
+        this.send(Buffer.alloc(0), DatagramType.HANGUP);
       } catch {
         // socket already gone: the manager's Hangup still tells the peer
       }
@@ -331,7 +436,8 @@ export class UdpDatagramSession implements DatagramSession {
     clearInterval(this.keepalive);
     for (const s of this.streams) s.destroy();
     this.protection?.destroy();
-    this.owner.release(this);
+    this.pathHandlers.clear();
+    this.owner.release(this, this.links);
     for (const h of this.closeHandlers) h(reason);
   }
 }

@@ -1,5 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const UDX = require('udx-native') as UdxConstructor;
 import * as core from '@pinhole/core';
 import {
   SignalError,
@@ -12,36 +10,22 @@ import {
   type Logger,
   type MediaTransport,
   type MediaTransportOptions,
-  type ReliableStream,
+  type NatClassifyOptions,
+  type NatInfo,
+  type OwnedDatagramSocket,
+  formatHostPort,
   type SessionParams,
 } from '@pinhole/core';
 import { hostCandidates } from './candidates';
+import { classifyNat } from './nat-classifier';
+import { RelayedLink, UdxLink, type PathLink } from './path-link';
 import { UdpDatagramSession } from './session';
-import { StunClient } from './stun-client';
-
-/** The part of udx-native (no bundled types) this transport uses. */
-interface UdxSocket {
-  bind(port: number, host: string): void;
-  address(): { host: string; port: number } | null;
-  on(event: 'message', h: (buf: Buffer, rinfo: { host: string; port: number }) => void): void;
-  send(buf: Buffer, port: number, host: string, ttl?: number): Promise<boolean>;
-  trySend(buf: Buffer, port: number, host: string, ttl?: number): void;
-  setRecvBufferSize(n: number): number;
-  setSendBufferSize(n: number): number;
-  close(): Promise<void>;
-}
-export interface Udx {
-  createSocket(opts?: object): UdxSocket;
-  createStream(id: number, opts?: object): ReliableStream & { connect(socket: UdxSocket, remoteId: number, port: number, host: string): void };
-}
-type UdxConstructor = new () => Udx;
+import { MAX_INBOUND, SiblingSocket } from './sibling-socket';
+import { StunClient, type StunRequestOptions } from './stun-client';
+import { UDX, type Udx, type UdxSocket } from './udx';
 
 /** Read once (see session.ts): per-datagram code must not go through @pinhole/core's export getters. */
 const { DatagramType, decodeDatagram, isPinholeDatagram, isSealedDatagram, isStunPacket, MAX_DATAGRAM_BYTES } = core;
-const { HANDSHAKE_INIT, HANDSHAKE_RESP } = DatagramType;
-
-/** Larger than any datagram we accept, so oversize input is seen and dropped, never truncated silently. */
-const MAX_INBOUND = 2048;
 
 /**
  * The peer's one media socket, a udx-native socket so that reliable udx streams (file
@@ -58,21 +42,32 @@ export class UdpMediaTransport implements MediaTransport {
   private readonly sessions = new Map<number, UdpDatagramSession[]>();
   private readonly raw = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private readonly otherHandlers = new Set<(data: Buffer, from: DatagramAddress) => void>();
+  private readonly siblings = new Set<SiblingSocket>();
+  /** The media socket's link, and the links of other sockets sessions run on, with how many sessions hold each. */
+  private readonly mediaLink: UdxLink;
+  private readonly links = new Map<DatagramSocket, { link: PathLink; holders: number; dispose(): void }>();
   private closed = false;
 
+  /**
+   * Binds the media socket: on `host` if given, else dual-stack on `::` (IPv4 and IPv6 on one
+   * port), falling back to 0.0.0.0 where IPv6 is off.
+   */
   static async bind(opts: MediaTransportOptions, hooks: Hooks, log: Logger): Promise<UdpMediaTransport> {
     const udx = new UDX();
-    const sock = udx.createSocket();
-    const host = opts.host ?? '0.0.0.0';
-    try {
-      sock.bind(opts.port ?? 0, host);
-    } catch (err) {
-      await sock.close().catch(() => undefined);
-      throw new SignalError('E_UDP_BIND', `cannot bind UDP ${host}:${opts.port ?? 0}: ${(err as Error).message}; pick another --udp-port`);
+    for (const host of opts.host ? [opts.host] : ['::', '0.0.0.0']) {
+      const sock = udx.createSocket();
+      try {
+        sock.bind(opts.port ?? 0, host);
+      } catch (err) {
+        await sock.close().catch(() => undefined);
+        if (opts.host || host === '0.0.0.0') throw new SignalError('E_UDP_BIND', `cannot bind UDP ${formatHostPort(host, opts.port ?? 0)}: ${(err as Error).message}; pick another --udp-port`);
+        continue;
+      }
+      sock.setRecvBufferSize(1 << 20);
+      sock.setSendBufferSize(1 << 20);
+      return new UdpMediaTransport(udx, sock, host, hooks, log);
     }
-    sock.setRecvBufferSize(1 << 20);
-    sock.setSendBufferSize(1 << 20);
-    return new UdpMediaTransport(udx, sock, host, hooks, log);
+    throw new SignalError('E_UDP_BIND', 'no address to bind the media socket on');
   }
 
   private constructor(
@@ -84,7 +79,7 @@ export class UdpMediaTransport implements MediaTransport {
     private readonly log: Logger,
   ) {
     this.stun = new StunClient((d, p, a) => this.sendRaw(d, p, a));
-    udxSocket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.host, rinfo.port));
+    udxSocket.on('message', (msg, rinfo) => this.onMessage(msg, { address: rinfo.host, port: rinfo.port }));
     const self = this;
     this.socket = {
       get localPort() {
@@ -96,6 +91,7 @@ export class UdpMediaTransport implements MediaTransport {
         return toDisposable(() => void this.raw.delete(h));
       },
     };
+    this.mediaLink = new UdxLink(this.socket, udx, udxSocket, () => !this.closed);
   }
 
   get localPort(): number {
@@ -110,24 +106,57 @@ export class UdpMediaTransport implements MediaTransport {
     return this.stun.discover(server, opts);
   }
 
+  /**
+   * Classifies the NAT in front of the media socket (nat-classifier.ts). The mapping test runs on
+   * a spare socket of the same address (mapping behaviour is the NAT's), in parallel with the
+   * filtering tests, so `onMapping` has the result a call needs within a few round trips.
+   */
+  async classifyNat(server: DatagramAddress, opts?: NatClassifyOptions): Promise<NatInfo> {
+    if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
+    const media = { request: (to: DatagramAddress, o: StunRequestOptions) => this.stun.request(to, o), local: this.hostCandidates() };
+    const spare = this.udx.createSocket();
+    try {
+      spare.bind(0, this.host);
+    } catch {
+      await spare.close().catch(() => undefined);
+      return classifyNat(media, server, opts);
+    }
+    const stun = new StunClient((d, p, a) => spare.send(d, p, a).then(() => undefined));
+    spare.on('message', (msg, rinfo) => void (isStunPacket(msg) && stun.handle(msg, { address: rinfo.host, port: rinfo.port })));
+    try {
+      return await classifyNat(media, server, opts, { request: (to, o) => stun.request(to, o), local: hostCandidates(this.host, spare.address()?.port ?? 0) });
+    } finally {
+      await spare.close().catch(() => undefined);
+    }
+  }
+
+  /** A sibling socket (same udx instance and address, new port); see SiblingSocket. */
+  async openSocket(): Promise<SiblingSocket> {
+    if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
+    const s = SiblingSocket.open(this.udx, this.host, (x) => this.siblings.delete(x));
+    this.siblings.add(s);
+    return s;
+  }
+
+  /**
+   * Opens a session on the media socket, or on `params.socket` — a sibling socket (birthday) or
+   * a group standing for several (resolved to the one that reached the remote), or any other
+   * socket such as a TURN relay, whose traffic is then routed to sessions like the media
+   * socket's (see RelayedLink).
+   */
   async openSession(params: SessionParams): Promise<UdpDatagramSession> {
     if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
-    const s = await UdpDatagramSession.open(
-      params,
-      {
-        sendBytes: (datagram, to) => {
-          // Hot path: no promise per packet; send errors surface as socket 'error' events.
-          if (!this.closed) this.udxSocket.trySend(datagram, to.port, to.address);
-        },
-        release: (x) => this.forget(x),
-        connectStream: (localId, remoteId, to) => {
-          const stream = this.udx.createStream(localId);
-          stream.connect(this.udxSocket, remoteId, to.port, to.address);
-          return stream;
-        },
-      },
-      this.hooks,
-    );
+    const resolve = (x: DatagramSocket): DatagramSocket | undefined => {
+      const group = x as OwnedDatagramSocket;
+      return group.socketFor ? group.socketFor(params.remote) : x;
+    };
+    const socket = params.socket && (resolve(params.socket) ?? params.socket);
+    // A group that has not heard from the peer cannot be where its first datagram comes by.
+    const listen = (params.listen ?? []).flatMap((x) => {
+      const socket = resolve(x.socket);
+      return socket ? [{ socket, path: x.path }] : [];
+    });
+    const s = await UdpDatagramSession.open({ ...params, socket, listen }, { link: (x) => this.hold(x), release: (x, links) => this.forget(x, links) }, this.hooks);
     const list = this.sessions.get(params.localEndpoint);
     if (list) list.push(s);
     else this.sessions.set(params.localEndpoint, [s]);
@@ -144,52 +173,91 @@ export class UdpMediaTransport implements MediaTransport {
     if (this.closed) return;
     this.closed = true;
     for (const list of [...this.sessions.values()]) for (const s of [...list]) await s.close('transport closed');
+    for (const l of this.links.values()) l.dispose();
+    this.links.clear();
+    await Promise.all([...this.siblings].map((s) => s.close()));
     await this.udxSocket.close();
   }
 
-  /** Per datagram: no object is made for the sender's address unless the datagram leaves the sealed path. */
-  private onMessage(msg: Buffer, host: string, port: number): void {
+  private onMessage(msg: Buffer, from: DatagramAddress): void {
     if (msg.length > MAX_INBOUND) return;
-    if (isStunPacket(msg)) return this.stun.handle(msg);
+    if (isStunPacket(msg)) return this.stun.handle(msg, from);
     if (!isPinholeDatagram(msg)) {
-      const from = { address: host, port };
       for (const h of this.otherHandlers) h(msg, from);
       return;
     }
-    if (msg.length > MAX_DATAGRAM_BYTES) return;
+    if (!this.route(msg, from, this.mediaLink)) for (const h of this.raw) h(msg, from);
+  }
+
+  /**
+   * Hands a Pinhole datagram that arrived on `link` to the session with its ids; false when no
+   * session claims it (the media socket's raw listeners get it then: strategies, the responder).
+   */
+  private route(msg: Buffer, from: DatagramAddress, link: PathLink): boolean {
+    if (msg.length > MAX_DATAGRAM_BYTES || !isPinholeDatagram(msg)) return true;
     if (isSealedDatagram(msg)) {
       // Only the ids are read before the session's cipher authenticates the whole datagram.
       const s = this.session(msg.readUInt32BE(4), msg.readUInt32BE(8));
-      if (s && s.acceptsSource(host, port)) s.deliverSealed(msg, host, port);
-      return; // a sealed datagram nobody can open is dropped without reply
+      if (s && s.acceptsSource(from)) s.deliverSealed(msg, from, link);
+      return true; // a sealed datagram nobody can open is dropped without reply
     }
     let d;
     try {
       d = decodeDatagram(msg);
     } catch {
-      return; // bad CRC, size, version: dropped without reply
+      return true; // bad CRC, size, version: dropped without reply
     }
-    const from = { address: host, port };
     // Handshake messages go to whoever is setting up that call (strategies, the callee's responder).
-    if (d.type !== HANDSHAKE_INIT && d.type !== HANDSHAKE_RESP) {
-      const s = this.session(d.dst, d.src);
-      if (s) {
-        if (s.acceptsSource(host, port)) s.deliverPlain(d.type, d.payload, from);
-        return;
-      }
-    }
-    for (const h of this.raw) h(msg, from);
+    if (d.type === DatagramType.HANDSHAKE_INIT || d.type === DatagramType.HANDSHAKE_RESP) return false;
+    const s = this.session(d.dst, d.src);
+    if (!s) return false;
+    if (s.acceptsSource(from)) s.deliverPlain(d.type, d.payload, from, link);
+    return true;
   }
 
-  /** The session for a datagram's ids: one map lookup, then (rarely more than one) sessions sharing a local id. */
+  /**
+   * The link for `socket` (the media socket's by default), held once more. A sibling socket is a
+   * udx socket of ours (its traffic reaches sessions through a subscription); anything else is
+   * relayed (RelayedLink subscribes itself).
+   */
+  private hold(socket?: DatagramSocket): PathLink {
+    if (!socket || socket === this.socket) return this.mediaLink;
+    let entry = this.links.get(socket);
+    if (!entry) {
+      if (socket instanceof SiblingSocket) {
+        const link = new UdxLink(socket, this.udx, socket.udxSocket, () => !this.closed);
+        const sub = socket.onDatagram((msg, from) => void this.route(msg, from, link));
+        entry = { link, holders: 0, dispose: () => sub.dispose() };
+      } else {
+        const link = new RelayedLink(socket, this.udx, { host: this.loopbackHost }, (msg, from, l) => void this.route(msg, from, l));
+        entry = { link, holders: 0, dispose: () => void link.close() };
+      }
+      this.links.set(socket, entry);
+    }
+    entry.holders++;
+    return entry.link;
+  }
+
+  /** Where shim sockets bind: the media socket's own address, or loopback when it is a wildcard. */
+  private get loopbackHost(): string {
+    return this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host;
+  }
+
   private session(dst: number, src: number): UdpDatagramSession | undefined {
     const list = this.sessions.get(dst);
     if (!list) return undefined;
-    for (let i = 0; i < list.length; i++) if (list[i].params.remoteEndpoint === src) return list[i];
+    for (const s of list) if (s.params.remoteEndpoint === src) return s;
     return undefined;
   }
 
-  private forget(s: UdpDatagramSession): void {
+  private forget(s: UdpDatagramSession, links: Iterable<PathLink>): void {
+    for (const link of links) {
+      const entry = this.links.get(link.socket);
+      if (entry && --entry.holders <= 0) {
+        entry.dispose();
+        this.links.delete(link.socket);
+      }
+    }
     const list = this.sessions.get(s.params.localEndpoint);
     if (!list) return;
     const rest = list.filter((x) => x !== s);

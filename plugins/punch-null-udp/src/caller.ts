@@ -1,4 +1,4 @@
-import { SignalError, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { ipFamily, SignalError, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
 import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
@@ -18,6 +18,7 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
   return new Promise<WindowResult | undefined>((resolve, reject) => {
     const finish = (err?: Error, from?: DatagramAddress) => {
       clearInterval(interval);
+      clearTimeout(headStart);
       clearTimeout(deadline);
       listener.dispose();
       req.signal.removeEventListener('abort', onAbort);
@@ -32,13 +33,18 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
     const listener = req.socket.onDatagram((data, from) => {
       if (probe.accept(data, from)) finish(undefined, { address: from.address, port: from.port });
     });
-    const send = () => {
-      for (const t of targets) {
+    const sendTo = (list: typeof targets) => {
+      for (const t of list) {
         probes++;
         req.socket.send(probe.datagram, t.port, t.address).catch(() => undefined);
       }
     };
+    // IPv6 first: with a head start, a working direct IPv6 path answers before IPv4 is even tried.
+    const v6 = targets.filter((t) => ipFamily(t.address) === 'IPv6');
+    const v4 = targets.filter((t) => ipFamily(t.address) !== 'IPv6');
+    const send = () => sendTo(targets);
     const interval = setInterval(send, o.probeIntervalMs);
+    const headStart = v6.length && v4.length && o.ipv6HeadStartMs > 0 ? setTimeout(() => sendTo(v4), o.ipv6HeadStartMs) : undefined;
     const deadline = setTimeout(
       () =>
         finish(
@@ -54,6 +60,7 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
     );
     const onAbort = () => finish(new SignalError('E_ABORTED', `call ${req.callId} was cancelled while opening the window`));
     req.signal.addEventListener('abort', onAbort, { once: true });
-    send();
+    if (headStart) sendTo(v6);
+    else send();
   });
 }

@@ -6,6 +6,7 @@ export interface NullUdpOptions {
   spreadMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
+  ipv6HeadStartMs: number;
   maxTargets: number;
 }
 /** Plugin-private token for the validated options. */

@@ -289,16 +289,25 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
     });
 
     describe('update', () => {
-      it('patches candidates, reflexive and node, and nothing else', async () => {
+      it('patches candidates, reflexive, node and nat, and nothing else', async () => {
         const r = record('alice', 's-alice', now);
         await d.claim(r, now);
         const patch = {
           candidates: [{ address: '172.16.0.4', port: 45000, kind: 'host' as const }],
           reflexive: { address: '198.51.100.20', port: 62000, kind: 'reflexive' as const },
           node: 'node-b',
+          nat: { natted: true, mapping: 'address-and-port-dependent' as const, filtering: 'address-and-port-dependent' as const, hard: true, tested: 'address' as const },
         };
         assert.equal(await d.update('alice', patch), true);
         assert.deepStrictEqual(await d.get('alice'), { ...r, ...patch });
+      });
+
+      it('keeps a NAT classification without the reflexive address inside it (the record has its own)', async () => {
+        const nat = { natted: true, mapping: 'endpoint-independent' as const, filtering: 'address-dependent' as const, hard: false, tested: 'port' as const };
+        await d.claim(record('alice', 's-alice', now, { nat: { ...nat, reflexive: { address: '198.51.100.9', port: 1, kind: 'reflexive' } } }), now);
+        assert.deepStrictEqual((await d.get('alice'))!.nat, nat);
+        await d.update('alice', { nat: { ...nat, hard: true, udpBlocked: true } });
+        assert.deepStrictEqual((await d.get('alice'))!.nat, { ...nat, hard: true, udpBlocked: true });
       });
 
       it('leaves the fields absent from the patch alone', async () => {

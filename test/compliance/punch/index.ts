@@ -5,6 +5,7 @@ import {
   decodeDatagram,
   encodeDatagram,
   PinholeError,
+  createPingProbe,
   tapErrorCause,
   type Candidate,
   type MediaTransport,
@@ -13,7 +14,6 @@ import {
   SessionSecurity,
 } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
-import { randomBytes } from 'crypto';
 import { transport } from '../../helpers/media';
 import { identityOf } from '../../helpers/secure';
 
@@ -32,20 +32,7 @@ const cand = (t: MediaTransport, kind: Candidate['kind'] = 'host'): Candidate =>
  * callee's session with a PONG. Strategies must treat every probe alike (the secure one, a
  * Noise handshake message, has its own test below).
  */
-function pingProbe(ids: [number, number]): WindowProbe {
-  const nonce = randomBytes(4);
-  return {
-    datagram: encodeDatagram(DatagramType.PING, ids[1], ids[0], nonce),
-    accept(data: Buffer): boolean {
-      try {
-        const d = decodeDatagram(data);
-        return d.type === DatagramType.PONG && d.dst === ids[0] && d.src === ids[1] && d.payload.equals(nonce);
-      } catch {
-        return false;
-      }
-    },
-  };
-}
+const pingProbe = (ids: [number, number]): WindowProbe => createPingProbe(ids[0], ids[1]);
 
 function request(role: 'caller' | 'callee', t: MediaTransport, remote: MediaTransport | Candidate[], ids: [number, number], signal = new AbortController().signal, probe?: WindowProbe): WindowRequest {
   return {

@@ -39,6 +39,9 @@ describe('cli: pinhole manager and pinhole peer', function () {
     assert.equal(registered.transport, 'ws');
     assert.equal(registered.tls, true);
     assert.match(String(registered.reflexive), /^127\.0\.0\.1:\d+$/);
+    // Classified in the background against the manager's two STUN ports (loopback: no NAT).
+    const nat = await peer.waitFor('peer.nat', 5000);
+    assert.deepEqual([nat.natted, nat.mapping, nat.hard, nat.tested], [false, 'endpoint-independent', false, 'port']);
 
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
@@ -122,5 +125,66 @@ describe('cli: pinhole manager and pinhole peer', function () {
     procs.push(usage);
     assert.equal(await usage.exited, 2);
     assert.match(usage.stderr.join('\n'), /usage: pinhole peer --id NAME \[--manager HOST:PORT/);
+  });
+});
+
+describe('cli: pinhole manager --turn', function () {
+  this.timeout(15000);
+  const procs: NdjsonProc[] = [];
+  after(async () => {
+    for (const p of procs.reverse()) await p.stop();
+  });
+  const manager = (args: string[]) => {
+    const p = pinhole(['manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0', '--insecure', ...args]);
+    procs.push(p);
+    return p;
+  };
+
+  it('advertises the TURN servers it was given (manager.ready), secrets not printed', async () => {
+    const m = manager(['--turn', 'turn:127.0.0.1:3478', '--turn', 'turns:127.0.0.1:5349', '--turn-secret=-starts-with-a-dash']);
+    const ready = await m.waitFor('manager.ready', 8000);
+    assert.deepEqual(ready.turn, ['turn:127.0.0.1:3478', 'turns:127.0.0.1:5349']);
+    assert.ok(!m.events.some((e) => JSON.stringify(e).includes('starts-with-a-dash')), 'the secret is never logged');
+  });
+
+  for (const [args, code, exit, text] of [
+    [['--turn', 'turn:127.0.0.1:3478'], 'E_USAGE', 2, /--turn-secret: give one for every --turn/],
+    [['--turn-secret', 's'], 'E_USAGE', 2, /--turn-secret and --turn-ca go with --turn URI/],
+    [['--turn', 'bogus://x', '--turn-secret', 's'], 'E_TURN_URI', 1, /expected turn:HOST:PORT/],
+    [['--turn', 'turns:127.0.0.1:5349', '--turn-secret', 's', '--turn-ca', '/nonexistent/ca.pem'], 'E_TURN_CA', 1, /cannot read the TURN CA file/],
+  ] as Array<[string[], string, number, RegExp]>)
+    it(`${args.join(' ')}: ${code}, exit ${exit}, nothing left running`, async () => {
+      const m = manager(args);
+      assert.equal(await Promise.race([m.exited, new Promise((r) => setTimeout(() => r('still running'), 8000))]), exit);
+      const err = m.events.find((e) => e.event === 'error')!;
+      assert.equal(err.code, code);
+      assert.match(String(err.message), text);
+    });
+});
+
+describe('cli: the manager on IPv6 (--listen [::1]:PORT)', function () {
+  this.timeout(15000);
+  const procs: NdjsonProc[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-v6-'));
+  after(async () => {
+    for (const p of procs.reverse()) await p.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('STUN follows the listen address, addresses print with brackets, and an IPv6 peer learns its reflexive address', async () => {
+    const cfg = path.join(dir, 'pinhole.config.json');
+    // Free ports, but no --udp: the STUN address must follow --listen.
+    fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'manager-server': { options: { udpPort: 0 } } } }));
+    const manager = pinhole(['manager', '--listen', '[::1]:0', '--config', cfg]);
+    procs.push(manager);
+    const ready = await manager.waitFor('manager.ready', 8000);
+    assert.match(String(ready.tcp), /^\[::1\]:\d+$/);
+    assert.match(String(ready.udp), /^\[::1\]:\d+$/, 'STUN listens on the IPv6 address, not 0.0.0.0');
+    assert.match(String(ready.stunAlternate), /^\[::1\]:\d+$/);
+    assert.equal(ready.ws, `wss://${ready.tcp}/`);
+    const peer = pinhole(['peer', '--id', 'v6bob', '--manager', String(ready.tcp), '--udp-host', '::1']);
+    procs.push(peer);
+    const registered = await peer.waitFor('peer.registered', 8000);
+    assert.match(String(registered.reflexive), /^\[::1\]:\d+$/);
   });
 });

@@ -126,10 +126,10 @@ describe('manager-client: registration and calls through a real manager, media-u
       const bob = await make(bare.host, 'bob');
       const carol = await make(bare.host, 'carol');
       await Promise.all([alice.start(), bob.start(), carol.start()]);
-      // Callee without a strategy: it rejects, the caller hears its code.
-      await assert.rejects(alice.call('bob'), (e: SignalError) => e.code === 'E_NO_STRATEGY' && /punch-null-udp/.test(e.message));
-      // Caller without a strategy fails on its own side.
-      await assert.rejects(carol.call('alice'), (e: SignalError) => e.code === 'E_NO_STRATEGY' && /enable a punch plugin/.test(e.message));
+      // Callee without the strategy the manager picked (null-udp): it rejects, the caller hears its code and the remedy.
+      await assert.rejects(alice.call('bob'), (e: SignalError) => e.code === 'E_NO_STRATEGY' && /picked null-udp/.test(e.message) && /enable the plugin/.test(e.message));
+      // Caller without the strategy the manager picked fails on its own side, naming it.
+      await assert.rejects(carol.call('alice'), (e: SignalError) => e.code === 'E_NO_STRATEGY' && /picked null-udp/.test(e.message) && /enable the plugin/.test(e.message));
       await until(() => mgr.stats().callLegs === 0, 1000, 'the failed call was hung up at the manager');
     } finally {
       for (const c of clients.splice(2)) await c.close();

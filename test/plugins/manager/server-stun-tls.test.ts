@@ -115,11 +115,12 @@ describe('manager-server: STUN responder', () => {
     assert.equal(await exchange(s, Buffer.alloc(4000), port, 150), undefined, 'oversize');
     const indication = encodeStun({ method: StunMethod.Binding, cls: StunClass.Indication, transactionId: Buffer.alloc(12, 2) });
     assert.equal(await exchange(s, indication, port, 150), undefined, 'indications get no answer');
-    const unknown = encodeStun({ method: StunMethod.Binding, cls: StunClass.Request, transactionId: Buffer.alloc(12, 3), attributes: [{ type: 0x0003, value: Buffer.alloc(4) }] });
+    // PRIORITY (0x0024) is ICE's, comprehension-required and not understood by a Binding server.
+    const unknown = encodeStun({ method: StunMethod.Binding, cls: StunClass.Request, transactionId: Buffer.alloc(12, 3), attributes: [{ type: 0x0024, value: Buffer.alloc(4) }] });
     const e = decodeStun((await exchange(s, unknown, port))!);
     assert.equal(e.cls, StunClass.Error);
     assert.equal(e.errorCode!.code, 420);
-    assert.deepEqual(e.unknownAttributes, [0x0003]);
+    assert.deepEqual(e.unknownAttributes, [0x0024]);
     const ok = decodeStun((await exchange(s, encodeStun({ method: StunMethod.Binding, cls: StunClass.Request, transactionId: Buffer.alloc(12, 4) }), port))!);
     assert.equal(ok.cls, StunClass.Success);
     assert.ok(m.stats()['stun.dropped'] >= 4);

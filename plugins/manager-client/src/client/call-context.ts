@@ -1,4 +1,4 @@
-import type { CallPolicy, ControlEnvelope, EstablishedCall, Hooks, Identity, KnownPeers, Logger, MediaTransport, SessionSecurity } from '@pinhole/core';
+import type { NatInfo, CallPolicy, ControlEnvelope, EstablishedCall, Hooks, Identity, KnownPeers, Logger, MediaTransport, SessionSecurity } from '@pinhole/core';
 import type { CallerBudget } from './caller-budget';
 import type { ClientOptions } from '../options';
 import type { CallTable } from './call-table';
@@ -11,6 +11,10 @@ export interface CallContext {
   readonly options: ClientOptions;
   /** The punch strategies to try, in order (see PunchStrategies). */
   strategies(): Promise<string[]>;
+  /** The NAT in front of our media socket, once classified. */
+  ownNat(): NatInfo | undefined;
+  /** Settles once our NAT is classified enough for the manager to pick strategies (bounded). */
+  natKnown(): Promise<void>;
   readonly calls: CallTable;
   readonly log: Logger;
   readonly identity: Identity;

@@ -1,5 +1,5 @@
 import { performance } from 'perf_hooks';
-import { SignalError, type DatagramSession } from '@pinhole/core';
+import { SignalError, type Candidate, type DatagramSession } from '@pinhole/core';
 import type { ReadyMsg } from '../protocol';
 
 /** What `ended` reports for every call, established or not. */
@@ -9,6 +9,8 @@ export interface CallEnded {
   role: 'caller' | 'callee';
   reason: string;
   established: boolean;
+  /** Where the session ran at the end: direct, or still through a relay. */
+  path?: 'direct' | 'relay';
   sent: number;
   received: number;
   dropped: number;
@@ -20,6 +22,10 @@ export class CallEntry {
   readonly abort = new AbortController();
   readonly timeline: Record<string, number> = {};
   session?: DatagramSession;
+  /** Run once when the call ends, after its session closed (window sockets, path upgrade timers). */
+  readonly cleanup: Array<() => unknown> = [];
+  /** Caller: addresses the callee's strategies opened, from a WindowOpened that came after Ready (optimistic call). */
+  readonly opened: Candidate[] = [];
   private readonly t0 = performance.now();
   private resolveReady?: (r: ReadyMsg) => void;
   /** Caller: settles with the manager's Ready. */
@@ -90,7 +96,12 @@ export class CallTable {
     if (!e.abort.signal.aborted) e.abort.abort(o.abortWith ?? new SignalError('E_HUNG_UP', `call ${callId} ended: ${reason}`));
     if (o.tellManager) this.sendHangup(callId, reason);
     if (e.session) await e.session.close(reason);
+    for (const run of e.cleanup.splice(0)) await Promise.resolve(run()).catch(() => undefined);
     const s = e.session?.stats;
-    this.onEnded({ callId, peer: e.remotePeerId, role: e.role, reason, established: !!e.session, sent: s?.sent ?? 0, received: s?.received ?? 0, dropped: s?.dropped ?? 0 });
+    this.onEnded({
+      callId, peer: e.remotePeerId, role: e.role, reason, established: !!e.session,
+      ...(e.session ? { path: e.session.path.kind } : {}),
+      sent: s?.sent ?? 0, received: s?.received ?? 0, dropped: s?.dropped ?? 0,
+    });
   }
 }

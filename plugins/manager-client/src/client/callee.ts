@@ -1,8 +1,10 @@
-import { fingerprint, policyAllows, SecurityErrors, SignalError, type PinholeError } from '@pinhole/core';
-import { fromCandidateMsg, type Msg } from '../protocol';
+import { fingerprint, policyAllows, SecurityErrors, SignalError, type OwnedDatagramSocket, type PinholeError } from '@pinhole/core';
+import { fromCandidateMsg, toCandidateMsg, type Msg } from '../protocol';
+import { planOf } from './call-plan';
+import { tendPath } from './path-upgrade';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
-import { openCalleePath } from './window';
+import { openCalleePath, windowOf } from './window';
 
 /**
  * Callee side (spec Figure 6, steps 82–86). Before anything goes on the wire the caller is
@@ -27,25 +29,33 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
     const callerKey = await vetCaller(c, callerId, ow.callerKey);
     await c.hooks.notify.for('openWindow').promise({ kind: 'openWindow', callId, body: ow });
     const remoteCandidates = (ow.callerCandidates ?? []).map(fromCandidateMsg);
+    const plan = planOf(ow, 'callee', c.ownNat());
     const path = await openCalleePath(
       c,
-      { callId, localEndpoint: ow.calleeEndpoint, remoteEndpoint: ow.callerEndpoint, remoteCandidates, remoteKey: callerKey, signal: entry.abort.signal },
+      { callId, localEndpoint: ow.calleeEndpoint, remoteEndpoint: ow.callerEndpoint, remoteCandidates: () => remoteCandidates, remoteKey: callerKey, plan, signal: entry.abort.signal },
       () => entry.mark('windowOpen'),
     );
+    // Until the session takes them over, the prepared windows end with the call.
+    let tended = false;
+    entry.cleanup.push(() => tended || Promise.all(path.windows.map((w) => (w.socket as OwnedDatagramSocket | undefined)?.close?.())));
     entry.abort.signal.addEventListener('abort', () => path.cancel(), { once: true });
-    c.send({ windowOpened: { callId, nullPackets: Number(path.window.detail?.nullPackets ?? 0) || 0 } });
+    const nullPackets = path.windows.reduce((n, w) => n + (Number(w.detail?.nullPackets ?? 0) || 0), 0);
+    c.send({ windowOpened: { callId, nullPackets, candidates: path.candidates.map(toCandidateMsg) } });
     entry.mark('windowOpened');
     const session = await raceAbort(path.established, entry.abort.signal);
     c.calls.attach(entry, session);
     entry.mark('handshake');
     await raceAbort(session.firstDatagram(c.options.callTimeoutMs), entry.abort.signal);
     entry.mark('firstDatagram');
+    tended = true;
+    tendPath(c, entry, session, path.windows, plan, remoteCandidates);
+    const window = windowOf(path.windows, session.path, c.media.socket);
     if (session.security) await c.knownPeers.pin(callerId, session.security.remotePublicKey).catch((err) => c.log.warn('could not pin the caller\'s key', { error: (err as Error).message }));
     c.established({
       callId,
       role: 'callee',
       remotePeerId: callerId,
-      window: path.window,
+      window,
       session,
       payloadTypes: ow.payloadTypes ?? [],
       timeline: entry.timeline,

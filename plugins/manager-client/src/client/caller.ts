@@ -3,6 +3,8 @@ import { fingerprint, PinholeError, SecurityErrors, SignalError, type CallOption
 import { fromCandidateMsg, type CallRequestMsg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
+import { planOf } from './call-plan';
+import { tendPath } from './path-upgrade';
 import { openCallerPath } from './window';
 
 /**
@@ -22,6 +24,8 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
   if (opts.signal?.aborted) cancel();
   opts.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    // The manager picks the strategies from both NATs: ours must have reached it (right after registering it may not have).
+    await raceAbort(c.natKnown(), entry.abort.signal);
     // A pinned key goes with the request: the manager refuses at once, routing nothing, if the name now has another key.
     const pinned = await c.knownPeers.pinned(calleeId);
     const request: CallRequestMsg = { callId, calleeId, payloadTypes: opts.payloadTypes ?? [], optimistic: !!opts.optimistic, expectedCalleeKey: pinned };
@@ -31,14 +35,18 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
     entry.mark('ready');
     // The manager is not trusted with keys: check what it says against our pin before sending anything.
     const calleeKey = await checkCalleeKey(c, calleeId, ready.calleeKey);
-    const remoteCandidates = (ready.calleeCandidates ?? []).map(fromCandidateMsg);
-    const { window, session } = await openCallerPath(
+    const given = (ready.calleeCandidates ?? []).map(fromCandidateMsg);
+    // A relayed address may come later, with the WindowOpened of an optimistic call.
+    const remoteCandidates = () => [...given, ...entry.opened];
+    const plan = planOf(ready, 'caller', c.ownNat());
+    const { window, windows, session } = await openCallerPath(
       c,
-      { callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, remoteKey: calleeKey, signal: entry.abort.signal },
+      { callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, remoteKey: calleeKey, plan, signal: entry.abort.signal },
       () => entry.mark('windowOpen'),
     );
     c.calls.attach(entry, session);
     entry.mark('session');
+    tendPath(c, entry, session, windows, plan, remoteCandidates());
     // First contact: remember the key we now know is the callee's (TOFU, like SSH).
     if (session.security) await c.knownPeers.pin(calleeId, session.security.remotePublicKey).catch((err) => c.log.warn('could not pin the callee\'s key', { error: (err as Error).message }));
     return {

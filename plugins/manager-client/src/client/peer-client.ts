@@ -1,5 +1,8 @@
 import { EventEmitter } from 'events';
 import {
+  formatHostPort,
+  fromCandidateMsg,
+  toNatMsg,
   PinholeError,
   SecurityError,
   SignalError,
@@ -13,6 +16,7 @@ import {
   type Identity,
   type KnownPeers,
   type Logger,
+  type NatInfo,
   type SessionSecurity,
   type MediaTransport,
   type PeerClient,
@@ -102,6 +106,7 @@ export class ManagerPeerClient implements PeerClient {
   private reconnectTimer?: NodeJS.Timeout;
   private lastFatal?: Msg<'error'>;
   private lastHeard = 0;
+  private natSettled: Promise<void> = Promise.resolve();
   private seq = 0;
   private dispatching: Promise<void> = Promise.resolve();
   private closing = false;
@@ -126,6 +131,8 @@ export class ManagerPeerClient implements PeerClient {
       media: deps.media,
       options: deps.options,
       strategies: deps.strategies,
+      ownNat: () => this.info?.nat,
+      natKnown: () => this.natKnown(deps.options.stunTimeoutMs),
       calls: this.calls,
       log: deps.log,
       identity: deps.identity,
@@ -226,7 +233,7 @@ export class ManagerPeerClient implements PeerClient {
         this.deps.options.connectTimeoutMs,
         this.deps.identity,
       );
-      const reflexive = await this.probe(conn, registered);
+      const { reflexive, blocked } = await this.probe(conn, registered);
       if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
       const failover = reconnected && addr !== this.addr;
       this.addr = addr;
@@ -241,8 +248,8 @@ export class ManagerPeerClient implements PeerClient {
         id: registered.peerId,
         manager: this.addr.text,
         transport: conn.transport,
-        reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
-        candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        reflexive: reflexive && formatHostPort(reflexive.address, reflexive.port),
+        candidates: registration.candidates.map((c) => formatHostPort(c.address, c.port)),
         fingerprint: this.deps.identity.fingerprint,
         tls: this.addr.tls,
         accepts: this.policy.mode === 'list' ? this.policy.allow.join(',') : this.policy.mode,
@@ -250,6 +257,7 @@ export class ManagerPeerClient implements PeerClient {
         ...(failover ? { failover: true } : {}),
       });
       void this.observe('registered', undefined, registered);
+      this.classifyNat(conn, registered, blocked);
       return this.info;
     } catch (err) {
       conn.close();
@@ -258,17 +266,54 @@ export class ManagerPeerClient implements PeerClient {
   }
 
   /** STUN from the media socket to the manager with the probe token: the manager records where it came from. */
-  private async probe(conn: ControlConnection, registered: Msg<'registered'>): Promise<Candidate | undefined> {
-    if (!registered.stunPort || !registered.probeToken) return undefined;
+  private async probe(conn: ControlConnection, registered: Msg<'registered'>): Promise<{ reflexive?: Candidate; blocked: boolean }> {
+    if (!registered.stunPort || !registered.probeToken) return { blocked: false };
     try {
-      return await this.deps.media.discoverReflexive(
+      const reflexive = await this.deps.media.discoverReflexive(
         { address: conn.remoteAddress, port: registered.stunPort },
         { username: registered.probeToken, timeoutMs: this.deps.options.stunTimeoutMs },
       );
+      return { reflexive, blocked: false };
     } catch (err) {
       this.deps.log.warn('reflexive address unknown: the STUN probe failed; callers behind NAT may not reach us', { error: (err as Error).message });
-      return undefined;
+      return { blocked: (err as PinholeError).code === 'E_STUN_TIMEOUT' };
     }
+  }
+
+  /**
+   * Mapping and filtering behaviour of the NAT in front of the media socket, against the manager's
+   * STUN ports (RFC 5780 style), in the background so registering is not slower. Each result goes
+   * to the manager (NatReport), which picks each call's strategies from both sides' NATs: the
+   * mapping as soon as it is known, the full result (`peer.nat`) later. A probe that got no STUN
+   * answer at all means UDP is blocked: that is reported at once.
+   */
+  private classifyNat(conn: ControlConnection, registered: Msg<'registered'>, blocked: boolean): void {
+    const media = this.deps.media;
+    let settle!: () => void;
+    this.natSettled = new Promise<void>((r) => (settle = r));
+    if (!this.deps.options.classifyNat || !media.classifyNat || !registered.stunPort) return settle();
+    const report = (nat: NatInfo, final: boolean) => {
+      if (this.closing || this.conn !== conn) return settle();
+      if (this.info) this.info.nat = nat;
+      this.trySend({ natReport: { nat: toNatMsg(nat) } });
+      settle();
+      if (!final) return this.deps.log.debug('NAT mapping classified', { id: this.peerId, mapping: nat.mapping, hard: nat.hard });
+      const { reflexive: _r, ...fields } = nat;
+      this.deps.log.event('peer.nat', { id: this.peerId, ...fields });
+    };
+    if (blocked) return report({ natted: false, mapping: 'unknown', filtering: 'unknown', hard: false, tested: 'none', udpBlocked: true }, true);
+    media.classifyNat({ address: conn.remoteAddress, port: registered.stunPort }, { onMapping: (early) => report(early, false) }).then(
+      (nat) => report(nat, true),
+      (err) => {
+        settle();
+        this.deps.log.debug('NAT classification failed', { error: (err as Error).message });
+      },
+    );
+  }
+
+  /** Resolves once the NAT is classified enough to pick a call's strategies (or that failed), at most `ms` from now. */
+  natKnown(ms: number): Promise<void> {
+    return Promise.race([this.natSettled, new Promise<void>((r) => setTimeout(r, ms).unref())]);
   }
 
   private startKeepalive(everyMs: number): void {
@@ -352,7 +397,11 @@ export class ManagerPeerClient implements PeerClient {
     const body = env[env.kind] as { callId?: string } | undefined;
     await this.observe(env.kind, body?.callId, body);
     if (env.ready) this.calls.get(env.ready.callId)?.onReady(env.ready as ReadyMsg);
-    else if (env.windowOpened) this.calls.get(env.windowOpened.callId)?.mark('windowOpened');
+    else if (env.windowOpened) {
+      const entry = this.calls.get(env.windowOpened.callId);
+      entry?.mark('windowOpened');
+      entry?.opened.push(...(env.windowOpened.candidates ?? []).map(fromCandidateMsg));
+    }
     else if (env.reject) {
       const { callId = '', code, reason } = env.reject;
       await this.calls.end(callId, `rejected: ${code}`, { tellManager: false, abortWith: new SignalError(code, reason || `the call was rejected (${code})`, { callId, fromManager: true }) });

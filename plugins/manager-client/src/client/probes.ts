@@ -1,8 +1,5 @@
-import { randomBytes } from 'crypto';
 import {
-  DatagramType,
-  decodeDatagram,
-  encodeDatagram,
+  createPingProbe,
   type DatagramAddress,
   type DatagramSocket,
   type HandshakeResult,
@@ -45,19 +42,5 @@ export function secureProbe(security: SessionSecurity, socket: DatagramSocket, i
 
 /** The --insecure probe: a PING with a random nonce; its PONG (this call's ids, same nonce) is the answer. */
 export function insecureProbe(ids: Ids): CallerProbe {
-  const nonce = randomBytes(4);
-  return {
-    probe: {
-      datagram: encodeDatagram(DatagramType.PING, ids.remoteEndpoint, ids.localEndpoint, nonce),
-      accept(datagram: Buffer): boolean {
-        try {
-          const d = decodeDatagram(datagram);
-          return d.type === DatagramType.PONG && d.dst === ids.localEndpoint && d.src === ids.remoteEndpoint && d.payload.equals(nonce);
-        } catch {
-          return false;
-        }
-      },
-    },
-    handshake: () => undefined,
-  };
+  return { probe: createPingProbe(ids.localEndpoint, ids.remoteEndpoint), handshake: () => undefined };
 }

@@ -1,27 +1,22 @@
-import { DatagramType, SignalError, type Candidate, type DatagramSession, type Hooks, type WindowRequest, type WindowResult } from '@pinhole/core';
+import {
+  DatagramType,
+  SignalError,
+  type Candidate,
+  type DatagramSession,
+  type DatagramSocket,
+  type OwnedDatagramSocket,
+  type PinholeError,
+  type SessionPath,
+  type WindowRequest,
+  type WindowResult,
+} from '@pinhole/core';
 import { alternates } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
+import { anyPortFrom, strategiesOf, type CallPlan } from './call-plan';
 import { listenForHandshake } from './handshake-listener';
 import { insecureProbe, secureProbe } from './probes';
-
-/**
- * Tries the punch strategies in order (each an openWindow hook keyed by its name; the first
- * WindowResult wins, undefined passes to the next). A strategy's error keeps its code
- * (E_WINDOW_TIMEOUT …) and names the plugin; if the call was ended meanwhile, the reason it ended wins.
- */
-export async function openWindow(hooks: Hooks, strategies: string[], req: WindowRequest): Promise<WindowResult | undefined> {
-  try {
-    for (const strategy of strategies) {
-      const result = await raceAbort(hooks.openWindow.for(strategy).promise(req), req.signal);
-      if (result) return result;
-    }
-    return undefined;
-  } catch (err) {
-    if (req.signal.aborted) throw req.signal.reason;
-    throw err;
-  }
-}
+import { SourceFilter } from './source-filter';
 
 export function noStrategy(callId: string, role: 'caller' | 'callee'): SignalError {
   return new SignalError(
@@ -35,71 +30,142 @@ export interface PathParams {
   callId: string;
   localEndpoint: number;
   remoteEndpoint: number;
-  remoteCandidates: Candidate[];
+  /** The peer's candidates; for the caller a getter, as a relayed address may arrive late (WindowOpened of an optimistic call). */
+  remoteCandidates: () => Candidate[];
   /** The remote peer's key as the manager announced it (and, for the caller, as checked against its pin). */
   remoteKey: Uint8Array;
+  /** The manager's plan for the pair: strategies, NATs, relays. */
+  plan: CallPlan;
   signal: AbortSignal;
 }
 
+/** What a call holds besides its session: the windows' sockets, closed when no longer needed. */
+export interface CallPath {
+  /** The window that carries the session (its strategy and path kind). */
+  window: WindowResult;
+  /** Every window this side opened (the callee prepares all of them). */
+  windows: WindowResult[];
+}
+
+const request = (c: CallContext, role: 'caller' | 'callee', p: PathParams): WindowRequest => ({
+  role,
+  callId: p.callId,
+  localEndpoint: p.localEndpoint,
+  remoteEndpoint: p.remoteEndpoint,
+  remoteCandidates: p.remoteCandidates(),
+  socket: c.media.socket,
+  signal: p.signal,
+  nat: p.plan.nat,
+  relayServers: p.plan.relays,
+  ...(c.media.openSocket ? { openSocket: () => c.media.openSocket!() } : {}),
+});
+
+/** The window a session's path runs on (its socket, or the group standing for it); else the first. */
+export function windowOf(windows: WindowResult[], path: SessionPath, media: DatagramSocket): WindowResult {
+  const on = (w: WindowResult) => {
+    const s = w.socket ?? media;
+    return s === path.socket || (s as OwnedDatagramSocket).socketFor?.(path.remote) === path.socket;
+  };
+  return windows.find(on) ?? windows[0];
+}
+
 /**
- * Caller: the strategies probe the callee with the first handshake message (or a PING when
- * insecure); the first accepted answer is the path, and its handshake keys the session, which
- * opens on that address accepting the callee's other candidates until one latches.
+ * Caller: the strategies the manager named for the pair, in order, each probing with the first
+ * handshake message (or a PING when insecure); the first accepted answer is the path. A strategy
+ * that fails (E_WINDOW_TIMEOUT …) hands over to the next — birthday probing to the relay, say —
+ * with the same message 1, which the callee answers on whichever of its windows it arrives. The
+ * session opens on the socket the winner returns (a birthday socket, a TURN relay) or the media socket.
  */
-export async function openCallerPath(c: CallContext, p: PathParams, onWindow: () => void): Promise<{ window: WindowResult; session: DatagramSession }> {
+export async function openCallerPath(c: CallContext, p: PathParams, onWindow: () => void): Promise<CallPath & { session: DatagramSession }> {
   const ids = { callId: p.callId, localEndpoint: p.localEndpoint, remoteEndpoint: p.remoteEndpoint };
   const probe = c.insecure ? insecureProbe(ids) : secureProbe(c.security!, c.media.socket, c.identity, ids, p.remoteKey);
-  const window = await openWindow(c.hooks, await c.strategies(), { role: 'caller', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal, probe: probe.probe });
-  if (!window) throw noStrategy(p.callId, 'caller');
+  let window: WindowResult | undefined;
+  let failure: unknown;
+  for (const strategy of await strategiesOf(c, p.plan, p.callId)) {
+    try {
+      window = await raceAbort(c.hooks.openWindow.for(strategy).promise({ ...request(c, 'caller', p), probe: probe.probe }), p.signal);
+      if (window) break;
+    } catch (err) {
+      if (p.signal.aborted) throw p.signal.reason;
+      failure = err;
+      c.log.info('punch strategy failed; trying the next', { callId: p.callId, strategy, code: (err as PinholeError).code, message: (err as Error).message });
+    }
+  }
+  if (!window) throw failure ?? noStrategy(p.callId, 'caller');
   onWindow();
+  const candidates = p.remoteCandidates();
   const session = await c.media.openSession({
     ...ids,
     role: 'caller',
     remote: window.remote,
-    alternates: alternates(p.remoteCandidates, window.remote),
+    socket: window.socket,
+    path: window.path,
+    alternates: alternates(candidates, window.remote),
+    anyPortFrom: anyPortFrom(p.plan, candidates),
     keepaliveMs: c.options.sessionKeepaliveMs,
     handshake: probe.handshake(),
     insecure: c.insecure,
   });
-  // The callee's session waits for a first sealed datagram to know we hold the keys too.
+  // The callee's session waits for a first sealed datagram to know we hold the keys too, and latches onto the path it came by.
   session.send(Buffer.alloc(0), DatagramType.KEEPALIVE);
-  return { window, session };
+  return { window, windows: [window], session };
 }
 
 /**
- * Callee: listen for the caller's handshake first (it may arrive the moment the window opens),
- * then let the strategies open our firewall (the null packet). `established` settles with the
- * session once the handshake completed; an insecure call opens its session at once, as its
- * PING probes are answered by the session itself.
+ * Callee: every strategy the manager named prepares its window at once — null packets, birthday
+ * sockets, a TURN allocation — so the caller can fall back from one to the next without another
+ * round trip; what they opened beyond our registered addresses (a relayed address) goes to the
+ * caller with WindowOpened. We listen for the caller's handshake on every prepared socket and
+ * the media socket; the session opens where message 1 first completes the handshake and latches
+ * onto the path of the caller's first sealed datagram. An insecure call opens its session at
+ * once (its PING probes are answered by the session itself, on any of those sockets).
  */
 export async function openCalleePath(
   c: CallContext,
   p: PathParams,
   onWindow: () => void,
-): Promise<{ window: WindowResult; established: Promise<DatagramSession>; cancel(): void }> {
+): Promise<CallPath & { candidates: Candidate[]; established: Promise<DatagramSession>; cancel(): void }> {
   const ids = { callId: p.callId, localEndpoint: p.localEndpoint, remoteEndpoint: p.remoteEndpoint };
-  const sources = p.remoteCandidates.map((x) => ({ address: x.address, port: x.port }));
-  const base = { ...ids, role: 'callee' as const, keepaliveMs: c.options.sessionKeepaliveMs };
+  const windows = await prepareWindows(c, p);
+  onWindow();
+  const media = c.media.socket;
+  const opened = windows.flatMap((w) => w.candidates ?? []);
+  const remoteCandidates = p.remoteCandidates();
+  const sources = new SourceFilter(remoteCandidates, anyPortFrom(p.plan, remoteCandidates, opened));
+  const sockets = [...new Set([media, ...windows.flatMap((w) => (w.socket ? [w.socket] : []))])];
+  const pathOf = (s: DatagramSocket) => windows.find((w) => (w.socket ?? media) === s)?.path ?? 'direct';
+  const base = { ...ids, role: 'callee' as const, keepaliveMs: c.options.sessionKeepaliveMs, anyPortFrom: sources.anyPortFrom };
+  const open = (socket: DatagramSocket, remote: { address: string; port: number }) => ({
+    ...base,
+    socket,
+    remote,
+    path: pathOf(socket),
+    alternates: alternates(remoteCandidates, remote),
+    listen: sockets.filter((s) => s !== socket).map((s) => ({ socket: s, path: pathOf(s) })),
+  });
   if (c.insecure) {
-    const window = await openWindow(c.hooks, await c.strategies(), { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
-    if (!window) throw noStrategy(p.callId, 'callee');
-    onWindow();
-    const session = await c.media.openSession({ ...base, remote: window.remote, alternates: alternates(p.remoteCandidates, window.remote), insecure: true });
-    return { window, established: Promise.resolve(session), cancel: () => undefined };
+    const first = windows.find((w) => !w.socket) ?? windows[0];
+    const session = await c.media.openSession({ ...open(first.socket ?? media, first.remote), insecure: true });
+    return { window: first, windows, candidates: opened, established: Promise.resolve(session), cancel: () => undefined };
   }
-  const hs = listenForHandshake(c.security!, c.media.socket, c.identity, ids, p.remoteKey, sources, (result, from) =>
-    c.media.openSession({ ...base, remote: from, alternates: alternates(p.remoteCandidates, from), handshake: result }),
-  );
-  try {
-    const window = await openWindow(c.hooks, await c.strategies(), { role: 'callee', ...ids, remoteCandidates: p.remoteCandidates, socket: c.media.socket, signal: p.signal });
-    if (!window) throw noStrategy(p.callId, 'callee');
-    onWindow();
-    const established = hs.session;
-    // Repeats of message 1 (a lost message 2) are answered until the caller's first sealed datagram.
-    void established.then((s) => s.firstDatagram(c.options.callTimeoutMs)).finally(() => hs.dispose()).catch(() => undefined);
-    return { window, established, cancel: () => hs.dispose() };
-  } catch (err) {
-    hs.dispose();
-    throw err;
-  }
+  const hs = listenForHandshake(c.security!, sockets, c.identity, ids, p.remoteKey, sources, (result, from, socket) => c.media.openSession({ ...open(socket, from), handshake: result }));
+  const established = hs.session;
+  // Repeats of message 1 (a lost message 2, another path) are answered until the caller's first sealed datagram.
+  void established.then((s) => s.firstDatagram(c.options.callTimeoutMs)).finally(() => hs.dispose()).catch(() => undefined);
+  return { window: windows[0], windows, candidates: opened, established, cancel: () => hs.dispose() };
+}
+
+/** Runs every strategy of the plan for the callee side at once; their windows, or the first failure when none opened one. */
+async function prepareWindows(c: CallContext, p: PathParams): Promise<WindowResult[]> {
+  const names = await strategiesOf(c, p.plan, p.callId);
+  const req = request(c, 'callee', p);
+  const settled = await Promise.allSettled(names.map((n) => raceAbort(c.hooks.openWindow.for(n).promise(req), p.signal)));
+  if (p.signal.aborted) throw p.signal.reason;
+  const windows = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  settled.forEach((r, i) => {
+    if (r.status === 'rejected') c.log.info('punch strategy could not prepare its window', { callId: p.callId, strategy: names[i], code: (r.reason as PinholeError)?.code, message: (r.reason as Error)?.message });
+  });
+  if (windows.length) return windows;
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  throw failed?.reason ?? noStrategy(p.callId, 'callee');
 }

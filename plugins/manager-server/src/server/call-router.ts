@@ -1,6 +1,8 @@
 import { randomBytes } from 'crypto';
-import { isDirectoryOutage, fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { isIP } from 'net';
+import { isDirectoryOutage, fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, toCandidateMsg, type CandidateMsg, type ControlEnvelope, type Directory, type NatInfo, type PairMsg, type Logger, type PeerRecord } from '@pinhole/core';
 import { reachableCandidates, safeCode, windowTargets, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import type { CallPairs } from './call-pair';
 import { CallerBuckets } from './limits';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
@@ -26,6 +28,8 @@ interface Leg {
   remoteNode?: string;
   /** Caller legs: the callee's record as found at CallRequest (its candidates go into Ready). */
   callee?: PeerRecord;
+  /** Caller legs: what Ready says of the pair (NATs, strategies, TURN servers with the caller's credentials). */
+  pair?: PairMsg;
   timer?: NodeJS.Timeout;
 }
 
@@ -39,9 +43,15 @@ export interface CallRouterDeps {
   callsPerSecondPerPeer: number;
   /** How long an established call outlives its peer's control connection (the peer may reconnect). */
   orphanMs: number;
+  /** NATs, strategies and TURN servers for each call. */
+  pairs: CallPairs;
   log: Logger;
 }
 
+/** Addresses a callee's strategies may add to WindowOpened (a relayed address or two). */
+const MAX_WINDOW_CANDIDATES = 2;
+
+const RELAY_KIND = toCandidateMsg({ address: '', port: 0, kind: 'relay' }).kind;
 const legKey = (peerId: string, callId: string) => `${peerId}\u0000${callId}`;
 
 /**
@@ -107,15 +117,29 @@ export class CallRouter {
     const [callerEndpoint, calleeEndpoint] = endpointPair();
     // Addresses before confirmation only when the callee opted in (its policy's optimistic flag).
     const optimistic = !!msg.optimistic && callee.policy.optimistic;
+    // The NATs pick the strategies (birthday for one hard side, the relay for two …); each side gets its own TURN credentials.
+    const { cls, msg: pair } = this.d.pairs.pair(caller, callee);
+    this.d.log.debug('call planned', { callId, class: cls, strategies: pair.strategies });
+    if (this.d.pairs.planned && pair.strategies!.length === 0 && (cls === 'both-hard' || cls === 'udp-blocked') && this.d.pairs.turnServers.length === 0)
+      return refuse(
+        'E_NO_RELAY',
+        `no direct path exists for this pair (${natText(caller.nat)} calling ${natText(callee.nat)}) and this manager advertises no TURN relay; start it with --turn turn:HOST:PORT --turn-secret SECRET (a coturn with use-auth-secret)`,
+      );
+    if (this.d.pairs.planned && pair.strategies!.length === 0)
+      return refuse(
+        'E_NO_STRATEGY',
+        `no punch strategy installed here serves this pair of NATs (${cls}: ${natText(caller.nat)} calling ${natText(callee.nat)}); enable a plugin whose punchStrategies declare "${cls}" (punch-birthday for one hard NAT, relay-turn with --turn for the rest)`,
+      );
     const leg = this.addLeg({
       callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening',
       callerEndpoint, calleeEndpoint, payloadTypes, optimistic, remoteNode: callee.node, callee,
+      pair: { ...pair, turnServers: this.d.pairs.turnFor(callerId) },
     });
     leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
     leg.timer.unref();
     if (leg.optimistic) conn.send({ ready: this.ready(leg, callee, true) });
     const routed = await this.route(calleeId, callerId, {
-      openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey },
+      openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey, ...pair, turnServers: this.d.pairs.turnFor(calleeId) },
     }, callee.node);
     if (!routed && this.take(leg)) refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
   }
@@ -124,9 +148,10 @@ export class CallRouter {
     const leg = this.ownLeg(conn, msg.callId, 'WindowOpened');
     if (leg.role !== 'callee') throw fatal('E_OUT_OF_ORDER', `WindowOpened is sent by the callee; you are the caller of call ${msg.callId}`);
     if (leg.state === 'active') return; // a repeat: already relayed
+    const candidates = windowCandidates(msg.candidates ?? []);
     leg.state = 'active';
     clearTimeout(leg.timer);
-    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } }, leg.remoteNode);
+    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0, candidates } }, leg.remoteNode);
   }
 
   async reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void> {
@@ -260,7 +285,7 @@ export class CallRouter {
     if (leg.optimistic) return conn.send({ windowOpened: wo }); // Ready went out already
     // The callee's record as found at CallRequest, a round trip ago: its candidates are current.
     this.stats.ready++;
-    conn.send({ ready: this.ready(leg, leg.callee!, false) });
+    conn.send({ ready: this.ready(leg, leg.callee!, false, wo.candidates ?? []) });
   }
 
   private async timeout(leg: Leg): Promise<void> {
@@ -278,11 +303,13 @@ export class CallRouter {
 
   // ---- legs ----------------------------------------------------------------------------------
 
-  private ready(leg: Leg, callee: PeerRecord, optimistic: boolean): ReadyMsg {
+  /** Ready: the callee's candidates (and what its strategies opened, from WindowOpened), ids, keys, the pair. */
+  private ready(leg: Leg, callee: PeerRecord, optimistic: boolean, opened: CandidateMsg[] = []): ReadyMsg {
     return {
+      ...leg.pair,
       callId: leg.callId,
       calleeId: leg.remoteId,
-      calleeCandidates: reachableCandidates(callee),
+      calleeCandidates: [...reachableCandidates(callee), ...opened],
       callerEndpoint: leg.callerEndpoint,
       calleeEndpoint: leg.calleeEndpoint,
       optimistic,
@@ -331,6 +358,21 @@ export class CallRouter {
     this.d.log.warn('could not route a call message', { error: (err as Error)?.message ?? String(err) });
   }
 }
+
+/**
+ * What a callee may add to WindowOpened: at most MAX_WINDOW_CANDIDATES IP addresses with real
+ * ports, always of kind relay (a callee cannot make the caller aim its probes at a list of third
+ * parties, nor pass an address off as the one the manager observed).
+ */
+function windowCandidates(list: CandidateMsg[]): CandidateMsg[] {
+  if (list.length > MAX_WINDOW_CANDIDATES) throw new SignalError('E_BAD_REQUEST', `WindowOpened carries ${list.length} candidates; at most ${MAX_WINDOW_CANDIDATES} (the relayed addresses the callee's strategies opened)`);
+  for (const c of list)
+    if (!isIP(c.address ?? '') || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535)
+      throw new SignalError('E_BAD_REQUEST', `WindowOpened candidate ${String(c.address).slice(0, 64)}:${c.port} is not an IP address with a port 1–65535`);
+  return list.map((c) => ({ address: c.address, port: c.port, kind: RELAY_KIND }));
+}
+
+const natText = (n?: NatInfo) => (!n ? 'unclassified' : n.udpBlocked ? 'no UDP' : n.hard ? 'port-randomising NAT' : n.natted ? 'NAT' : 'no NAT');
 
 /** Two distinct random non-zero u32 endpoint ids (the datagram header's destination/source ids). */
 function endpointPair(): [number, number] {

@@ -12,6 +12,7 @@ export interface ConnectionHandlers {
   keepAlive(conn: PeerConnection, msg: Msg<'keepAlive'>): Promise<void>;
   callRequest(conn: PeerConnection, msg: Msg<'callRequest'>): Promise<void>;
   windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void>;
+  natReport(conn: PeerConnection, msg: Msg<'natReport'>): Promise<void>;
   reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void>;
   hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void>;
   bye(conn: PeerConnection, msg: Msg<'bye'>): Promise<void>;
@@ -158,6 +159,8 @@ export class PeerConnection {
         return this.handlers.callRequest(this, env.callRequest!);
       case 'windowOpened':
         return this.handlers.windowOpened(this, env.windowOpened!);
+      case 'natReport':
+        return this.handlers.natReport(this, env.natReport!);
       case 'reject':
         return this.handlers.reject(this, env.reject!);
       case 'hangup':
