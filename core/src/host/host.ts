@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import type { ContainerModule } from 'inversify';
 import { PluginHost, type PluginRuntime } from '../activation/plugin-host';
@@ -44,8 +45,15 @@ export class Host {
     this.log = opts.log ?? createLogger({ level: this.config.config.log?.level });
     this.plugins = new PluginHost({ runtime: () => this.rt(), log: this.log, config: this.config });
     const dirs = [...(opts.builtinPlugins === false ? [] : [BUILTIN_PLUGINS_DIR]), ...(opts.pluginDirs ?? []), ...this.config.pluginPaths];
+    for (const dir of [...(opts.pluginDirs ?? []), ...this.config.pluginPaths])
+      if (listPluginDirs([dir]).length === 0)
+        this.log.warn(`plugin folder ${dir} ${fs.existsSync(dir) ? 'holds no plugin (no package.json in it or its sub-folders)' : 'does not exist'}; fix the path${this.config.file ? ` in pluginPaths of ${this.config.file}` : ''}`);
     const reader = new ManifestReader(this.contributionPoints, CORE_VERSION);
     this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)));
+    // A plugin that cannot load is said once, not only in `pinhole plugins`.
+    for (const p of this.plugins.list())
+      if (p.state === 'invalid')
+        this.log.warn(`plugin "${p.id}" (${p.dir}) is skipped: ${p.problems.map((x) => `${x.code} ${x.path}: ${x.message}`).join('; ')}`);
   }
 
   /** The hook points: runners call them, plugins tap them through their HookContributions. */

@@ -2,13 +2,13 @@ import * as fs from 'fs';
 import { ConfigError } from '../errors';
 import type { PeerClientOptions } from '../services/peer-client';
 
-/** The flags every command that makes a peer client takes (peer, call, ping …), for util.parseArgs. */
+/** The flags every command that makes a peer client takes (peer, call, ping …): command-spec options (util.parseArgs reads them as they are). */
 export const SECURITY_FLAGS = {
-  identity: { type: 'string' },
-  'known-peers': { type: 'string' },
-  ca: { type: 'string' },
-  'manager-fingerprint': { type: 'string' },
-  insecure: { type: 'boolean', default: false },
+  identity: { type: 'string', arg: 'FILE', defaultText: '$PINHOLE_HOME/identity.pem, else ~/.pinhole/identity.pem', description: 'this peer\'s Ed25519 key file (made on first use, mode 0600)' },
+  'known-peers': { type: 'string', arg: 'FILE', defaultText: 'known_peers beside the identity file', description: 'pinned peer keys and manager certificates' },
+  ca: { type: 'string', arg: 'FILE', description: 'validate the manager\'s TLS certificate against this PEM CA (instead of pinning it)' },
+  'manager-fingerprint': { type: 'string', arg: 'PIN', description: 'the manager certificate\'s pin (sha256:…, as manager.ready prints it), instead of trusting it on first contact' },
+  insecure: { type: 'boolean', default: false, description: 'plain TCP/WebSocket to the manager and unencrypted sessions, for debugging (every end must use it)' },
 } as const;
 
 type SecurityValues = { identity?: string; 'known-peers'?: string; ca?: string; 'manager-fingerprint'?: string; insecure?: boolean };

@@ -1,8 +1,12 @@
-import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
 import {
+  commandHelp,
+  defineCommand,
   FileTransfer,
+  intFlag,
+  parseCommand,
   PeerClientFactory,
+  portFlag,
   securityOptions,
   SECURITY_FLAGS,
   ServiceLoader,
@@ -11,12 +15,36 @@ import {
   type EstablishedCall,
   type PinholeError,
 } from '@pinhole/core';
+import { checkCallFiles } from './local-files';
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
 
-const USAGE =
-  'usage: pinhole call NAME --id ME --manager HOST:PORT [--identity FILE] [--known-peers FILE] [--ca FILE] [--manager-fingerprint sha256:…] [--insecure] ' +
-  '[--udp-port N] [--optimistic] [--pings N] [--timeout MS] [--send FILE]… [--voice IN.wav [--codec opus|pcmu|pcma] [--record OUT.wav]] [--json]';
+/** Flags of the commands that register as ME and call NAME (call, ping). */
+export const CALLER_FLAGS = {
+  id: { type: 'string', arg: 'ME', required: true, description: 'the name to register as while calling (bound to this peer\'s key)' },
+  manager: { type: 'string', arg: 'HOST:PORT', required: true, description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6' },
+  'udp-port': { type: 'string', arg: 'N', default: '0', description: 'UDP port of the media socket (0: any free one)' },
+  'udp-host': { type: 'string', arg: 'ADDR', defaultText: 'every IPv4 interface', description: 'address the media socket binds' },
+  ...SECURITY_FLAGS,
+  optimistic: { type: 'boolean', default: false, description: 'ask for the callee\'s addresses before it confirms, saving a round trip (if the callee allows it)' },
+  timeout: { type: 'string', arg: 'MS', default: '10000', description: 'give up if the direct path is not up within MS' },
+} as const;
+
+export const CALL_SPEC = defineCommand({
+  name: 'call',
+  positionals: 'NAME',
+  summary:
+    'Registers as ME, calls NAME through the manager, opens the windows (the Noise handshake rides the probes), prints call.ready (setupMs, path, addresses, encrypted, the callee\'s fingerprint) and the RTT over the direct path, then sends files with a progress bar and streams voice both ways (voice.stats: loss, jitter, MOS). Local files are checked before calling; a callee that cannot take what is asked (no --inbox, no usable voice, no such codec) refuses at once with its reason.',
+  options: {
+    ...CALLER_FLAGS,
+    pings: { type: 'string', arg: 'N', default: '5', description: 'PING/PONG round trips measured on the direct path (0: none)' },
+    send: { type: 'string', multiple: true, arg: 'FILE', default: [], description: 'send FILE to the callee\'s inbox (repeatable; verified, resumable)' },
+    voice: { type: 'string', arg: 'IN.wav', description: 'say IN.wav (16-bit PCM, mono) and hear the callee' },
+    codec: { type: 'string', arg: 'NAME', defaultText: 'the first codec both sides have (opus, then pcmu, pcma)', description: 'with --voice or --record: use exactly this codec (opus, pcmu, pcma); refused if the callee lacks it' },
+    record: { type: 'string', arg: 'OUT.wav', description: 'record what the callee says (a new file, not the --voice input)' },
+  },
+  notes: ['Exit codes: 0 the call worked (and every file arrived verified), 1 it did not (call.failed says why), 2 a usage error, 130 Ctrl-C.'],
+});
 
 /** Sends files over the call's direct path (payload-file, activated on demand); true when every file arrived verified. */
 async function sendFiles(loader: ServiceLoader, call: EstablishedCall, files: string[], io: CommandIO): Promise<boolean> {
@@ -40,42 +68,27 @@ export class CallCommand implements CommandContribution {
   ) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        id: { type: 'string' },
-        manager: { type: 'string' },
-        'udp-port': { type: 'string', default: '0' },
-        optimistic: { type: 'boolean', default: false },
-        pings: { type: 'string', default: '5' },
-        timeout: { type: 'string', default: '10000' },
-        send: { type: 'string', multiple: true, default: [] },
-        voice: { type: 'string' },
-        codec: { type: 'string' },
-        record: { type: 'string' },
-        ...SECURITY_FLAGS,
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (values.help || positionals.length !== 1 || !values.id || !values.manager) {
-      process.stderr.write(USAGE + '\n');
-      return values.help ? 0 : 2;
-    }
+    const { values, positionals, help } = parseCommand(CALL_SPEC, argv);
+    if (help) return (process.stdout.write(commandHelp(CALL_SPEC) + '\n'), 0);
+    const pings = intFlag('call', 'pings', values.pings, { min: 0, max: 10000 })!;
+    const timeoutMs = intFlag('call', 'timeout', values.timeout, { min: 1 })!;
+    const udpPort = portFlag('call', 'udp-port', values['udp-port']);
+    // Everything local is checked before we register and call: a typo costs nothing on the network.
+    await checkCallFiles(this.loader, { send: values.send, voice: values.voice, record: values.record, codec: values.codec });
     const callee = positionals[0];
-    const client = await this.clients.create({ peerId: values.id, manager: values.manager, udpPort: Number(values['udp-port']), ...securityOptions(values), log: io.log });
+    const client = await this.clients.create({ peerId: values.id!, manager: values.manager!, udpPort, udpHost: values['udp-host'], ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {
-        timeoutMs: Number(values.timeout),
+        timeoutMs,
         signal: io.signal,
         optimistic: values.optimistic,
-        // Asked for by what this call will carry, so a callee that cannot take it refuses early.
+        // Asked for by what this call will carry, so a callee that cannot take it refuses at once.
         payloadTypes: [...(values.send.length ? ['file'] : []), ...(values.voice || values.record ? ['voice'] : [])],
       });
       const local = reg.reflexive ?? reg.candidates[0];
       io.log.event('call.ready', readyFields(call, local));
-      const rtt = await measureRtt(call, Number(values.pings));
+      const rtt = await measureRtt(call, pings);
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
       const filesOk = values.send.length === 0 || (await sendFiles(this.loader, call, values.send, io));
       if (values.voice || values.record) await runVoice(this.loader, call, { input: values.voice, record: values.record, codec: values.codec }, io);

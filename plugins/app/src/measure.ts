@@ -1,4 +1,4 @@
-import type { EstablishedCall, PinholeError } from '@pinhole/core';
+import { formatAddress, type EstablishedCall, type PinholeError } from '@pinhole/core';
 import { median, round } from './stats';
 
 /**
@@ -31,8 +31,8 @@ export function readyFields(call: EstablishedCall, local: { address: string; por
     setupMs: round(call.setupMs),
     path: call.window.path,
     strategy: call.window.strategy,
-    local: `${local.address}:${local.port}`,
-    remote: `${call.session.params.remote.address}:${call.session.params.remote.port}`,
+    local: formatAddress(local),
+    remote: formatAddress(call.session.params.remote),
     encrypted: !!call.security,
     ...(call.security ? { remoteFingerprint: call.security.remoteFingerprint, handshake: call.security.pattern } : {}),
     timeline: Object.fromEntries(Object.entries(call.timeline).map(([k, v]) => [k, round(v)])),

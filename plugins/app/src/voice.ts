@@ -15,7 +15,8 @@ export interface VoiceCommandOptions {
  */
 export async function runVoice(loader: ServiceLoader, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceStats> {
   const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', 'voice needs the payload-voice plugin (and a codec plugin)');
-  const voice = await service.start(call, { ...opts, log: io.log });
+  // An explicit --codec is the whole offer: a callee without it refuses at once (E_VOICE_NO_COMMON_CODEC, naming what it has).
+  const voice = await service.start(call, { ...opts, codecs: opts.codec ? [opts.codec] : undefined, log: io.log });
   io.log.event('voice.started', { callId: call.callId, codec: voice.codec, input: opts.input, record: opts.record });
   const aborted = new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   try {

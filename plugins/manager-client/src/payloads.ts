@@ -9,9 +9,39 @@ export interface AnswerOptions {
   voice?: string;
 }
 
-/** The payload types a peer with these options registers (so a caller gets E_PAYLOAD_UNSUPPORTED early). */
-export function offeredPayloadTypes(o: AnswerOptions): string[] {
-  return [...(o.inbox ? ['file'] : []), ...(o.inbox || o.voice ? ['voice'] : [])];
+/** What a peer registers: the payload types it takes, and for the others why not (meta `why-not.<type>`). */
+export interface Offered {
+  payloadTypes: string[];
+  meta: Record<string, string>;
+  /** The --voice reply, if it is usable (a bad one is reported at start and not offered). */
+  voice?: string;
+}
+
+/**
+ * The payload types a peer with these options registers, checked now: a caller asking for
+ * something else is refused by the manager at once, with the reason published here, instead of
+ * waiting for a transfer or a codec offer that never comes.
+ */
+export async function offeredPayloads(loader: ServiceLoader, o: AnswerOptions, io: Pick<CommandIO, 'log'>): Promise<Offered> {
+  const meta: Record<string, string> = {};
+  let voice = o.voice;
+  if (voice) {
+    const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', '--voice needs the payload-voice plugin and a codec plugin');
+    try {
+      await service.check(voice);
+    } catch (err) {
+      const e = err as PinholeError;
+      io.log.warn(`--voice ${voice} is unusable, so this peer takes no voice calls: ${e.message}`, { code: e.code });
+      meta['why-not.voice'] = `its --voice reply is unusable (${e.code}: ${e.message})`.slice(0, 256);
+      voice = undefined;
+    }
+  }
+  if (!o.inbox) meta['why-not.file'] = 'it was started without --inbox DIR, so it accepts no files';
+  if (!o.inbox && !voice && !meta['why-not.voice']) meta['why-not.voice'] = 'it was started without --voice REPLY.wav or --inbox DIR, so it takes no voice calls';
+  // Voice: said with a usable reply, or recorded into the inbox unless the reply given is broken.
+  const takesVoice = !!voice || (!!o.inbox && !meta['why-not.voice']);
+  const payloadTypes = [...(o.inbox ? ['file'] : []), ...(takesVoice ? ['voice'] : [])];
+  return { payloadTypes, meta, voice };
 }
 
 /**

@@ -1,11 +1,23 @@
 import * as fs from 'fs';
-import { parseArgs } from 'util';
 import * as path from 'path';
 import { inject, injectable } from 'inversify';
-import { ConfigError, ManagerServerFactory, pinholeHome, type CommandContribution, type CommandIO } from '@pinhole/core';
-import { formatHostPort, parseHostPort } from './host-port';
+import { commandHelp, ConfigError, defineCommand, ManagerServerFactory, parseCommand, pinholeHome, usageError, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { formatHostPort, parseHostPort } from '@pinhole/core';
 
-const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE | --insecure] [--json]';
+export const MANAGER_SPEC = defineCommand({
+  name: 'manager',
+  summary:
+    'Runs the external manager until Ctrl-C: TLS with TCP and WebSocket on one port, STUN on UDP, and on the same port the operator dashboard (/) and Prometheus metrics (/metrics) for requests carrying "Authorization: Bearer TOKEN". Prints manager.ready with its addresses, its certificate pin and the admin token.',
+  options: {
+    listen: { type: 'string', arg: 'HOST:PORT', defaultText: 'the config\'s host:port, 0.0.0.0:8080', description: 'TCP + WebSocket + dashboard address ([::1]:8080 for IPv6; port 0 picks a free one)' },
+    udp: { type: 'string', arg: 'HOST:PORT', defaultText: 'the --listen host, port 3478', description: 'STUN responder address' },
+    'tls-cert': { type: 'string', arg: 'FILE', defaultText: 'a self-signed certificate made once in $PINHOLE_HOME/manager/', description: 'PEM certificate (with --tls-key), e.g. from a CA' },
+    'tls-key': { type: 'string', arg: 'FILE', description: 'PEM private key of --tls-cert' },
+    'admin-token': { type: 'string', arg: 'TOKEN', defaultText: '$PINHOLE_ADMIN_TOKEN, else a random one printed in manager.ready', description: 'bearer token for the dashboard, /metrics and pinhole status' },
+    insecure: { type: 'boolean', default: false, description: 'plain TCP/WebSocket/HTTP without TLS, for debugging (peers need --insecure too)' },
+  },
+  notes: ['The directory backend is the config\'s plugins.manager-server.options.directory (default "memory"); manager.ready names it.'],
+});
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
 @injectable()
@@ -15,32 +27,22 @@ export class ManagerCommand implements CommandContribution {
   constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        listen: { type: 'string' },
-        udp: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        insecure: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
+    const { values, help } = parseCommand(MANAGER_SPEC, argv);
+    if (help) return (process.stdout.write(commandHelp(MANAGER_SPEC) + '\n'), 0);
     const listen = values.listen ? parseHostPort(values.listen, '--listen') : undefined;
     const udp = values.udp ? parseHostPort(values.udp, '--udp') : undefined;
-    if (!!values['tls-cert'] !== !!values['tls-key']) throw new ConfigError('E_TLS_INCOMPLETE', '--tls-cert and --tls-key go together (PEM files)');
+    if (!!values['tls-cert'] !== !!values['tls-key']) throw usageError('manager', '--tls-cert and --tls-key go together (PEM files)');
+    if (values['tls-cert'] && values.insecure) throw usageError('manager', '--insecure turns TLS off; it cannot go with --tls-cert/--tls-key');
     const tls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : undefined;
-    if (tls && values.insecure) throw new ConfigError('E_USAGE', '--insecure turns TLS off; it cannot go with --tls-cert/--tls-key');
+    const adminToken = values['admin-token'] ?? process.env.PINHOLE_ADMIN_TOKEN;
+    if (adminToken !== undefined && adminToken.length < 16)
+      throw usageError('manager', '--admin-token needs at least 16 characters (better: leave it out and use the random one manager.ready prints)');
     const home = pinholeHome();
     const selfSignedDir = home && path.join(home, 'manager');
 
     // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
-    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure });
-    const { tcp, udp: u, tls: t } = manager.address();
+    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure, adminToken });
+    const { tcp, udp: u, tls: t, admin, directory } = manager.address();
     const hostPort = formatHostPort(tcp.host, tcp.port);
     io.log.event('manager.ready', {
       tcp: hostPort,
@@ -48,6 +50,10 @@ export class ManagerCommand implements CommandContribution {
       ws: `${t ? 'wss' : 'ws'}://${hostPort}/`,
       tls: t ? (t.selfSigned ? 'self-signed' : 'certificate') : 'off',
       ...(t ? { pin: t.pin } : {}),
+      directory,
+      dashboard: `${t ? 'https' : 'http'}://${hostPort}/`,
+      // Printed only when generated here: a token the operator chose is theirs already (and stays out of logs).
+      ...(admin?.generated ? { adminToken: admin.token } : {}),
     });
     if (t?.selfSigned && !io.json)
       io.log.warn(`self-signed TLS certificate (kept in ${selfSignedDir ?? 'memory only'}); peers pin it on first contact, or give them --manager-fingerprint ${t.pin}. For production use --tls-cert/--tls-key from a CA`);

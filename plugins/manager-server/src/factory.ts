@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import {
   ConfigError,
+  Contributions,
   DirectoryBackend,
   Hooks,
   Logger,
@@ -20,6 +21,7 @@ export class PluginManagerFactory implements ManagerServerFactory {
     @inject(ServiceLoader) private readonly loader: ServiceLoader,
     @inject(Hooks) private readonly hooks: Hooks,
     @inject(Logger) private readonly log: Logger,
+    @inject(Contributions) private readonly contributions: Contributions,
   ) {}
 
   async start(overrides: ManagerServerOptions & Partial<StartManagerOptions> = {}): Promise<RunningManager> {
@@ -29,6 +31,7 @@ export class PluginManagerFactory implements ManagerServerFactory {
     try {
       const manager = await startManager({
         ...base,
+        directoryName: given ? undefined : backendName,
         ...stripUndefined(rest),
         limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
         directory,
@@ -45,13 +48,16 @@ export class PluginManagerFactory implements ManagerServerFactory {
 
   /** The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`), then picked by name. */
   private async openDirectory(name: string, options: Record<string, unknown>): Promise<Directory> {
+    const installed = this.contributions.of('directoryBackends').map((b) => `${b.name} (plugin ${b.pluginId})`);
     const backends = await this.loader.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`);
     const backend = backends.find((b) => b.name === name);
     if (!backend)
       throw new ConfigError(
         'E_DIRECTORY_UNKNOWN',
-        `no directory backend "${name}"${backends.length ? ` (available: ${backends.map((b) => b.name).join(', ')})` : ''}; install or enable the plugin contributing it, or set plugins.manager-server.options.directory`,
+        `no directory backend "${name}" is installed (installed: ${installed.join(', ') || 'none'}); set plugins.manager-server.options.directory in pinhole.config.json to one of them, or install and enable the plugin contributing "${name}"`,
+        { directory: name, installed },
       );
+    this.log.info(`directory backend "${name}"`, { options: Object.keys(options) });
     return backend.create(options);
   }
 }

@@ -1,5 +1,10 @@
 import { randomBytes } from 'crypto';
 import type { Disposable, ManagerAddress, ManagerServer } from '@pinhole/core';
+import { AdminAuth } from './admin/admin-auth';
+import { AdminHttp } from './admin/admin-http';
+import { ManagerMetrics } from './admin/metrics';
+import { formatHostPort } from '@pinhole/core';
+import { ManagerMonitor } from './monitor/monitor';
 import { resolveOptions, type StartManagerOptions } from './options';
 import { CallRouter } from './server/call-router';
 import { PeerConnection, type ConnectionHandlers } from './server/connection';
@@ -28,18 +33,26 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   if (o.insecure) log.warn('INSECURE: the control channel is plain TCP/WebSocket; registrations and call metadata travel in clear (--insecure is for debugging only)');
   const peers = new LocalPeers();
   const stats = { connections: 0, expired: 0 };
+  let stun: StunResponder | undefined;
+  let metrics: ManagerMetrics | undefined;
+  const monitor = new ManagerMonitor(nodeId, o.directoryName, () => stun?.stats ?? { requests: 0, probes: 0, dropped: 0 }, (ms) => metrics?.observeSetup(ms));
+  metrics = new ManagerMetrics(() => monitor.snapshot());
+  const auth = new AdminAuth(o.adminToken);
+  const admin = new AdminHttp({ auth, metrics, manager: monitor, log });
 
   // STUN first: Registered tells each peer the STUN port, so it is known before anyone registers.
-  const stun = await StunResponder.bind({
+  stun = await StunResponder.bind({
     host: o.udpHost,
     port: o.udpPort,
     log,
     onProbe: async (username, from) => {
       const peerId = peers.peerForToken(username);
-      if (peerId) await o.directory.update(peerId, { reflexive: { address: from.address, port: from.port, kind: 'reflexive' } });
+      if (!peerId) return;
+      await o.directory.update(peerId, { reflexive: { address: from.address, port: from.port, kind: 'reflexive' } });
+      monitor.reflexive(peerId, formatHostPort(from.address, from.port));
     },
   });
-  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log });
+  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log, monitor });
   const registrar = new Registrar({
     node: nodeId,
     directory: o.directory,
@@ -50,6 +63,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     stunPort: stun.address().port,
     replaceRemote: (node, peerId) => router.replaceRemote(node, peerId),
     log,
+    monitor,
   });
   const handlers: ConnectionHandlers = {
     register: (c, m) => registrar.register(c, m),
@@ -58,6 +72,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     windowOpened: (c, m) => router.windowOpened(c, m),
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
+    callReport: async (c, m) => router.callReport(c, m),
     bye: async (c) => {
       // A goodbye ends the registration now (the name stays bound to the key); only this key's record goes.
       if (c.peerId && c.publicKey) await o.directory.remove(c.peerId, c.publicKey);
@@ -65,7 +80,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     },
     closed: (c) => {
       // The record stays until it expires (spec ¶40); the same key may re-register at any time.
-      if (peers.unbind(c)) router.peerGone(c.peerId!);
+      if (!peers.unbind(c)) return;
+      router.peerGone(c.peerId!);
+      monitor.gone(c.peerId!);
     },
   };
 
@@ -75,8 +92,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     subscription = await o.directory.subscribe(nodeId, (bytes) =>
       void router.onBusMessage(bytes).catch((err) => log.warn('dropped a routed message', { error: (err as Error).message })),
     );
-    listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log }, (channel, deadline) => {
+    listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log, admin: { isLivePath: AdminHttp.isLivePath, request: (q, r) => admin.request(q, r), upgrade: (q, s, h) => admin.upgrade(q, s, h) } }, (channel, deadline) => {
       stats.connections++;
+      monitor.connection();
       new PeerConnection(channel, deadline, o.limits, handlers, log);
     });
   } catch (err) {
@@ -87,12 +105,20 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const stopSweep = startExpirySweep({ directory: o.directory, peers, everyMs: o.sweepMs, expiryMs: o.expiryMs, log, onExpired: (ids) => (stats.expired += ids.length) });
   const tcp = listener.address();
   const udp = stun.address();
-  log.info('manager listening', { node: nodeId, tcp, udp, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
+  log.info('manager listening', { node: nodeId, tcp: formatHostPort(tcp.host, tcp.port), udp: formatHostPort(udp.host, udp.port), tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off', directory: o.directoryName });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
-    address: (): ManagerAddress => ({ tcp: { ...tcp }, udp: { ...udp }, ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}) }),
+    address: (): ManagerAddress => ({
+      tcp: { ...tcp },
+      udp: { ...udp },
+      ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}),
+      ...(o.directoryName ? { directory: o.directoryName } : {}),
+      admin: { token: auth.token, generated: auth.generated },
+    }),
+    snapshot: () => monitor.snapshot(),
+    onChange: (listener) => monitor.onChange(listener),
     stats: () => ({
       ...stats,
       openConnections: listener.connections,
@@ -100,15 +126,16 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       callLegs: router.activeLegs,
       ...prefixed('listener', listener.stats),
       ...prefixed('calls', router.stats),
-      ...prefixed('stun', stun.stats),
+      ...prefixed('stun', stun!.stats),
     }),
     close: () =>
       (closing ??= (async () => {
         stopSweep();
+        admin.close();
         router.close();
         await subscription!.dispose();
         await listener.close();
-        await stun.close();
+        await stun!.close();
       })()),
   };
 }

@@ -54,9 +54,15 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
   nodeId?: string;
+  /** Bearer token of the dashboard, /metrics and /api/status; random (and reported as generated) by default. */
+  adminToken?: string;
+  /** The directory backend's name, for the operator's view and manager.ready. */
+  directoryName?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'adminToken' | 'directoryName'>> {
+  adminToken?: string;
+  directoryName?: string;
   tls?: StartManagerOptions['tls'];
   selfSignedDir?: string;
   /** How often expired peers are swept from the directory. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { decodeStun, encodeStun, SignalError, StunClass, StunMethod, type Candidate, type DatagramAddress } from '@pinhole/core';
+import { formatAddress, decodeStun, encodeStun, SignalError, StunClass, StunMethod, type Candidate, type DatagramAddress } from '@pinhole/core';
 
 type Send = (data: Buffer, port: number, address: string) => Promise<void>;
 
@@ -37,7 +37,7 @@ export class StunClient {
       let timer: NodeJS.Timeout;
       const deadline = setTimeout(() => {
         done();
-        reject(new SignalError('E_STUN_TIMEOUT', `no STUN answer from ${server.address}:${server.port} within ${timeoutMs} ms; check that the manager's UDP port is reachable (firewall allows outbound UDP)`));
+        reject(new SignalError('E_STUN_TIMEOUT', `no STUN answer from ${formatAddress(server)} within ${timeoutMs} ms; check that the manager's UDP port is reachable (firewall allows outbound UDP)`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

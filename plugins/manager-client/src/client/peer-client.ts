@@ -17,6 +17,7 @@ import {
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
+  formatAddress,
 } from '@pinhole/core';
 import type { ClientOptions } from '../options';
 import type { Msg, ReadyMsg, Received } from '../protocol';
@@ -36,6 +37,8 @@ export interface PeerClientParams {
   /** HOST:PORT or tls://HOST:PORT, wss://HOST:PORT; tcp:// and ws:// only when insecure. */
   manager: string;
   payloadTypes?: string[];
+  /** Registration meta; `why-not.<type>` tells callers why a payload type is not offered. */
+  meta?: Record<string, string>;
   /** Who may call this peer (default: nobody). */
   policy?: CallPolicy;
   /** PEM CA certificate(s) for the manager's certificate (--ca). */
@@ -69,6 +72,12 @@ export interface PeerClientEvents {
   incoming: { callId: string; peer: string };
   /** A call ended (or its setup failed), with its datagram counts. */
   ended: CallEnded;
+  /** Registered (again, after a reconnect). */
+  registered: RegisteredInfo & { reconnected: boolean };
+  /** The manager connection was lost; `reconnect` says whether the client tries again. */
+  disconnected: { reason: string; reconnect: boolean };
+  /** Reconnecting gave up for good (the manager refused us: id taken, replaced …). */
+  stopped: { code: string; message: string };
 }
 
 /** Manager refusals after which reconnecting cannot help. */
@@ -208,7 +217,7 @@ export class ManagerPeerClient implements PeerClient {
     try {
       const { registration, registered } = await registerOn(
         conn,
-        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates(), policy: this.policy },
+        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], meta: this.params.meta, candidates: this.deps.media.hostCandidates(), policy: this.policy },
         this.deps.hooks,
         this.deps.options.connectTimeoutMs,
         this.deps.identity,
@@ -226,14 +235,15 @@ export class ManagerPeerClient implements PeerClient {
         id: registered.peerId,
         manager: this.addr.text,
         transport: conn.transport,
-        reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
-        candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        reflexive: reflexive && formatAddress(reflexive),
+        candidates: registration.candidates.map(formatAddress),
         fingerprint: this.deps.identity.fingerprint,
         tls: this.addr.tls,
         accepts: this.policy.mode === 'list' ? this.policy.allow.join(',') : this.policy.mode,
         reconnected,
       });
       void this.observe('registered', undefined, registered);
+      this.emitter.emit('registered', { ...this.info, reconnected });
       return this.info;
     } catch (err) {
       conn.close();
@@ -279,6 +289,7 @@ export class ManagerPeerClient implements PeerClient {
     this.lastFatal = undefined;
     const reconnect = !(fatal && FINAL.has(fatal.code));
     this.deps.log.event('peer.disconnected', { id: this.peerId, reason: fatal ? `${fatal.code}: ${fatal.message}` : reason, reconnect });
+    this.emitter.emit('disconnected', { reason: fatal ? `${fatal.code}: ${fatal.message}` : reason, reconnect });
     if (reconnect) this.scheduleReconnect();
   }
 
@@ -294,6 +305,7 @@ export class ManagerPeerClient implements PeerClient {
         this.deps.log.debug('reconnect failed', { code: e.code, message: e.message, retry });
         if (retry) return this.scheduleReconnect();
         this.deps.log.event('peer.stopped', { id: this.peerId, code: e.code, message: e.message });
+        this.emitter.emit('stopped', { code: e.code, message: e.message });
       }
     }, delay);
   }

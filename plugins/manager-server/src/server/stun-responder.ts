@@ -1,4 +1,5 @@
 import * as dgram from 'dgram';
+import { isIPv6 } from 'net';
 import {
   bindingSuccess,
   decodeStun,
@@ -10,6 +11,7 @@ import {
   StunMethod,
   type DatagramAddress,
   type Logger,
+  formatAddress,
 } from '@pinhole/core';
 
 export interface StunResponderOptions {
@@ -32,7 +34,8 @@ export class StunResponder {
   readonly stats = { requests: 0, responses: 0, dropped: 0, probes: 0 };
 
   static async bind(opts: StunResponderOptions): Promise<StunResponder> {
-    const sock = dgram.createSocket({ type: 'udp4' });
+    // An IPv6 --udp address (e.g. [::1]) needs a udp6 socket; ipv6Only keeps [::] from taking the IPv4 port too.
+    const sock = dgram.createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4', ipv6Only: isIPv6(opts.host) && opts.host !== '::' });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', (err: NodeJS.ErrnoException) =>
         reject(new SignalError('E_LISTEN', `cannot bind STUN on udp ${opts.host}:${opts.port}: ${err.code ?? err.message}; pick another --udp address or port`)),
@@ -83,7 +86,7 @@ export class StunResponder {
         this.opts.log.warn('could not record a reflexive address', { error: (err as Error).message });
       }
     }
-    this.opts.log.debug('STUN binding answered', { from: `${from.address}:${from.port}`, probe: !!req.username });
+    this.opts.log.debug('STUN binding answered', { from: formatAddress(from), probe: !!req.username });
     this.send(bindingSuccess(req, { family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4', address: rinfo.address, port: rinfo.port }, SOFTWARE), from);
   }
 

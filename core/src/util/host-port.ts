@@ -1,4 +1,4 @@
-import { ConfigError } from '@pinhole/core';
+import { ConfigError } from '../errors';
 
 /** Parses HOST:PORT (or [V6]:PORT) for a command-line flag; the error names the flag and the form. */
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -11,4 +11,9 @@ export function parseHostPort(value: string, flag: string): { host: string; port
 /** HOST:PORT with an IPv6 host in brackets, as every address is printed. */
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** An address object ({ address, port }) as HOST:PORT, IPv6 in brackets. */
+export function formatAddress(a: { address: string; port: number }): string {
+  return formatHostPort(a.address, a.port);
 }
