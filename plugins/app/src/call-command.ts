@@ -13,8 +13,8 @@ import {
   type CommandContribution,
   type CommandIO,
   type EstablishedCall,
-  type PinholeError,
 } from '@pinhole/core';
+import { callFailed } from './failed';
 import { checkCallFiles } from './local-files';
 import { measureRtt, readyFields } from './measure';
 import { runVoice } from './voice';
@@ -96,8 +96,7 @@ export class CallCommand implements CommandContribution {
       io.log.event('call.ended', { callId: call.callId });
       return filesOk ? 0 : 1;
     } catch (err) {
-      const e = err as PinholeError;
-      io.log.event('call.failed', { code: e.code ?? 'E_INTERNAL', message: e.message });
+      callFailed(io, err);
       return 1;
     } finally {
       await client.close();
