@@ -101,6 +101,7 @@ function withRemovedMembers<T extends object>(pluginId: string, ctx: T): T {
 }
 
 function requireModule(e: PluginEntry): PluginModule {
+  if (e.desc.module) return e.desc.module;
   const main = require.resolve(`${e.desc.dir}/${e.desc.manifest.main}`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(main) as PluginModule & { default?: PluginModule };

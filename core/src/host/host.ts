@@ -9,6 +9,7 @@ import type { Hooks } from '../hooks/hooks';
 import { createLogger, type Logger } from '../log';
 import { ContributionPointRegistry } from '../manifest/contribution-points';
 import { listPluginDirs, ManifestReader } from '../manifest/discovery';
+import type { PluginModule } from '../activation/plugin-context';
 import { CORE_VERSION } from '../version';
 
 /** The repository's own plugins/ folder (core/dist/host → ../../../plugins). */
@@ -25,6 +26,8 @@ export interface HostOptions {
   log?: Logger;
   /** Extra bindings for the host's container (an app's own services; test probes). */
   modules?: ContainerModule[];
+  /** Plugins handed over in memory: a manifest (package.json content) and the module it describes. */
+  inlinePlugins?: Array<{ manifest: unknown; module: PluginModule; dir?: string }>;
 }
 
 /**
@@ -49,7 +52,7 @@ export class Host {
       if (listPluginDirs([dir]).length === 0)
         this.log.warn(`plugin folder ${dir} ${fs.existsSync(dir) ? 'holds no plugin (no package.json in it or its sub-folders)' : 'does not exist'}; fix the path${this.config.file ? ` in pluginPaths of ${this.config.file}` : ''}`);
     const reader = new ManifestReader(this.contributionPoints, CORE_VERSION);
-    this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)));
+    this.plugins.load([...listPluginDirs(dirs).map((d) => reader.read(d)), ...(opts.inlinePlugins ?? []).map((p) => reader.inline(p.manifest, p.module, p.dir))]);
     // A plugin that cannot load is said once, not only in `pinhole plugins`.
     for (const p of this.plugins.list())
       if (p.state === 'invalid')
