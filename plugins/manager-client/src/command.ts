@@ -58,7 +58,7 @@ const FINAL_AT_START = /^E_(ID_TAKEN|REGISTER_|MANAGER_UNTRUSTED|MANAGER_KEY_CHA
 /**
  * `pinhole peer`: registers and stays up answering calls until SIGINT/SIGTERM. Prints
  * peer.registered (with the reflexive address), then call.incoming / call.ready / call.ended.
- * Its state is in $PINHOLE_HOME/peers/NAME.json for `pinhole status`.
+ * Its state is in $PINHOLE_HOME/running/NAME.json for `pinhole status`.
  */
 @injectable()
 export class PeerCommand implements CommandContribution {

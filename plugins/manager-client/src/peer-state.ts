@@ -22,9 +22,9 @@ export interface PeerState {
   updatedAt: number;
 }
 
-/** Where running peers keep their state: $PINHOLE_HOME/peers/<id>.json. */
+/** Where running peers keep their state: $PINHOLE_HOME/running/<id>.json. */
 export function peerStateDir(home = pinholeHome()): string | undefined {
-  return home && path.join(home, 'peers');
+  return home && path.join(home, 'running');
 }
 
 /**
