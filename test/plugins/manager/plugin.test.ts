@@ -18,7 +18,7 @@ describe('manager plugins: manifests, options, small parts', () => {
     const host = new Host({ config: { plugins: { 'manager-server': { options: { directory: 'nope' } } } }, log: createLogger({ level: 'silent', events: false }) });
     await host.plugins.activateByEvent('onDirectory:memory');
     const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
-    await assert.rejects(factory.start({ port: 0, udpPort: 0 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_UNKNOWN' && /available: memory/.test(e.message));
+    await assert.rejects(factory.start({ port: 0, udpPort: 0 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_UNKNOWN' && /installed: memory \(plugin directory-memory\)/.test(e.message));
     await host.dispose();
   });
 
