@@ -11,6 +11,14 @@ export const SECURITY_FLAGS = {
   insecure: { type: 'boolean', default: false, description: 'plain TCP/WebSocket to the manager and unencrypted sessions, for debugging (every end must use it)' },
 } as const;
 
+/** The options of every command that registers a peer (peer, call, ping): where the manager is, the media socket, and SECURITY_FLAGS. */
+export const CLIENT_FLAGS = {
+  manager: { type: 'string', arg: 'HOST:PORT', required: true, description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6' },
+  'udp-port': { type: 'string', arg: 'N', default: '0', description: 'UDP port of the media socket (0: any free one)' },
+  'udp-host': { type: 'string', arg: 'ADDR', defaultText: 'every IPv4 interface', description: 'address the media socket binds' },
+  ...SECURITY_FLAGS,
+} as const;
+
 type SecurityValues = { identity?: string; 'known-peers'?: string; ca?: string; 'manager-fingerprint'?: string; insecure?: boolean };
 
 /** The PeerClientOptions those flags stand for; --ca is read here so a bad path fails before connecting. */

@@ -8,7 +8,7 @@ import {
   PeerClientFactory,
   portFlag,
   securityOptions,
-  SECURITY_FLAGS,
+  CLIENT_FLAGS,
   ServiceLoader,
   type CommandContribution,
   type CommandIO,
@@ -22,10 +22,7 @@ import { runVoice } from './voice';
 /** Flags of the commands that register as ME and call NAME (call, ping). */
 export const CALLER_FLAGS = {
   id: { type: 'string', arg: 'ME', required: true, description: 'the name to register as while calling (bound to this peer\'s key)' },
-  manager: { type: 'string', arg: 'HOST:PORT', required: true, description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6' },
-  'udp-port': { type: 'string', arg: 'N', default: '0', description: 'UDP port of the media socket (0: any free one)' },
-  'udp-host': { type: 'string', arg: 'ADDR', defaultText: 'every IPv4 interface', description: 'address the media socket binds' },
-  ...SECURITY_FLAGS,
+  ...CLIENT_FLAGS,
   optimistic: { type: 'boolean', default: false, description: 'ask for the callee\'s addresses before it confirms, saving a round trip (if the callee allows it)' },
   timeout: { type: 'string', arg: 'MS', default: '10000', description: 'give up if the direct path is not up within MS' },
 } as const;

@@ -10,7 +10,7 @@ import {
   parseCommand,
   portFlag,
   securityOptions,
-  SECURITY_FLAGS,
+  CLIENT_FLAGS,
   ServiceLoader,
   usageError,
   type CommandContribution,
@@ -25,21 +25,13 @@ import { ClientOptions } from './options';
 import { answerWithPayloads, offeredPayloads } from './payloads';
 import { PeerStateFile } from './peer-state';
 
-/** Flags shared by the commands that register a peer (peer, call, ping). */
-export const PEER_FLAGS = {
-  manager: { type: 'string', arg: 'HOST:PORT', required: true, description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6' },
-  'udp-port': { type: 'string', arg: 'N', default: '0', description: 'UDP port of the media socket (0: any free one)' },
-  'udp-host': { type: 'string', arg: 'ADDR', defaultText: 'every IPv4 interface', description: 'address the media socket binds' },
-  ...SECURITY_FLAGS,
-} as const;
-
 export const PEER_SPEC = defineCommand({
   name: 'peer',
   summary:
     'Registers NAME with the manager under this peer\'s key and stays up answering calls until Ctrl-C: from the callers it allows (nobody by default, and it says so). With --inbox it accepts files (verified, resumable) and records voice calls there; with --voice it says REPLY.wav on every voice call. Prints peer.registered, then call.incoming / call.ready / call.ended per call. If the manager is down it keeps retrying, at start too (unless --once).',
   options: {
     id: { type: 'string', arg: 'NAME', required: true, description: 'the name to register as (bound to this peer\'s key on first registration)' },
-    ...PEER_FLAGS,
+    ...CLIENT_FLAGS,
     allow: { type: 'string', multiple: true, arg: 'NAME|FINGERPRINT|KEY', default: [], description: 'a caller allowed to call (repeatable)' },
     'allow-file': { type: 'string', arg: 'FILE', description: 'allowed callers, one name, fingerprint or key per line' },
     'allow-any': { type: 'boolean', default: false, description: 'take calls from anyone' },
