@@ -64,7 +64,8 @@ export async function runLabCli(argv: string[], out: Out, json: boolean): Promis
   }
   const spec = LAB_SPECS[sub as keyof typeof LAB_SPECS];
   if (!spec) throw usageError('lab', `unknown lab command "${sub}" (up, exec, status, down)`);
-  if (parseCommand(spec, sub === 'exec' ? rest.slice(0, rest.indexOf('--') < 0 ? rest.length : rest.indexOf('--')) : rest).help) {
+  const flags = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (flags.includes('--help') || flags.includes('-h')) {
     out(commandHelp(spec));
     return 0;
   }
