@@ -52,7 +52,9 @@ export class Host {
       if (listPluginDirs([dir]).length === 0)
         this.log.warn(`plugin folder ${dir} ${fs.existsSync(dir) ? 'holds no plugin (no package.json in it or its sub-folders)' : 'does not exist'}; fix the path${this.config.file ? ` in pluginPaths of ${this.config.file}` : ''}`);
     const reader = new ManifestReader(this.contributionPoints, CORE_VERSION);
-    this.plugins.load([...listPluginDirs(dirs).map((d) => reader.read(d)), ...(opts.inlinePlugins ?? []).map((p) => reader.inline(p.manifest, p.module, p.dir))]);
+    // Plugins the config's pluginPaths bring in are third-party code: isolated unless the config trusts them.
+    const thirdParty = new Set(listPluginDirs(this.config.pluginPaths));
+    this.plugins.load([...listPluginDirs(dirs).map((d) => reader.read(d)), ...(opts.inlinePlugins ?? []).map((p) => reader.inline(p.manifest, p.module, p.dir))], thirdParty);
     // A plugin that cannot load is said once, not only in `pinhole plugins`.
     for (const p of this.plugins.list())
       if (p.state === 'invalid')

@@ -13,7 +13,7 @@ export const SECURITY_FLAGS = {
 
 /** The options of every command that registers a peer (peer, call, ping): where the manager is, the media socket, and SECURITY_FLAGS. */
 export const CLIENT_FLAGS = {
-  manager: { type: 'string', arg: 'HOST:PORT', required: true, description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6' },
+  manager: { type: 'string', arg: 'HOST:PORT[,…]', defaultText: 'the config\'s plugins.manager-client.options.managers', description: 'the manager: HOST:PORT or tls://HOST:PORT (TLS frames), wss://HOST:PORT (TLS WebSocket); tcp:// and ws:// only with --insecure; [V6]:PORT for IPv6; several nodes of one deployment comma-separated (fail-over)' },
   'udp-port': { type: 'string', arg: 'N', default: '0', description: 'UDP port of the media socket (0: any free one)' },
   'udp-host': { type: 'string', arg: 'ADDR', defaultText: 'every IPv4 interface', description: 'address the media socket binds' },
   ...SECURITY_FLAGS,

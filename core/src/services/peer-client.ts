@@ -57,8 +57,12 @@ export const PeerClient = Symbol('PeerClient');
 /** What a peer client is made from (`pinhole peer` / `pinhole call` flags in brackets). */
 export interface PeerClientOptions {
   peerId: string;
-  /** HOST:PORT (TLS), tls://, wss://; tcp:// and ws:// only with `insecure`. */
-  manager: string;
+  /**
+   * HOST:PORT (TLS), tls://, wss://; tcp:// and ws:// only with `insecure`. Several (a list, or
+   * comma-separated) are manager nodes sharing one directory: the client fails over between them.
+   * Default: manager-client's `managers` option.
+   */
+  manager?: string | string[];
   payloadTypes?: string[];
   /** Published with the registration; `why-not.<type>` says why a payload type is not offered (callers asking for it are refused with that reason). */
   meta?: Record<string, string>;

@@ -17,7 +17,7 @@ import {
 import { callFailed } from './failed';
 import { checkCallFiles } from './local-files';
 import { measureRtt, readyFields } from './measure';
-import { runVoice } from './voice';
+import { runMedia } from './media';
 
 /** Flags of the commands that register as ME and call NAME (call, ping). */
 export const CALLER_FLAGS = {
@@ -31,14 +31,16 @@ export const CALL_SPEC = defineCommand({
   name: 'call',
   positionals: 'NAME',
   summary:
-    'Registers as ME, calls NAME through the manager, opens the windows (the Noise handshake rides the probes), prints call.ready (setupMs, path, addresses, encrypted, the callee\'s fingerprint) and the RTT over the direct path, then sends files with a progress bar and streams voice both ways (voice.stats: loss, jitter, MOS). Local files are checked before calling; a callee that cannot take what is asked (no --inbox, no usable voice, no such codec) refuses at once with its reason.',
+    'Registers as ME, calls NAME through the manager, opens the windows (the Noise handshake rides the probes), prints call.ready (setupMs, path, addresses, encrypted, the callee\'s fingerprint) and the RTT over the direct path, then sends files with a progress bar and streams voice and video both ways (voice.stats: loss, jitter, MOS; video.stats). Local files are checked before calling; a callee that cannot take what is asked (no --inbox, no usable voice, no such codec) refuses at once with its reason.',
   options: {
     ...CALLER_FLAGS,
     pings: { type: 'string', arg: 'N', default: '5', description: 'PING/PONG round trips measured on the direct path (0: none)' },
     send: { type: 'string', multiple: true, arg: 'FILE', default: [], description: 'send FILE to the callee\'s inbox (repeatable; verified, resumable)' },
     voice: { type: 'string', arg: 'IN.wav', description: 'say IN.wav (16-bit PCM, mono) and hear the callee' },
-    codec: { type: 'string', arg: 'NAME', defaultText: 'the first codec both sides have (opus, then pcmu, pcma)', description: 'with --voice or --record: use exactly this codec (opus, pcmu, pcma); refused if the callee lacks it' },
-    record: { type: 'string', arg: 'OUT.wav', description: 'record what the callee says (a new file, not the --voice input)' },
+    codec: { type: 'string', arg: 'NAME', defaultText: 'the first codec both sides have (opus, then pcmu, pcma)', description: 'with --voice or --record OUT.wav: use exactly this codec (opus, pcmu, pcma); refused if the callee lacks it' },
+    video: { type: 'string', arg: 'IN.y4m', description: 'send IN.y4m (4:2:0 Y4M) and receive the callee\'s video' },
+    'video-codec': { type: 'string', arg: 'NAME', defaultText: 'the first video codec both sides have (vp8, then mjpeg)', description: 'with --video or --record OUT.y4m: use exactly this video codec (vp8, mjpeg)' },
+    record: { type: 'string', multiple: true, arg: 'OUT.wav|OUT.y4m', default: [], description: 'record the callee\'s voice (OUT.wav) or video (OUT.y4m): a new file, not an input (repeatable: one of each)' },
   },
   notes: ['Exit codes: 0 the call worked (and every file arrived verified), 1 it did not (call.failed says why), 2 a usage error, 130 Ctrl-C.'],
 });
@@ -71,9 +73,14 @@ export class CallCommand implements CommandContribution {
     const timeoutMs = intFlag('call', 'timeout', values.timeout, { min: 1 })!;
     const udpPort = portFlag('call', 'udp-port', values['udp-port']);
     // Everything local is checked before we register and call: a typo costs nothing on the network.
-    await checkCallFiles(this.loader, { send: values.send, voice: values.voice, record: values.record, codec: values.codec });
+    // --record OUT.y4m records the peer's video, any other name its voice (WAV).
+    const videoRecord = values.record.find((f) => /\.y4m$/i.test(f));
+    const voiceRecord = values.record.find((f) => !/\.y4m$/i.test(f));
+    await checkCallFiles(this.loader, { send: values.send, voice: values.voice, record: voiceRecord, codec: values.codec, video: values.video, videoRecord, videoCodec: values['video-codec'] });
+    const wantVoice = !!(values.voice || voiceRecord);
+    const wantVideo = !!(values.video || videoRecord);
     const callee = positionals[0];
-    const client = await this.clients.create({ peerId: values.id!, manager: values.manager!, udpPort, udpHost: values['udp-host'], ...securityOptions(values), log: io.log });
+    const client = await this.clients.create({ peerId: values.id!, manager: values.manager, udpPort, udpHost: values['udp-host'], ...securityOptions(values), log: io.log });
     try {
       const reg = await client.start(); // the client prints peer.registered
       const call = await client.call(callee, {
@@ -81,14 +88,23 @@ export class CallCommand implements CommandContribution {
         signal: io.signal,
         optimistic: values.optimistic,
         // Asked for by what this call will carry, so a callee that cannot take it refuses at once.
-        payloadTypes: [...(values.send.length ? ['file'] : []), ...(values.voice || values.record ? ['voice'] : [])],
+        payloadTypes: [...(values.send.length ? ['file'] : []), ...(wantVoice ? ['voice'] : []), ...(wantVideo ? ['video'] : [])],
       });
       const local = reg.reflexive ?? reg.candidates[0];
       io.log.event('call.ready', readyFields(call, local));
       const rtt = await measureRtt(call, pings);
       io.log.event('call.rtt', { ...rtt, datagramsSent: call.session.stats.sent, datagramsReceived: call.session.stats.received });
       const filesOk = values.send.length === 0 || (await sendFiles(this.loader, call, values.send, io));
-      if (values.voice || values.record) await runVoice(this.loader, call, { input: values.voice, record: values.record, codec: values.codec }, io);
+      if (wantVoice || wantVideo)
+        await runMedia(
+          this.loader,
+          call,
+          {
+            ...(wantVoice ? { voice: { input: values.voice, record: voiceRecord, codec: values.codec } } : {}),
+            ...(wantVideo ? { video: { input: values.video, record: videoRecord, codec: values['video-codec'] } } : {}),
+          },
+          io,
+        );
       await client.hangup(call.callId, 'done');
       io.log.event('call.ended', { callId: call.callId });
       return filesOk ? 0 : 1;

@@ -1,4 +1,4 @@
-import { VoiceService, type CommandIO, type ServiceLoader, type VoiceStats, type VoiceTarget } from '@pinhole/core';
+import { VoiceService, type CommandIO, type ServiceLoader, type VoiceCall, type VoiceTarget } from '@pinhole/core';
 
 export interface VoiceCommandOptions {
   /** WAV to say (PCM 16-bit mono); none = listen only. */
@@ -8,21 +8,11 @@ export interface VoiceCommandOptions {
   codec?: string;
 }
 
-/**
- * Voice over an established call (payload-voice, activated on demand): streams `input` in real
- * time, records what comes back, and at the end — both streams done, or Ctrl-C — prints
- * `voice.stats` (packets, loss, jitter, buffer delay, E-model R/MOS).
- */
-export async function runVoice(loader: ServiceLoader, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceStats> {
+/** Starts voice over an established call (payload-voice, activated on demand). */
+export async function startVoice(loader: ServiceLoader, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceCall> {
   const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', 'voice needs the payload-voice plugin (and a codec plugin)');
   // An explicit --codec is the whole offer: a callee without it refuses at once (E_VOICE_NO_COMMON_CODEC, naming what it has).
   const voice = await service.start(call, { ...opts, codecs: opts.codec ? [opts.codec] : undefined, log: io.log });
   io.log.event('voice.started', { callId: call.callId, codec: voice.codec, input: opts.input, record: opts.record });
-  const aborted = new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
-  try {
-    await Promise.race([voice.finished, aborted]);
-  } finally {
-    io.log.event('voice.stats', { ...(await voice.stop()) });
-  }
-  return voice.stats();
+  return voice;
 }

@@ -9,7 +9,7 @@ const STALE_FACTOR = 2;
 const STALE_SLACK = 1024;
 
 /** A name's owner and the last time the name was used (claimed, touched, or its record lived). */
-interface Binding {
+export interface Binding {
   key: string;
   usedAt: number;
 }
@@ -29,7 +29,31 @@ export class PeerTable {
   private readonly expiry = new ExpiryHeap();
   private readonly lapse = new ExpiryHeap();
 
-  constructor(private readonly nameTtlMs = DEFAULT_NAME_TTL_MS) {}
+  /** `onChange` runs after every mutation (the snapshot writer listens). */
+  constructor(
+    private readonly nameTtlMs = DEFAULT_NAME_TTL_MS,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
+
+  /** Puts records and bindings back as they were saved (at start, from a snapshot). */
+  restore(records: PeerRecord[], bindings: Array<[string, Binding]>): void {
+    for (const [peerId, b] of bindings) {
+      this.bindings.set(peerId, { key: b.key, usedAt: b.usedAt });
+      this.lapse.push(b.usedAt + this.nameTtlMs, peerId);
+    }
+    for (const r of records) {
+      this.records.set(r.peerId, copyRecord(r));
+      this.expiry.push(r.expiresAt, r.peerId);
+    }
+  }
+
+  /** Copies of every record and binding (for a snapshot). */
+  all(): { records: PeerRecord[]; bindings: Array<[string, Binding]> } {
+    return {
+      records: [...this.records.values()].map(copyRecord),
+      bindings: [...this.bindings].map(([id, b]) => [id, { key: b.key, usedAt: b.usedAt }]),
+    };
+  }
 
   get size(): number {
     return this.records.size;
@@ -49,6 +73,7 @@ export class PeerTable {
     this.bindings.set(record.peerId, { key: record.publicKey, usedAt: now });
     this.records.set(record.peerId, copyRecord(record));
     this.schedule(record.peerId, record.expiresAt);
+    this.onChange();
     // A record left over from a lapsed binding of another key is not this key's "previous".
     return current && current.publicKey === record.publicKey ? { ok: true, previous: copyRecord(current) } : { ok: true };
   }
@@ -70,6 +95,7 @@ export class PeerTable {
     const b = this.bindings.get(peerId);
     if (b && b.key === r.publicKey) b.usedAt = now;
     this.schedule(peerId, r.expiresAt);
+    this.onChange();
     return true;
   }
 
@@ -83,6 +109,7 @@ export class PeerTable {
       if (patch.reflexive) r.reflexive = copyCandidate(patch.reflexive);
       else delete r.reflexive;
     }
+    this.onChange();
     return true;
   }
 
@@ -92,6 +119,7 @@ export class PeerTable {
     if (!r || (ifPublicKey !== undefined && r.publicKey !== ifPublicKey)) return false;
     this.records.delete(peerId);
     this.retire(peerId, now);
+    this.onChange();
     return true;
   }
 
@@ -109,11 +137,13 @@ export class PeerTable {
         expired.push(id);
       }
     }
+    let lapsed = 0;
     for (let t = this.lapse.peekTime(); t !== undefined && t <= now; t = this.lapse.peekTime()) {
       const id = this.lapse.pop()!;
       const b = this.bindings.get(id);
-      if (b && !this.records.has(id) && b.usedAt + this.nameTtlMs <= now) this.bindings.delete(id);
+      if (b && !this.records.has(id) && b.usedAt + this.nameTtlMs <= now) this.bindings.delete(id), lapsed++;
     }
+    if (expired.length || lapsed) this.onChange();
     return expired;
   }
 

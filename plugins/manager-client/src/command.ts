@@ -28,7 +28,7 @@ import { PeerStateFile } from './peer-state';
 export const PEER_SPEC = defineCommand({
   name: 'peer',
   summary:
-    'Registers NAME with the manager under this peer\'s key and stays up answering calls until Ctrl-C: from the callers it allows (nobody by default, and it says so). With --inbox it accepts files (verified, resumable) and records voice calls there; with --voice it says REPLY.wav on every voice call. Prints peer.registered, then call.incoming / call.ready / call.ended per call. If the manager is down it keeps retrying, at start too (unless --once).',
+    'Registers NAME with the manager under this peer\'s key and stays up answering calls until Ctrl-C: from the callers it allows (nobody by default, and it says so). With --inbox it accepts files (verified, resumable) and records voice and video calls there; with --voice it says REPLY.wav on every voice call, with --video it sends REPLY.y4m on every video call. Prints peer.registered, then call.incoming / call.ready / call.ended per call. If the manager is down it keeps retrying, at start too (unless --once).',
   options: {
     id: { type: 'string', arg: 'NAME', required: true, description: 'the name to register as (bound to this peer\'s key on first registration)' },
     ...CLIENT_FLAGS,
@@ -39,6 +39,7 @@ export const PEER_SPEC = defineCommand({
     inbox: { type: 'string', arg: 'DIR', description: 'accept files into DIR (an existing folder) and record voice calls there' },
     overwrite: { type: 'boolean', default: false, description: 'with --inbox: replace a file of the same name (default: refuse it with E_FILE_EXISTS)' },
     voice: { type: 'string', arg: 'REPLY.wav', description: 'answer voice calls saying this WAV (16-bit PCM, mono)' },
+    video: { type: 'string', arg: 'REPLY.y4m', description: 'answer video calls sending this Y4M (4:2:0) back' },
     once: { type: 'boolean', default: false, description: 'exit (code 1) if the first registration fails, instead of retrying until the manager answers' },
   },
   notes: ['Exit codes: 0 stopped by SIGTERM, 130 by Ctrl-C, 1 a failure (manager refused us, bad files), 2 a usage error.'],
@@ -67,15 +68,17 @@ export class PeerCommand implements CommandContribution {
     const { values, help } = parseCommand(PEER_SPEC, argv);
     if (help) return (process.stdout.write(commandHelp(PEER_SPEC) + '\n'), 0);
     const udpPort = portFlag('peer', 'udp-port', values['udp-port']);
+    if (!values.manager && !this.options.managers.length)
+      throw usageError('peer', '--manager HOST:PORT is required (or list the managers in the config: plugins.manager-client.options.managers)');
     if (values.overwrite && !values.inbox) throw usageError('peer', '--overwrite applies to files received into --inbox DIR; give --inbox too');
     const inbox = values.inbox ? path.resolve(values.inbox) : undefined;
     if (inbox && !fs.statSync(inbox, { throwIfNoEntry: false })?.isDirectory())
       throw new ConfigError('E_FILE_INBOX', `--inbox ${values.inbox} is not an existing folder; create it first`);
-    const offered = await offeredPayloads(this.loader, { inbox, overwrite: values.overwrite, voice: values.voice }, io);
+    const offered = await offeredPayloads(this.loader, { inbox, overwrite: values.overwrite, voice: values.voice, video: values.video }, io);
     const policy = await this.allowLists.policy({ allow: values.allow, allowFile: values['allow-file'], allowAny: values['allow-any'], optimistic: values.optimistic });
     const client = (await this.clients.create({
       peerId: values.id!,
-      manager: values.manager!,
+      manager: values.manager,
       udpPort,
       udpHost: values['udp-host'],
       payloadTypes: offered.payloadTypes,
@@ -85,7 +88,7 @@ export class PeerCommand implements CommandContribution {
       log: io.log,
     })) as ManagerPeerClient;
     if (policy.mode === 'none') io.log.warn(`"${values.id}" ${this.allowLists.describe(policy)}`);
-    const state = new PeerStateFile({ id: values.id!, manager: values.manager!, fingerprint: client.identity.fingerprint, accepts: policy.mode === 'list' ? policy.allow.join(',') : policy.mode, payloadTypes: offered.payloadTypes });
+    const state = new PeerStateFile({ id: values.id!, manager: values.manager ?? this.options.managers.join(','), fingerprint: client.identity.fingerprint, accepts: policy.mode === 'list' ? policy.allow.join(',') : policy.mode, payloadTypes: offered.payloadTypes });
     const registered = (r: RegisteredInfo) => state.update({ registered: true, since: Date.now(), problem: undefined, reflexive: r.reflexive && formatAddress(r.reflexive), candidates: r.candidates.map(formatAddress) });
     client.on('registered', registered);
     client.on('disconnected', (e) => state.update({ registered: false, since: Date.now(), problem: e.reason }));
@@ -107,7 +110,7 @@ export class PeerCommand implements CommandContribution {
       });
     });
     try {
-      await answerWithPayloads(this.loader, client, { inbox, overwrite: values.overwrite, voice: offered.voice }, io);
+      await answerWithPayloads(this.loader, client, { inbox, overwrite: values.overwrite, voice: offered.voice, video: offered.video }, io);
       state.update({});
       if (!(await this.firstRegistration(client, state, values.once, io))) return io.signal.aborted ? 0 : 1;
       await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));

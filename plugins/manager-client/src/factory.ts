@@ -33,7 +33,7 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
     const media = await this.media.create({ port: o.udpPort ?? 0, host: o.udpHost });
     try {
       return new ManagerPeerClient(
-        { peerId: o.peerId, manager: o.manager, payloadTypes: o.payloadTypes, meta: o.meta, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
+        { peerId: o.peerId, manager: o.manager?.length ? o.manager : this.options.managers, payloadTypes: o.payloadTypes, meta: o.meta, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
         {
           hooks: this.hooks,
           log,

@@ -1,5 +1,7 @@
 /** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface ClientOptions {
+  /** Used when a client is created without a manager (peer/call without --manager). */
+  managers: string[];
   connectTimeoutMs: number;
   callTimeoutMs: number;
   stunTimeoutMs: number;

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FileTransfer, VoiceService, type CommandIO, type PeerClient, type PinholeError, type ServiceLoader } from '@pinhole/core';
+import { FileTransfer, readY4mHeader, VideoService, VoiceService, type CommandIO, type PeerClient, type PinholeError, type ServiceLoader, type VoiceCall } from '@pinhole/core';
 
 export interface AnswerOptions {
   /** Accept files into this folder (payload-file) and record voice there (payload-voice). */
@@ -7,6 +7,8 @@ export interface AnswerOptions {
   overwrite?: boolean;
   /** WAV to say back on every voice call. */
   voice?: string;
+  /** Y4M to send back on every video call. */
+  video?: string;
 }
 
 /** What a peer registers: the payload types it takes, and for the others why not (meta `why-not.<type>`). */
@@ -15,6 +17,15 @@ export interface Offered {
   meta: Record<string, string>;
   /** The --voice reply, if it is usable (a bad one is reported at start and not offered). */
   voice?: string;
+  /** The --video reply, likewise. */
+  video?: string;
+}
+
+/** A reply file that cannot be used: said at start, published as the reason, and not offered. */
+function unusable(kind: 'voice' | 'video', file: string, err: PinholeError, meta: Record<string, string>, io: Pick<CommandIO, 'log'>): undefined {
+  io.log.warn(`--${kind} ${file} is unusable, so this peer takes no ${kind} calls: ${err.message}`, { code: err.code });
+  meta[`why-not.${kind}`] = `its --${kind} reply is unusable (${err.code}: ${err.message})`.slice(0, 256);
+  return undefined;
 }
 
 /**
@@ -27,43 +38,68 @@ export async function offeredPayloads(loader: ServiceLoader, o: AnswerOptions, i
   let voice = o.voice;
   if (voice) {
     const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', '--voice needs the payload-voice plugin and a codec plugin');
+    voice = await service.check(voice).then(
+      () => voice,
+      (err: PinholeError) => unusable('voice', o.voice!, err, meta, io),
+    );
+  }
+  let video = o.video;
+  if (video) {
     try {
-      await service.check(voice);
+      readY4mHeader(video, '--video');
     } catch (err) {
-      const e = err as PinholeError;
-      io.log.warn(`--voice ${voice} is unusable, so this peer takes no voice calls: ${e.message}`, { code: e.code });
-      meta['why-not.voice'] = `its --voice reply is unusable (${e.code}: ${e.message})`.slice(0, 256);
-      voice = undefined;
+      video = unusable('video', video, err as PinholeError, meta, io);
     }
   }
   if (!o.inbox) meta['why-not.file'] = 'it was started without --inbox DIR, so it accepts no files';
   if (!o.inbox && !voice && !meta['why-not.voice']) meta['why-not.voice'] = 'it was started without --voice REPLY.wav or --inbox DIR, so it takes no voice calls';
-  // Voice: said with a usable reply, or recorded into the inbox unless the reply given is broken.
-  const takesVoice = !!voice || (!!o.inbox && !meta['why-not.voice']);
-  const payloadTypes = [...(o.inbox ? ['file'] : []), ...(takesVoice ? ['voice'] : [])];
-  return { payloadTypes, meta, voice };
+  if (!o.inbox && !video && !meta['why-not.video']) meta['why-not.video'] = 'it was started without --video REPLY.y4m or --inbox DIR, so it takes no video calls';
+  // Voice and video: sent with a usable reply, or recorded into the inbox unless the reply given is broken.
+  const takes = (kind: 'voice' | 'video', reply: string | undefined) => !!reply || (!!o.inbox && !meta[`why-not.${kind}`]);
+  const payloadTypes = [...(o.inbox ? ['file'] : []), ...(takes('voice', voice) ? ['voice'] : []), ...(takes('video', video) ? ['video'] : [])];
+  return { payloadTypes, meta, voice, video };
 }
 
 /**
- * What `pinhole peer` does on each established incoming call: receive files into the inbox and
- * answer voice. The payload plugins are reached only through their core service identifiers and
- * activated on demand; a missing one is a clear error at start, not at the first call.
+ * What `pinhole peer` does on each established incoming call: receive files into the inbox, and
+ * answer voice and video (recorded into the inbox as <peer>-<call>.wav / .y4m). The payload
+ * plugins are reached only through their core service identifiers and activated on demand; a
+ * missing one is a clear error at start, not at the first call.
  */
 export async function answerWithPayloads(loader: ServiceLoader, client: PeerClient, o: AnswerOptions, io: CommandIO): Promise<void> {
   const files = o.inbox ? await loader.load<FileTransfer>(FileTransfer, 'onPayload:file', '--inbox needs the payload-file plugin') : undefined;
   let voice: VoiceService | undefined;
   if (o.voice) voice = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', '--voice needs the payload-voice plugin and a codec plugin');
   else if (o.inbox) voice = await loader.load<VoiceService>(VoiceService, 'onPayload:voice').catch(() => undefined);
+  let video: VideoService | undefined;
+  if (o.video) video = await loader.load<VideoService>(VideoService, 'onPayload:video', '--video needs the payload-video plugin and a video codec plugin');
+  else if (o.inbox) video = await loader.load<VideoService>(VideoService, 'onPayload:video').catch(() => undefined);
 
   client.onIncomingCall((call) => {
     if (files && o.inbox) files.receiveFiles(call, o.inbox, { log: io.log, json: io.json, overwrite: o.overwrite, signal: io.signal });
+    let voiceCall: VoiceCall | undefined;
+    const base = o.inbox ? path.join(o.inbox, `${call.remotePeerId}-${call.callId}`) : undefined;
+    if (video && call.payloadTypes.includes('video')) {
+      const record = base && `${base}.y4m`;
+      video
+        .start(call, { input: o.video, record, log: io.log, audio: { stats: () => voiceCall?.stats() } })
+        .then((v) => {
+          io.log.event('video.started', { callId: call.callId, codec: v.codec, record });
+          call.session.onClose(() => void v.stop().then((s) => io.log.event('video.stats', { ...s, record })));
+        })
+        .catch((err: PinholeError) => {
+          if (err.code === 'E_VIDEO_NEGOTIATION_TIMEOUT' || err.code === 'E_VIDEO_SESSION_CLOSED') io.log.debug('caller did not start video', { callId: call.callId });
+          else io.log.event('video.failed', { callId: call.callId, code: err.code, message: err.message });
+        });
+    }
     if (!voice) return;
     if (!call.payloadTypes.includes('voice')) return;
-    const record = o.inbox ? path.join(o.inbox, `${call.remotePeerId}-${call.callId}.wav`) : undefined;
+    const record = base && `${base}.wav`;
     // Negotiation waits for the caller's hello; a caller that only sends files never says it.
     voice
       .start(call, { input: o.voice, record, log: io.log })
       .then((v) => {
+        voiceCall = v;
         io.log.event('voice.started', { callId: call.callId, codec: v.codec, record });
         call.session.onClose(() => void v.stop().then((s) => io.log.event('voice.stats', { ...s, record })));
       })

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { inject, injectable } from 'inversify';
-import { commandHelp, ConfigError, defineCommand, ManagerServerFactory, parseCommand, pinholeHome, usageError, type CommandContribution, type CommandIO } from '@pinhole/core';
-import { formatHostPort, parseHostPort } from '@pinhole/core';
+import { commandHelp, ConfigError, defineCommand, formatHostPort, ManagerServerFactory, parseCommand, parseHostPort, pinholeHome, usageError, type CommandContribution, type CommandIO } from '@pinhole/core';
+import type { RunningManagerFactory } from './factory';
 
 export const MANAGER_SPEC = defineCommand({
   name: 'manager',
@@ -24,7 +24,7 @@ export const MANAGER_SPEC = defineCommand({
 export class ManagerCommand implements CommandContribution {
   readonly command = 'manager';
 
-  constructor(@inject(ManagerServerFactory) private readonly factory: ManagerServerFactory) {}
+  constructor(@inject(ManagerServerFactory) private readonly factory: RunningManagerFactory) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, help } = parseCommand(MANAGER_SPEC, argv);
@@ -42,7 +42,7 @@ export class ManagerCommand implements CommandContribution {
 
     // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
     const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure, adminToken });
-    const { tcp, udp: u, tls: t, admin, directory } = manager.address();
+    const { tcp, udp: u, tls: t, admin } = manager.address();
     const hostPort = formatHostPort(tcp.host, tcp.port);
     io.log.event('manager.ready', {
       tcp: hostPort,
@@ -50,7 +50,8 @@ export class ManagerCommand implements CommandContribution {
       ws: `${t ? 'wss' : 'ws'}://${hostPort}/`,
       tls: t ? (t.selfSigned ? 'self-signed' : 'certificate') : 'off',
       ...(t ? { pin: t.pin } : {}),
-      directory,
+      node: manager.nodeId,
+      directory: manager.directoryName,
       dashboard: `${t ? 'https' : 'http'}://${hostPort}/`,
       // Printed only when generated here: a token the operator chose is theirs already (and stays out of logs).
       ...(admin?.generated ? { adminToken: admin.token } : {}),
@@ -59,7 +60,7 @@ export class ManagerCommand implements CommandContribution {
       io.log.warn(`self-signed TLS certificate (kept in ${selfSignedDir ?? 'memory only'}); peers pin it on first contact, or give them --manager-fingerprint ${t.pin}. For production use --tls-cert/--tls-key from a CA`);
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     await manager.close();
-    io.log.event('manager.stopped', manager.stats());
+    io.log.event('manager.stopped', { node: manager.nodeId, directory: manager.directoryName, ...manager.stats() });
     return 0;
   }
 }

@@ -1,8 +1,8 @@
 import { inject, injectable } from 'inversify';
 import {
-  ConfigError,
   Contributions,
   DirectoryBackend,
+  DirectoryError,
   Hooks,
   Logger,
   ServiceLoader,
@@ -13,15 +13,20 @@ import {
 import { startManager, type RunningManager } from './manager';
 import { ManagerOptions, type StartManagerOptions } from './options';
 
+/** A ManagerServerFactory whose managers tell their node id and directory backend. */
+export interface RunningManagerFactory extends ManagerServerFactory {
+  start(overrides?: ManagerServerOptions & Partial<StartManagerOptions>): Promise<RunningManager>;
+}
+
 /** ManagerServerFactory: the plugin's options, overridden per start(), with a directory it owns. */
 @injectable()
-export class PluginManagerFactory implements ManagerServerFactory {
+export class PluginManagerFactory implements RunningManagerFactory {
   constructor(
     @inject(ManagerOptions) private readonly options: ManagerOptions,
     @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(Contributions) private readonly contributions: Contributions,
     @inject(Hooks) private readonly hooks: Hooks,
     @inject(Logger) private readonly log: Logger,
-    @inject(Contributions) private readonly contributions: Contributions,
   ) {}
 
   async start(overrides: ManagerServerOptions & Partial<StartManagerOptions> = {}): Promise<RunningManager> {
@@ -31,10 +36,10 @@ export class PluginManagerFactory implements ManagerServerFactory {
     try {
       const manager = await startManager({
         ...base,
-        directoryName: given ? undefined : backendName,
         ...stripUndefined(rest),
         limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
         directory,
+        directoryName: given ? (rest.directoryName ?? 'given') : backendName,
         hooks: this.hooks,
         log: rest.log ?? this.log.child('manager'),
       });
@@ -46,17 +51,14 @@ export class PluginManagerFactory implements ManagerServerFactory {
     }
   }
 
-  /** The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`), then picked by name. */
+  /**
+   * The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`),
+   * then picked by name; unknown, the error lists what the installed manifests contribute.
+   */
   private async openDirectory(name: string, options: Record<string, unknown>): Promise<Directory> {
-    const installed = this.contributions.of('directoryBackends').map((b) => `${b.name} (plugin ${b.pluginId})`);
     const backends = await this.loader.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`);
     const backend = backends.find((b) => b.name === name);
-    if (!backend)
-      throw new ConfigError(
-        'E_DIRECTORY_UNKNOWN',
-        `no directory backend "${name}" is installed (installed: ${installed.join(', ') || 'none'}); set plugins.manager-server.options.directory in pinhole.config.json to one of them, or install and enable the plugin contributing "${name}"`,
-        { directory: name, installed },
-      );
+    if (!backend) throw DirectoryError.UNKNOWN(name, [...new Set(this.contributions.of('directoryBackends').map((c) => c.name))].sort());
     this.log.info(`directory backend "${name}"`, { options: Object.keys(options) });
     return backend.create(options);
   }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'crypto';
-import type { Disposable, ManagerAddress, ManagerServer } from '@pinhole/core';
+import { formatHostPort, isDirectoryOutage, type Disposable, type ManagerAddress, type ManagerServer } from '@pinhole/core';
 import { AdminAuth } from './admin/admin-auth';
 import { AdminHttp } from './admin/admin-http';
 import { ManagerMetrics } from './admin/metrics';
-import { formatHostPort } from '@pinhole/core';
 import { ManagerMonitor } from './monitor/monitor';
 import { resolveOptions, type StartManagerOptions } from './options';
 import { CallRouter } from './server/call-router';
 import { PeerConnection, type ConnectionHandlers } from './server/connection';
+import { DirectoryHealth, observedDirectory } from './server/directory-health';
 import { startExpirySweep } from './server/expiry';
 import { ControlListener } from './server/listener';
 import { LocalPeers } from './server/local-peers';
@@ -17,6 +17,8 @@ import { givenTls, selfSignedTls } from './server/tls-identity';
 
 export interface RunningManager extends ManagerServer {
   readonly nodeId: string;
+  /** The directory backend's name (manager.ready reports it). */
+  readonly directoryName: string;
 }
 
 /**
@@ -33,6 +35,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   if (o.insecure) log.warn('INSECURE: the control channel is plain TCP/WebSocket; registrations and call metadata travel in clear (--insecure is for debugging only)');
   const peers = new LocalPeers();
   const stats = { connections: 0, expired: 0 };
+  // Sweeps wait one keep-alive interval (plus a margin for the ack) after an outage: live peers refresh first.
+  const health = new DirectoryHealth(o.keepaliveMs + Math.min(o.keepaliveMs, 5000), log);
+  const directory = observedDirectory(o.directory, health);
   let stun: StunResponder | undefined;
   let metrics: ManagerMetrics | undefined;
   const monitor = new ManagerMonitor(nodeId, o.directoryName, () => stun?.stats ?? { requests: 0, probes: 0, dropped: 0 }, (ms) => metrics?.observeSetup(ms));
@@ -48,20 +53,26 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     onProbe: async (username, from) => {
       const peerId = peers.peerForToken(username);
       if (!peerId) return;
-      await o.directory.update(peerId, { reflexive: { address: from.address, port: from.port, kind: 'reflexive' } });
+      const reflexive = { address: from.address, port: from.port, kind: 'reflexive' as const };
+      const record = peers.get(peerId)?.record;
+      if (record) record.reflexive = reflexive; // kept for a re-claim after a directory outage
+      await directory.update(peerId, { reflexive }).catch((err) => {
+        if (!isDirectoryOutage(err)) throw err; // an outage is logged once, by the backend
+      });
       monitor.reflexive(peerId, formatHostPort(from.address, from.port));
     },
   });
-  const router = new CallRouter({ node: nodeId, directory: o.directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log, monitor });
+  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, log, monitor });
   const registrar = new Registrar({
     node: nodeId,
-    directory: o.directory,
+    directory,
     hooks: o.hooks,
     peers,
     keepaliveMs: o.keepaliveMs,
     expiryMs: o.expiryMs,
     stunPort: stun.address().port,
     replaceRemote: (node, peerId) => router.replaceRemote(node, peerId),
+    onOutageKeepAlive: () => health.stats.keepAlivesInOutage++,
     log,
     monitor,
   });
@@ -75,7 +86,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     callReport: async (c, m) => router.callReport(c, m),
     bye: async (c) => {
       // A goodbye ends the registration now (the name stays bound to the key); only this key's record goes.
-      if (c.peerId && c.publicKey) await o.directory.remove(c.peerId, c.publicKey);
+      if (c.peerId && c.publicKey) await directory.remove(c.peerId, c.publicKey);
       c.close();
     },
     closed: (c) => {
@@ -89,8 +100,8 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   let subscription: Disposable | undefined;
   let listener: ControlListener;
   try {
-    subscription = await o.directory.subscribe(nodeId, (bytes) =>
-      void router.onBusMessage(bytes).catch((err) => log.warn('dropped a routed message', { error: (err as Error).message })),
+    subscription = await directory.subscribe(nodeId, (bytes) =>
+      void router.onBusMessage(bytes).catch((err) => isDirectoryOutage(err) || log.warn('dropped a routed message', { error: (err as Error).message })),
     );
     listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log, admin: { isLivePath: AdminHttp.isLivePath, request: (q, r) => admin.request(q, r), upgrade: (q, s, h) => admin.upgrade(q, s, h) } }, (channel, deadline) => {
       stats.connections++;
@@ -102,14 +113,24 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     await stun.close();
     throw err;
   }
-  const stopSweep = startExpirySweep({ directory: o.directory, peers, everyMs: o.sweepMs, expiryMs: o.expiryMs, log, onExpired: (ids) => (stats.expired += ids.length) });
+  const stopSweep = startExpirySweep({
+    directory,
+    peers,
+    health,
+    everyMs: o.sweepMs,
+    expiryMs: o.expiryMs,
+    reclaim: (conn, now) => registrar.reclaim(conn, now),
+    log,
+    onExpired: (ids) => (stats.expired += ids.length),
+  });
   const tcp = listener.address();
   const udp = stun.address();
-  log.info('manager listening', { node: nodeId, tcp: formatHostPort(tcp.host, tcp.port), udp: formatHostPort(udp.host, udp.port), tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off', directory: o.directoryName });
+  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp: formatHostPort(tcp.host, tcp.port), udp: formatHostPort(udp.host, udp.port), tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
+    directoryName: o.directoryName,
     address: (): ManagerAddress => ({
       tcp: { ...tcp },
       udp: { ...udp },
@@ -124,6 +145,8 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       openConnections: listener.connections,
       peers: peers.size,
       callLegs: router.activeLegs,
+      ...prefixed('registrations', registrar.stats),
+      ...prefixed('directory', health.stats),
       ...prefixed('listener', listener.stats),
       ...prefixed('calls', router.stats),
       ...prefixed('stun', stun!.stats),

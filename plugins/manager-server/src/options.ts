@@ -50,19 +50,18 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
   /** Plain TCP/WebSocket, no TLS: for debugging only (logged loudly). */
   insecure?: boolean;
   directory: Directory;
+  /** The backend's name, for manager.ready and logs. */
+  directoryName?: string;
   hooks?: Hooks;
   log?: Logger;
   /** This node's id for cross-node routing; random by default. */
   nodeId?: string;
   /** Bearer token of the dashboard, /metrics and /api/status; random (and reported as generated) by default. */
   adminToken?: string;
-  /** The directory backend's name, for the operator's view and manager.ready. */
-  directoryName?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'adminToken' | 'directoryName'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'adminToken'>> {
   adminToken?: string;
-  directoryName?: string;
   tls?: StartManagerOptions['tls'];
   selfSignedDir?: string;
   /** How often expired peers are swept from the directory. */
@@ -74,6 +73,7 @@ export function resolveOptions(o: StartManagerOptions): ResolvedOptions {
   return {
     ...o,
     udpHost: o.udpHost ?? o.host,
+    directoryName: o.directoryName ?? 'given',
     insecure: o.insecure ?? false,
     hooks: o.hooks ?? createHooks(),
     log: o.log ?? createLogger({ level: 'silent', events: false }),

@@ -1,6 +1,8 @@
 import { randomInt } from 'crypto';
 import {
   CodecError,
+  Deferred,
+  RoundTrip,
   VoiceError,
   type Codec,
   type CodecDecoder,
@@ -41,22 +43,6 @@ const HELLO_EVERY_MS = 100;
 const REPORT_EVERY_MS = 1000;
 const BYE_REPEATS = 3;
 
-class Deferred<T = void> {
-  settled = false;
-  resolve!: (v: T) => void;
-  reject!: (e: unknown) => void;
-  readonly promise = new Promise<T>((res, rej) => {
-    this.resolve = (v) => {
-      this.settled = true;
-      res(v);
-    };
-    this.reject = (e) => {
-      this.settled = true;
-      rej(e);
-    };
-  });
-}
-
 /**
  * One voice call over a session's `voice` stream, both directions at once: the Hello exchange
  * (the caller picks the codec from both offers), then a paced sender, a jitter-buffered
@@ -83,9 +69,8 @@ export class VoiceCallSession implements VoiceCall {
   private encoder?: CodecEncoder;
   private decoder?: CodecDecoder;
   private helloTimer?: NodeJS.Timeout;
-  private lastPeerReport?: { sentAtMs: number; at: number };
+  private readonly rtt = new RoundTrip();
   private remoteReport?: ReportMsg;
-  private rttMs?: number;
   private malformed = 0;
   private closed = false;
   private stopping?: Promise<VoiceStats>;
@@ -220,6 +205,7 @@ export class VoiceCallSession implements VoiceCall {
       this.decoder,
       this.recorder,
       this.cfg.log,
+      (err) => this.fail(err),
     );
     this.every(codec.frameMs / 2, (now) => {
       this.receiver?.tick(now);
@@ -255,11 +241,12 @@ export class VoiceCallSession implements VoiceCall {
       this.encoder,
       vad,
       (frame) => this.send({ frame }),
+      (err) => this.fail(err),
     );
     const pacer = this.every(codec.frameMs, (now) => {
       if (this.sender?.tick(now)) return;
       pacer.stop();
-      this.sendBye(codec.frameMs);
+      void this.sender?.sent().then(() => this.sendBye(codec.frameMs));
     });
   }
 
@@ -284,21 +271,15 @@ export class VoiceCallSession implements VoiceCall {
         lost: rx?.lost ?? 0,
         highestSequence: rx ? rx.highest >>> 0 : 0,
         jitterMs: rx?.jitterMs ?? 0,
-        sentAtMs: now,
-        echoMs: this.lastPeerReport?.sentAtMs ?? 0,
-        echoDelayMs: this.lastPeerReport ? now - this.lastPeerReport.at : 0,
+        ...this.rtt.echo(now),
       },
     });
   }
 
   /** RTCP's LSR/DLSR: our own send time comes back with how long the peer held it. */
   private onReport(r: ReportMsg, now: number): void {
-    this.lastPeerReport = { sentAtMs: r.sentAtMs, at: now };
+    this.rtt.onReport(r, now);
     this.remoteReport = r;
-    if (r.echoMs > 0) {
-      const rtt = now - r.echoMs - r.echoDelayMs;
-      if (rtt >= 0) this.rttMs = this.rttMs === undefined ? rtt : 0.8 * this.rttMs + 0.2 * rtt;
-    }
   }
 
   private sendHello(): void {
@@ -358,9 +339,10 @@ export class VoiceCallSession implements VoiceCall {
   private async shutdown(): Promise<VoiceStats> {
     clearInterval(this.helloTimer);
     for (const p of this.pacers) p.stop();
+    this.sender?.close();
     if (this.sender && !this.sender.finished && !this.closed) this.send({ bye: this.sender.bye() });
     this.endedAt ??= this.clock.now();
-    this.receiver?.finish();
+    await this.receiver?.finish();
     this.recordedSamples = this.recorder?.close(this.receiver?.end) ?? 0;
     this.encoder?.dispose();
     this.decoder?.dispose();
@@ -379,7 +361,7 @@ export class VoiceCallSession implements VoiceCall {
     const jb = this.receiver?.jb;
     const bufferDelayMs = jb && jb.stats.played > 0 ? jb.stats.delaySumMs / jb.stats.played : 0;
     const frameMs = codec?.frameMs ?? 0;
-    const mouthToEarMs = (this.rttMs ?? 0) / 2 + bufferDelayMs + frameMs + (codec?.lookaheadMs ?? 0);
+    const mouthToEarMs = (this.rtt.rttMs ?? 0) / 2 + bufferDelayMs + frameMs + (codec?.lookaheadMs ?? 0);
     const lossPercent = rx?.effectiveLossPercent ?? 0;
     const burstRatio = rx?.burstRatio() ?? 1;
     const q = eModel({ delayMs: mouthToEarMs, lossPercent, burstRatio, ie: codec?.impairment.ie ?? 0, bpl: codec?.impairment.bpl ?? 1 });
@@ -399,7 +381,7 @@ export class VoiceCallSession implements VoiceCall {
       framesConcealed: this.receiver?.concealed ?? 0,
       jitterMs: round(rx?.jitterMs ?? 0),
       bufferDelayMs: round(bufferDelayMs),
-      ...(this.rttMs !== undefined ? { rttMs: round(this.rttMs) } : {}),
+      ...(this.rtt.rttMs !== undefined ? { rttMs: round(this.rtt.rttMs) } : {}),
       mouthToEarMs: round(mouthToEarMs),
       lossPercent: round(lossPercent),
       burstRatio: round(burstRatio),

@@ -1,60 +1,8 @@
 import { strict as assert } from 'assert';
-import * as path from 'path';
-import { createLogger, ManagerServerFactory, PeerClientFactory, SignalError, type EstablishedCall, type ManagerServer, type PeerClient } from '@pinhole/core';
-import { createTapApi, Host, type PinholeConfig } from '@pinhole/core/host';
-import type { ManagerPeerClient } from '@pinhole/manager-client';
+import { SignalError, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createTapApi, Host } from '@pinhole/core/host';
 import { until } from '../../helpers/manager';
-import { peerOptions } from '../../helpers/peers';
-
-type Ev = Record<string, unknown> & { event?: string };
-
-/** A real host with the repository's plugins: media-udp + manager-client (+ punch-null-udp unless `punch` is false). */
-async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Promise<{ host: Host; events: Ev[] }> {
-  const events: Ev[] = [];
-  const host = new Host({
-    config: {
-      plugins: {
-        'manager-client': { options: { reconnectMinMs: 20, reconnectMaxMs: 200, stunTimeoutMs: 500, callTimeoutMs: 4000, connectTimeoutMs: 1000 } },
-        'punch-null-udp': { enabled: o.punch !== false, options: { probeTimeoutMs: 1500, spreadMs: 100, repeats: 2 } },
-      },
-      ...o.config,
-    },
-    log: createLogger({ json: true, level: 'silent', write: (l) => events.push(JSON.parse(l)) }),
-  });
-  await host.start();
-  await host.plugins.activate('manager-client');
-  return { host, events };
-}
-
-/** A manager whose self-signed certificate is kept in `certDir`, so a restart keeps the pin its peers hold. */
-async function manager(host: Host, opts: Record<string, unknown> = {}, certDir = path.join(process.env.PINHOLE_HOME!, 'client-test-manager')): Promise<ManagerServer> {
-  const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
-  return factory.start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, selfSignedDir: certDir, ...opts });
-}
-
-const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
-
-async function client(host: Host, peerId: string, mgr: ManagerServer, managerAt = at(mgr)): Promise<ManagerPeerClient> {
-  const factory = await host.services.load<PeerClientFactory>(PeerClientFactory);
-  return (await factory.create(peerOptions(peerId, mgr, { manager: managerAt }))) as ManagerPeerClient;
-}
-
-const nextIncoming = (p: PeerClient) =>
-  new Promise<EstablishedCall>((resolve) => {
-    const d = p.onIncomingCall((c) => {
-      d.dispose();
-      resolve(c);
-    });
-  });
-
-async function exchange(a: EstablishedCall, b: EstablishedCall): Promise<void> {
-  const got = new Promise<string>((resolve) => b.session.onData((p) => resolve(p.toString())));
-  const back = new Promise<string>((resolve) => a.session.onData((p) => resolve(p.toString())));
-  a.session.send(Buffer.from('hello bob'));
-  assert.equal(await got, 'hello bob');
-  b.session.send(Buffer.from('hello alice'));
-  assert.equal(await back, 'hello alice');
-}
+import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
 
 describe('manager-client: registration and calls through a real manager, media-udp and punch-null-udp', function () {
   this.timeout(10000);

@@ -14,11 +14,10 @@ describe('manager plugins: manifests, options, small parts', () => {
     assert.deepEqual(client.dependencies, ['media-udp', 'identity-ed25519', 'secure-noise']);
   });
 
-  it('picks the directory backend by the `directory` option and names the choices when it is missing', async () => {
+  it('picks the directory backend by the `directory` option and lists the installed ones (active or not) when it is missing', async () => {
     const host = new Host({ config: { plugins: { 'manager-server': { options: { directory: 'nope' } } } }, log: createLogger({ level: 'silent', events: false }) });
-    await host.plugins.activateByEvent('onDirectory:memory');
     const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager');
-    await assert.rejects(factory.start({ port: 0, udpPort: 0 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_UNKNOWN' && /installed: memory \(plugin directory-memory\)/.test(e.message));
+    await assert.rejects(factory.start({ port: 0, udpPort: 0 }), (e: { code: string; message: string }) => e.code === 'E_DIRECTORY_UNKNOWN' && /installed: memory, redis\)/.test(e.message));
     await host.dispose();
   });
 

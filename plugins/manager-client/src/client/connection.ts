@@ -100,8 +100,13 @@ export class ControlConnection {
   }
 
   close(): void {
+    this.markDead('closed by us');
+  }
+
+  /** Drops the connection now (no goodbye): it is dead or abandoned for `reason`. */
+  markDead(reason: string): void {
     this.end();
-    this.markClosed('closed by us');
+    this.markClosed(reason);
   }
 
   /** Called by the transport for each complete message. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { isDirectoryOutage, fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
 import { reachableCandidates, safeCode, windowTargets, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
 import type { ManagerMonitor } from '../monitor/monitor';
 import { CallerBuckets } from './limits';
@@ -20,6 +20,13 @@ interface Leg {
   calleeEndpoint: number;
   payloadTypes: string[];
   optimistic: boolean;
+  /**
+   * The node holding the remote peer's connection, learnt at setup (the callee's record, or the
+   * caller's node on the routed OpenWindow): setup messages go straight there, no lookup.
+   */
+  remoteNode?: string;
+  /** Caller legs: the callee's record as found at CallRequest (its candidates go into Ready). */
+  callee?: PeerRecord;
   timer?: NodeJS.Timeout;
 }
 
@@ -104,7 +111,10 @@ export class CallRouter {
     const [callerEndpoint, calleeEndpoint] = endpointPair();
     // Addresses before confirmation only when the callee opted in (its policy's optimistic flag).
     const optimistic = !!msg.optimistic && callee.policy.optimistic;
-    const leg = this.addLeg({ callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening', callerEndpoint, calleeEndpoint, payloadTypes, optimistic });
+    const leg = this.addLeg({
+      callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening',
+      callerEndpoint, calleeEndpoint, payloadTypes, optimistic, remoteNode: callee.node, callee,
+    });
     leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
     leg.timer.unref();
     this.d.monitor.callStarted({ callId, caller: callerId, callee: calleeId });
@@ -114,7 +124,7 @@ export class CallRouter {
     }
     const routed = await this.route(calleeId, callerId, {
       openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey },
-    });
+    }, callee.node);
     if (!routed && this.take(leg)) refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
   }
 
@@ -124,7 +134,7 @@ export class CallRouter {
     if (leg.state === 'active') return; // a repeat: already relayed
     leg.state = 'active';
     clearTimeout(leg.timer);
-    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } });
+    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } }, leg.remoteNode);
   }
 
   async reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void> {
@@ -136,13 +146,16 @@ export class CallRouter {
     this.d.monitor.refused(safeCode(msg.code, 'E_REJECTED'));
     await this.route(leg.remoteId, leg.peerId, {
       reject: { callId: leg.callId, code: safeCode(msg.code, 'E_REJECTED'), reason: msg.reason || `"${leg.peerId}" declined the call` },
-    });
+    }, leg.remoteNode);
   }
 
   async hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void> {
     const leg = this.legs.get(legKey(conn.peerId!, msg.callId));
-    if (!leg || !this.take(leg)) return; // hangups cross on the wire: a second one is harmless
-    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: msg.reason ?? '' } });
+    if (!leg) return; // hangups cross on the wire: a second one is harmless
+    // During setup the remote peer is where it was a moment ago; an established call may have outlived a failover.
+    const node = leg.state === 'opening' ? leg.remoteNode : undefined;
+    if (!this.take(leg)) return;
+    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: msg.reason ?? '' } }, node);
   }
 
   /**
@@ -179,12 +192,12 @@ export class CallRouter {
   async onBusMessage(bytes: Uint8Array): Promise<void> {
     this.stats.routedIn++;
     const m = decodeRouted(bytes);
-    await this.deliver(m.toPeer, m.fromPeer, m.envelope);
+    await this.deliver(m.toPeer, m.fromPeer, m.envelope, m.fromNode || undefined);
   }
 
   /** Asks the node holding an older connection of `peerId` to close it. */
   async replaceRemote(node: string, peerId: string): Promise<void> {
-    await this.d.directory.publish(node, encodeRouted({ toPeer: peerId, fromPeer: peerId, envelope: { error: { code: 'E_REPLACED', message: `peer "${peerId}" registered again on another manager node; this connection is closed`, fatal: true } } }));
+    await this.d.directory.publish(node, encodeRouted({ toPeer: peerId, fromPeer: peerId, fromNode: this.d.node, envelope: { error: { code: 'E_REPLACED', message: `peer "${peerId}" registered again on another manager node; this connection is closed`, fatal: true } } }));
   }
 
   close(): void {
@@ -195,27 +208,33 @@ export class CallRouter {
 
   // ---- delivery ---------------------------------------------------------------------------
 
-  /** Sends `env` toward peer `to`, wherever its connection is; false if `to` is not in the directory. */
-  private async route(to: string, from: string, env: ControlEnvelope): Promise<boolean> {
+  /**
+   * Sends `env` toward peer `to`, wherever its connection is: here, at `node` when the caller
+   * knows it, else where the directory says; false if `to` is not in the directory.
+   */
+  private async route(to: string, from: string, env: ControlEnvelope, node?: string): Promise<boolean> {
     if (this.d.peers.get(to)) {
-      await this.deliver(to, from, env);
+      await this.deliver(to, from, env, this.d.node);
       return true;
     }
-    const record = await this.d.directory.get(to);
-    if (!record) return false;
-    if (record.node === this.d.node) {
-      await this.deliver(to, from, env); // registered here but not connected right now
+    if (!node) {
+      const record = await this.d.directory.get(to);
+      if (!record) return false;
+      node = record.node;
+    }
+    if (node === this.d.node) {
+      await this.deliver(to, from, env, this.d.node); // registered here but not connected right now
       return true;
     }
     this.stats.routedOut++;
-    await this.d.directory.publish(record.node, encodeRouted({ toPeer: to, fromPeer: from, envelope: env }));
+    await this.d.directory.publish(node, encodeRouted({ toPeer: to, fromPeer: from, fromNode: this.d.node, envelope: env }));
     return true;
   }
 
-  /** Runs on the node holding `to`: updates `to`'s leg, then tells `to`. */
-  private async deliver(to: string, from: string, env: ControlEnvelope): Promise<void> {
+  /** Runs on the node holding `to`: updates `to`'s leg, then tells `to`. `fromNode` holds `from`. */
+  private async deliver(to: string, from: string, env: ControlEnvelope, fromNode?: string): Promise<void> {
     const conn = this.d.peers.get(to);
-    if (env.openWindow) return this.deliverOpenWindow(conn, to, from, env.openWindow);
+    if (env.openWindow) return this.deliverOpenWindow(conn, to, from, env.openWindow, fromNode);
     if (!conn) return; // its legs ended when it disconnected
     if (env.windowOpened) return this.deliverWindowOpened(conn, from, env.windowOpened);
     if (env.error) return conn.fail(env.error.code, env.error.message);
@@ -237,10 +256,10 @@ export class CallRouter {
     });
   }
 
-  private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>): Promise<void> {
+  private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>, fromNode?: string): Promise<void> {
     const back = (code: string, reason: string) => {
       this.d.monitor.refused(code);
-      return this.route(from, to, { reject: { callId: ow.callId, code, reason } });
+      return this.route(from, to, { reject: { callId: ow.callId, code, reason } }, fromNode);
     };
     if (!conn) return void (await back('E_PEER_UNAVAILABLE', `"${to}" is registered but not connected right now (reconnecting?); try again shortly`));
     const n = this.count(to);
@@ -249,6 +268,7 @@ export class CallRouter {
     const leg = this.addLeg({
       callId: ow.callId, peerId: to, remoteId: from, role: 'callee', state: 'opening',
       callerEndpoint: ow.callerEndpoint, calleeEndpoint: ow.calleeEndpoint, payloadTypes: ow.payloadTypes ?? [], optimistic: false,
+      remoteNode: fromNode,
     });
     // The caller's node times the setup out; this only frees the slot if that node vanished.
     leg.timer = setTimeout(() => leg.state === 'opening' && this.take(leg), this.d.callTimeoutMs * 2);
@@ -263,15 +283,9 @@ export class CallRouter {
     clearTimeout(leg.timer);
     this.d.monitor.callActive(leg.peerId, leg.callId);
     if (leg.optimistic) return conn.send({ windowOpened: wo }); // Ready went out already
-    const callee = await this.d.directory.get(from);
-    if (this.legs.get(legKey(leg.peerId, leg.callId)) !== leg) return; // hung up meanwhile
-    if (!callee) {
-      this.take(leg);
-      conn.send({ reject: { callId: leg.callId, code: 'E_PEER_GONE', reason: `"${from}" left the directory during call setup` } });
-      return;
-    }
+    // The callee's record as found at CallRequest, a round trip ago: its candidates are current.
     this.stats.ready++;
-    conn.send({ ready: this.ready(leg, callee, false) });
+    conn.send({ ready: this.ready(leg, leg.callee!, false) });
     this.d.monitor.callReady(leg.peerId, leg.callId);
   }
 
@@ -341,6 +355,7 @@ export class CallRouter {
   }
 
   private routeFailed(err: unknown): void {
+    if (isDirectoryOutage(err)) return; // the backend logged the outage once
     this.d.log.warn('could not route a call message', { error: (err as Error)?.message ?? String(err) });
   }
 }

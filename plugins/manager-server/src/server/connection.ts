@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { CONTROL_PROTOCOL_VERSION, decodeControl, PinholeError, type ControlEnvelope, type Logger } from '@pinhole/core';
+import { CONTROL_PROTOCOL_VERSION, decodeControl, PinholeError, type ControlEnvelope, type Logger, type PeerRecord } from '@pinhole/core';
 import type { ManagerLimits } from '../options';
 import type { Msg } from '../protocol';
 import type { Channel } from './channel';
@@ -33,6 +33,10 @@ export class PeerConnection {
   /** The registered key (base64url), once admitted. */
   publicKey?: string;
   probeToken?: string;
+  /** What this connection registered (kept so the record can be claimed again if the directory lost it). */
+  record?: PeerRecord;
+  /** When the peer last sent anything: proof it is alive, whatever the directory says. */
+  lastHeard = Date.now();
   /** This connection's Hello nonce: a registration must sign it (so it cannot be replayed). */
   readonly challenge = randomBytes(32);
   private queue: Promise<void> = Promise.resolve();
@@ -109,6 +113,7 @@ export class PeerConnection {
     if (!this.bucket.take())
       return this.fail('E_RATE_LIMITED', `more than ${this.limits.messagesPerSecondPerConnection} messages per second; slow down (a keep-alive every keepaliveMs is all an idle peer needs)`);
     this.resetIdle();
+    this.lastHeard = Date.now();
     let env: ReturnType<typeof decodeControl>;
     try {
       env = decodeControl(bytes);

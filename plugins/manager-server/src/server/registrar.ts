@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { isIP } from 'net';
 import {
+  isDirectoryOutage,
   fingerprint,
   fromPolicyMsg,
   classifyAllowEntry,
@@ -36,6 +37,8 @@ export interface RegistrarDeps {
   stunPort: number;
   /** Tells the node holding an older connection of `peerId` to close it (re-registration elsewhere). */
   replaceRemote(node: string, peerId: string): Promise<void>;
+  /** Counts keep-alives acknowledged while the directory was unreachable. */
+  onOutageKeepAlive(): void;
   log: Logger;
   /** The operator's view: registrations and refused ones. */
   monitor: ManagerMonitor;
@@ -54,6 +57,8 @@ const MAX_META = 32;
  * stale connection at once, another key is refused.
  */
 export class Registrar {
+  readonly stats = { registered: 0, reregistered: 0, refused: 0, reclaimed: 0 };
+
   constructor(private readonly d: RegistrarDeps) {}
 
   async register(conn: PeerConnection, msg: Msg<'register'>): Promise<void> {
@@ -102,6 +107,7 @@ export class Registrar {
     };
     const claim = await this.d.directory.claim(record, now);
     if (!claim.ok) {
+      this.stats.refused++;
       const bound = parsePublicKey(claim.boundKey);
       throw fatal(
         'E_ID_TAKEN',
@@ -116,7 +122,8 @@ export class Registrar {
       await this.d.replaceRemote(claim.previous.node, record.peerId).catch((err) => this.d.log.warn('could not reach the previous node', { error: (err as Error).message }));
 
     const probeToken = randomBytes(16).toString('hex');
-    this.d.peers.bind(conn, record.peerId, publicKey, probeToken);
+    this.d.peers.bind(conn, record, probeToken);
+    this.stats[claim.previous ? 'reregistered' : 'registered']++;
     conn.send({
       registered: {
         peerId: record.peerId,
@@ -140,10 +147,34 @@ export class Registrar {
     this.d.log.info('peer registered', { peer: record.peerId, key: fingerprint(key.publicKey), transport: conn.transport, remote: conn.remoteAddress, reregistration: !!claim.previous, policy: record.policy.mode });
   }
 
+  /**
+   * Refreshes the record. The connection itself proves the peer alive, so a directory outage
+   * does not cost it its registration (the ack goes out; the record's expiry still counts from
+   * the last refresh that got through), and a record the directory lost (expired during the
+   * outage, or a Redis restarted empty) is claimed again while nobody else holds the id.
+   */
   async keepAlive(conn: PeerConnection, msg: Msg<'keepAlive'>): Promise<void> {
-    const alive = await this.d.directory.touch(conn.peerId!, Date.now(), this.d.expiryMs);
-    if (!alive) throw fatal('E_EXPIRED', `the registration of "${conn.peerId}" expired (no keep-alive within ${this.d.expiryMs} ms); reconnect and register again`);
+    const now = Date.now();
+    try {
+      const alive = (await this.d.directory.touch(conn.peerId!, now, this.d.expiryMs)) || (await this.reclaim(conn, now));
+      if (!alive) throw fatal('E_EXPIRED', `the registration of "${conn.peerId}" expired (no keep-alive within ${this.d.expiryMs} ms) and another peer holds the id now; reconnect and register again`);
+    } catch (err) {
+      if (!isDirectoryOutage(err)) throw err;
+      this.d.onOutageKeepAlive();
+    }
     conn.send({ keepAliveAck: { seq: msg.seq } });
+  }
+
+  /** Claims this live connection's record again (fresh times, this node); false if another peer holds the id. */
+  async reclaim(conn: PeerConnection, now: number): Promise<boolean> {
+    if (!conn.record || conn.closed || this.d.peers.get(conn.record.peerId) !== conn) return false;
+    const record: PeerRecord = { ...conn.record, node: this.d.node, lastSeen: now, expiresAt: now + this.d.expiryMs };
+    const claim = await this.d.directory.claim(record, now);
+    if (!claim.ok) return false;
+    conn.record = record;
+    this.stats.reclaimed++;
+    this.d.log.info('peer record claimed again for a live connection (the directory had lost or expired it)', { peer: record.peerId });
+    return true;
   }
 }
 
