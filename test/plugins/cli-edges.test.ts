@@ -321,7 +321,7 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'manager-server': { options: { directory: 'postgres', udpPort: 0 } } } }));
       const r = await run(['manager', '--listen', '127.0.0.1:0', '--config', cfg]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /E_DIRECTORY_UNKNOWN: no directory backend "postgres" is installed \(installed: memory \(plugin directory-memory\)/);
+      assert.match(r.stderr, /E_DIRECTORY_UNKNOWN: no directory backend "postgres" \(installed: memory, redis\); set plugins.manager-server.options.directory/);
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
