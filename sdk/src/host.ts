@@ -66,6 +66,21 @@ export function createHost(init: HostInit): Host {
   return new Host({ config, log: logger, pluginDirs, inlinePlugins });
 }
 
+/**
+ * Builds what runs on `host` (a peer, a manager); the host is disposed if that fails, and an
+ * abort of `signal` closes what was built.
+ */
+export async function startOnHost<T extends { close(): Promise<void> }>(host: Host, signal: AbortSignal | undefined, build: () => Promise<T>): Promise<T> {
+  try {
+    const built = await build();
+    signal?.addEventListener('abort', () => void built.close(), { once: true });
+    return built;
+  } catch (err) {
+    await host.dispose();
+    throw err;
+  }
+}
+
 /** The installed plugins (the repository's plugins/): id and dependencies, from their manifests. */
 function installedPlugins(): Array<{ id: string; dependencies: string[] }> {
   const reader = new ManifestReader(new ContributionPointRegistry(), CORE_VERSION);

@@ -38,6 +38,9 @@ export {
   type VoiceCall,
   type VoiceOptions,
   type VoiceStats,
+  type VideoCall,
+  type VideoOptions,
+  type VideoStats,
   type PluginModule,
 } from '@pinhole/core';
 export type { PinholeConfig } from '@pinhole/core/host';

@@ -9,7 +9,7 @@ import {
 } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
 import { Events } from './events';
-import { createHost, type HostInit } from './host';
+import { createHost, startOnHost, type HostInit } from './host';
 
 export interface ManagerInit extends HostInit {
   /** Control port (TCP + WebSocket + dashboard), HOST:PORT; default 127.0.0.1:0 (loopback, a free port). */
@@ -55,16 +55,11 @@ export class Manager {
       ? { ...init.config, plugins: { ...init.config?.plugins, 'manager-server': { ...init.config?.plugins?.['manager-server'], options: { ...init.config?.plugins?.['manager-server']?.options, directory: init.directory } } } }
       : init.config;
     const host = createHost({ ...init, config });
-    try {
+    return startOnHost(host, init.signal, async () => {
       const factory = await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager', 'a manager needs the manager-server plugin');
       const server = await factory.start({ host: listen.host, port: listen.port, udpHost: udp.host, udpPort: udp.port, tls: init.tls, selfSignedDir: init.certDir, insecure: init.insecure, adminToken: init.adminToken });
-      const m = new Manager(host, server);
-      init.signal?.addEventListener('abort', () => void m.close(), { once: true });
-      return m;
-    } catch (err) {
-      await host.dispose();
-      throw err;
-    }
+      return new Manager(host, server);
+    });
   }
 
   /** HOST:PORT of the control port (IPv6 in brackets): what peers are given. */

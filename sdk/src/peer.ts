@@ -5,6 +5,7 @@ import {
   PeerClientFactory,
   PinholeError,
   type PayloadEndpoint,
+  VideoService,
   VoiceService,
   type Disposable,
   type FileReceived,
@@ -14,20 +15,25 @@ import {
   type PeerClient,
   type RegisteredInfo,
   type ServiceLoader,
+  type VideoCall,
+  type VideoOptions,
   type VoiceCall,
   type VoiceOptions,
 } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
 import { Call } from './call';
 import { Events } from './events';
-import { createHost, type HostInit } from './host';
+import { createHost, startOnHost, type HostInit } from './host';
 import type { Manager } from './manager';
 
 export interface PeerInit extends HostInit {
   /** The name to register as (bound to this peer's key on first registration). */
   id: string;
-  /** The manager: `HOST:PORT` (TLS), `tls://`, `wss://` (`tcp://`, `ws://` with insecure), or a Manager from createManager(). */
-  manager: string | Manager;
+  /**
+   * The manager: `HOST:PORT` (TLS), `tls://`, `wss://` (`tcp://`, `ws://` with insecure), several
+   * nodes of one deployment (a list: fail-over), or a Manager from createManager().
+   */
+  manager: string | readonly string[] | Manager;
   /** Ed25519 key file; default $PINHOLE_HOME/identity.pem, else ~/.pinhole/identity.pem (made on first use). */
   identity?: string;
   /** Pins of peer keys and manager certificates; default known_peers beside the identity. */
@@ -100,16 +106,16 @@ export class Peer {
     if (!init.id) throw new PinholeError('E_USAGE', 'createPeer needs an id (the name to register as)');
     if (init.signal?.aborted) throw new PinholeError('E_ABORTED', 'createPeer was aborted before it started');
     const host = createHost(init);
-    try {
+    return startOnHost(host, init.signal, async () => {
       await host.start();
       const factory = await host.services.load<PeerClientFactory>(PeerClientFactory, 'onPeer', 'a peer needs the manager-client plugin');
       const allow = init.allow === 'any' ? { allowAny: true } : { allow: [...(init.allow ?? [])] };
       const policy = await (await host.services.load<AllowLists>(AllowLists, undefined, 'a peer needs the identity-ed25519 plugin')).policy({ ...allow, optimistic: init.optimistic });
       const files = init.inbox ? await host.services.load<FileTransfer>(FileTransfer, 'onPayload:file', 'inbox needs the payload-file plugin') : undefined;
-      const m = typeof init.manager === 'string' ? { address: init.manager, pin: undefined } : init.manager;
+      const m = typeof init.manager === 'string' || Array.isArray(init.manager) ? { address: init.manager as string | readonly string[], pin: undefined } : (init.manager as Manager);
       const client = await factory.create({
         peerId: init.id,
-        manager: m.address,
+        manager: typeof m.address === 'string' ? m.address : [...m.address],
         managerFingerprint: init.managerFingerprint ?? m.pin,
         payloadTypes: [...new Set([...(init.inbox ? ['file'] : []), ...(init.payloadTypes ?? [])])],
         meta: init.inbox ? {} : { 'why-not.file': 'it runs without an inbox, so it accepts no files' },
@@ -130,12 +136,8 @@ export class Peer {
         await peer.close();
         throw err;
       }
-      init.signal?.addEventListener('abort', () => void peer.close(), { once: true });
       return peer;
-    } catch (err) {
-      await host.dispose();
-      throw err;
-    }
+    });
   }
 
   get id(): string {
@@ -202,6 +204,12 @@ export class Peer {
   /** Voice over a call, both ways at once (codecs agreed between the two sides). */
   async voice(call: Call, opts: VoiceOptions = {}): Promise<VoiceCall> {
     const service = await this.host.services.load<VoiceService>(VoiceService, 'onPayload:voice', 'voice needs the payload-voice plugin and a codec plugin');
+    return service.start(call.raw, { log: this.host.log, ...opts });
+  }
+
+  /** Video over a call, both ways at once (`input`: a Y4M to send; `record`: where the peer's video goes; codecs agreed between the two sides). */
+  async video(call: Call, opts: VideoOptions = {}): Promise<VideoCall> {
+    const service = await this.host.services.load<VideoService>(VideoService, 'onPayload:video', 'video needs the payload-video plugin and a video codec plugin');
     return service.start(call.raw, { log: this.host.log, ...opts });
   }
 

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createLogger, createManager, createPeer, MANAGER_PLUGINS, PEER_PLUGINS, type Manager, type Peer } from 'pinhole';
+import { haveFfmpeg, makeClip } from '../helpers/video';
 
 describe('pinhole (the package): createPeer / createManager', function () {
   this.timeout(30_000);
@@ -110,6 +111,29 @@ describe('pinhole (the package): createPeer / createManager', function () {
     assert.equal(states.get('payload-file'), 'disabled');
     assert.equal(states.get('app'), 'disabled');
     await assert.rejects(createPeer({ id: 'x', manager, plugins: ['no-such-plugin'] }), (e: { code: string; message: string }) => e.code === 'E_PLUGIN_UNKNOWN' && /installed: .*manager-client/.test(e.message));
+  });
+
+  it('video both ways over a call (mjpeg), the manager given as a list of nodes', async function () {
+    if (!haveFfmpeg()) {
+      console.log('      skipping: ffmpeg is missing (Debian package ffmpeg), it makes the test clip');
+      return this.skip();
+    }
+    const clip = makeClip(dir, 'sdk-clip', { width: 160, height: 120, fps: 10, seconds: 1 });
+    const back = path.join(dir, 'sdk-back.y4m');
+    const pin = { managerFingerprint: manager.pin };
+    const bob = await peer({ id: 'vid-bob', manager: [manager.address], ...pin, allow: ['vid-alice'], payloadTypes: ['video'], ...keys('vid-bob') });
+    const alice = await peer({ id: 'vid-alice', manager: [manager.address], ...pin, ...keys('vid-alice') });
+    const answered = new Promise<import('pinhole').VideoCall>((resolve, reject) => bob.onCall((c) => bob.video(c, { input: clip }).then(resolve, reject)));
+    const call = await alice.call('vid-bob', { payloadTypes: ['video'] });
+    const v = await alice.video(call, { input: clip, record: back, codec: 'mjpeg' });
+    assert.equal(v.codec, 'mjpeg');
+    const theirs = await answered;
+    await Promise.all([v.finished, theirs.finished]); // both clips sent to the end
+    const stats = await v.stop();
+    await theirs.stop();
+    await call.hangup();
+    assert.ok(stats.framesSent > 0 && stats.framesReceived > 0, JSON.stringify(stats));
+    assert.ok(fs.statSync(back).size > 0, 'the peer\'s video was recorded');
   });
 
   it('the manager\'s change events follow registrations and calls', async () => {
