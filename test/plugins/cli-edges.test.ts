@@ -128,6 +128,11 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       assert.match(missing.stderr, /^pinhole: E_FILE_NOT_FOUND: --send .*nope\.bin: no such file/);
       const stereo = path.join(dir, 'stereo.wav');
       fs.writeFileSync(stereo, stereoWav());
+      // A one-frame 16×16 Y4M the caller sends, and a 4:4:4 one the callee cannot.
+      const clip = path.join(dir, 'clip.y4m');
+      fs.writeFileSync(clip, Buffer.concat([Buffer.from('YUV4MPEG2 W16 H16 F10:1 C420jpeg\nFRAME\n'), Buffer.alloc(16 * 16 * 1.5, 128)]));
+      const c444 = path.join(dir, 'c444.y4m');
+      fs.writeFileSync(c444, 'YUV4MPEG2 W16 H16 F10:1 C444\nFRAME\n');
       const bad = await run(['call', 'bob', '--id', 'a', '--manager', '127.0.0.1:1', '--voice', stereo]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /^pinhole: E_WAV_FORMAT: .*2 channels; only mono is read; convert it with: sox/);
@@ -154,7 +159,7 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       assert.equal(ready.dashboard, `https://${ready.tcp}/`);
     });
 
-    it('refuses at once, with the callee\'s reason, what it cannot take: files without --inbox, voice with an unusable reply, a codec it lacks', async () => {
+    it('refuses at once, with the callee\'s reason, what it cannot take: files without --inbox, voice or video with an unusable reply, a codec it lacks', async () => {
       const dir = tmp('caps');
       const file = path.join(dir, 'f.txt');
       fs.writeFileSync(file, 'hello');
@@ -162,14 +167,20 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       fs.writeFileSync(mono, encodeWav({ sampleRate: 8000, samples: speechLike(8000, 0.3) }));
       const stereo = path.join(dir, 'stereo.wav');
       fs.writeFileSync(stereo, stereoWav());
+      // A one-frame 16×16 Y4M the caller sends, and a 4:4:4 one the callee cannot.
+      const clip = path.join(dir, 'clip.y4m');
+      fs.writeFileSync(clip, Buffer.concat([Buffer.from('YUV4MPEG2 W16 H16 F10:1 C420jpeg\nFRAME\n'), Buffer.alloc(16 * 16 * 1.5, 128)]));
+      const c444 = path.join(dir, 'c444.y4m');
+      fs.writeFileSync(c444, 'YUV4MPEG2 W16 H16 F10:1 C444\nFRAME\n');
       const cfg = path.join(dir, 'no-opus.json');
       fs.writeFileSync(cfg, JSON.stringify({ plugins: { 'codec-opus': { enabled: false } } }));
       const plain = proc(['peer', '--id', 'cap-plain', ...at(), '--allow-any', '--udp-host', '127.0.0.1', ...ids('cap-plain')]);
-      const badVoice = proc(['peer', '--id', 'cap-stereo', ...at(), '--allow-any', '--udp-host', '127.0.0.1', '--voice', stereo, ...ids('cap-stereo')]);
+      const badVoice = proc(['peer', '--id', 'cap-stereo', ...at(), '--allow-any', '--udp-host', '127.0.0.1', '--voice', stereo, '--video', c444, ...ids('cap-stereo')]);
       const noOpus = proc(['peer', '--id', 'cap-g711', ...at(), '--allow-any', '--udp-host', '127.0.0.1', '--inbox', dir, '--config', cfg, ...ids('cap-g711')]);
       procs.push(plain, badVoice, noOpus);
       await Promise.all([plain, badVoice, noOpus].map((p) => p.waitFor('peer.registered', 15_000)));
       assert.ok(badVoice.stderr.some((l) => /--voice .*stereo\.wav is unusable, so this peer takes no voice calls/.test(l)), badVoice.stderr.join('\n'));
+      assert.ok(badVoice.stderr.some((l) => /--video .*c444\.y4m is unusable, so this peer takes no video calls/.test(l)), badVoice.stderr.join('\n'));
 
       const files = await run(['call', 'cap-plain', '--id', 'cap-caller', ...at(), '--send', file, ...ids('cap-caller')]);
       assert.equal(files.code, 1);
@@ -177,10 +188,13 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       const voice = await run(['call', 'cap-stereo', '--id', 'cap-caller', ...at(), '--voice', mono, ...ids('cap-caller')]);
       assert.equal(voice.code, 1);
       assert.match(voice.stderr, /E_PAYLOAD_UNSUPPORTED: "cap-stereo" takes no voice .*--voice reply is unusable \(E_WAV_FORMAT/);
+      const video = await run(['call', 'cap-stereo', '--id', 'cap-caller', ...at(), '--video', clip, ...ids('cap-caller')]);
+      assert.equal(video.code, 1);
+      assert.match(video.stderr, /E_PAYLOAD_UNSUPPORTED: "cap-stereo" takes no video .*--video reply is unusable \(E_Y4M_COLORSPACE/);
       const codec = await run(['call', 'cap-g711', '--id', 'cap-caller', ...at(), '--voice', mono, '--codec', 'opus', '--pings', '0', ...ids('cap-caller')]);
       assert.equal(codec.code, 1, codec.stdout);
       assert.match(codec.stderr, /E_VOICE_NO_COMMON_CODEC: .*we offer opus, the callee offers (pcmu|pcma)/);
-      for (const r of [files, voice, codec]) assert.ok(r.ms < 15_000, `refused at once, not after a transfer or negotiation timeout (${r.ms} ms)`);
+      for (const r of [files, voice, video, codec]) assert.ok(r.ms < 15_000, `refused at once, not after a transfer or negotiation timeout (${r.ms} ms)`);
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
