@@ -111,6 +111,13 @@ describe('cli: every rough edge a new user hit, fixed', function () {
         assert.ok(!/ERR_PARSE_ARGS|To specify a positional argument/.test(r.stderr), 'never Node\'s raw parser text');
         if (args[0] !== 'frobnicate') assert.match(r.stderr, USAGE_LINE);
       }
+      // No manager given and none in the config: said before a key or a socket is made.
+      const home = tmp('no-manager');
+      const none = await run(['call', 'bob', '--id', 'a'], { env: { ...process.env, PINHOLE_HOME: home } });
+      assert.equal(none.code, 2, none.stderr);
+      assert.match(none.stderr, /^pinhole: E_NO_MANAGER: no manager to register with: give --manager HOST:PORT/);
+      assert.deepEqual(fs.readdirSync(home), [], 'no identity was made');
+      fs.rmSync(home, { recursive: true, force: true });
     });
 
     it('--record onto the --voice input is refused and the input is untouched; local files are checked before calling', async () => {

@@ -81,10 +81,10 @@ export async function runCommand(host: Host, name: string, args: string[], base:
   }
 }
 
-/** Usage faults: ours (E_USAGE) and util.parseArgs' (ERR_PARSE_ARGS_*) in any command. */
+/** Usage faults: ours (E_USAGE, a peer command given no manager at all) and util.parseArgs' (ERR_PARSE_ARGS_*) in any command. */
 function isUsageError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  return code === 'E_USAGE' || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+  return code === 'E_USAGE' || code === 'E_NO_MANAGER' || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
 }
 
 /** The one error style: `pinhole: E_CODE: what happened and how to fix it` (an `error` event with --json). */
