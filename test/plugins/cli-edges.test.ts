@@ -135,11 +135,6 @@ describe('cli: every rough edge a new user hit, fixed', function () {
       assert.match(missing.stderr, /^pinhole: E_FILE_NOT_FOUND: --send .*nope\.bin: no such file/);
       const stereo = path.join(dir, 'stereo.wav');
       fs.writeFileSync(stereo, stereoWav());
-      // A one-frame 16×16 Y4M the caller sends, and a 4:4:4 one the callee cannot.
-      const clip = path.join(dir, 'clip.y4m');
-      fs.writeFileSync(clip, Buffer.concat([Buffer.from('YUV4MPEG2 W16 H16 F10:1 C420jpeg\nFRAME\n'), Buffer.alloc(16 * 16 * 1.5, 128)]));
-      const c444 = path.join(dir, 'c444.y4m');
-      fs.writeFileSync(c444, 'YUV4MPEG2 W16 H16 F10:1 C444\nFRAME\n');
       const bad = await run(['call', 'bob', '--id', 'a', '--manager', '127.0.0.1:1', '--voice', stereo]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /^pinhole: E_WAV_FORMAT: .*2 channels; only mono is read; convert it with: sox/);

@@ -149,6 +149,12 @@ export function commandHelp(spec: CommandSpec): string {
   ].join('\n');
 }
 
+/** `--help` of a command: its help on stdout; the exit code (0) to return. */
+export function printHelp(spec: CommandSpec): number {
+  process.stdout.write(commandHelp(spec) + '\n');
+  return 0;
+}
+
 const COLUMNS = 100;
 
 function wrap(text: string, indent: number): string {

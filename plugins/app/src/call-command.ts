@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import {
-  commandHelp,
+  printHelp,
   defineCommand,
   FileTransfer,
   intFlag,
@@ -68,7 +68,7 @@ export class CallCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, positionals, help } = parseCommand(CALL_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(CALL_SPEC) + '\n'), 0);
+    if (help) return printHelp(CALL_SPEC);
     const pings = intFlag('call', 'pings', values.pings, { min: 0, max: 10000 })!;
     const timeoutMs = intFlag('call', 'timeout', values.timeout, { min: 1 })!;
     const udpPort = portFlag('call', 'udp-port', values['udp-port']);

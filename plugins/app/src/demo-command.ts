@@ -4,7 +4,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { inject, injectable } from 'inversify';
 import {
-  commandHelp,
+  printHelp,
   createLogger,
   defineCommand,
   formatAddress,
@@ -55,7 +55,7 @@ export class DemoCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, help } = parseCommand(DEMO_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(DEMO_SPEC) + '\n'), 0);
+    if (help) return printHelp(DEMO_SPEC);
     const delayMs = intFlag('demo', 'delay', values.delay, { min: 0, max: 10000 })!;
     if (!values.lab && (argv.some((a) => /^--(a|b|delay|prefix)(=|$)/.test(a))))
       throw usageError('demo', '--a, --b, --delay and --prefix describe the lab: give --lab too');

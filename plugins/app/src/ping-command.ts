@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import {
-  commandHelp,
+  printHelp,
   defineCommand,
   formatAddress,
   intFlag,
@@ -40,7 +40,7 @@ export class PingCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, positionals, help } = parseCommand(PING_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(PING_SPEC) + '\n'), 0);
+    if (help) return printHelp(PING_SPEC);
     const count = intFlag('ping', 'count', values.count, { min: 1, max: 100000 })!;
     const intervalMs = intFlag('ping', 'interval', values.interval, { min: 0, max: 3600000 })!;
     const waitMs = intFlag('ping', 'wait', values.wait, { min: 1, max: 60000 })!;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { inject, injectable } from 'inversify';
 import {
   AllowLists,
-  commandHelp,
+  printHelp,
   ConfigError,
   defineCommand,
   formatAddress,
@@ -66,7 +66,7 @@ export class PeerCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, help } = parseCommand(PEER_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(PEER_SPEC) + '\n'), 0);
+    if (help) return printHelp(PEER_SPEC);
     const udpPort = portFlag('peer', 'udp-port', values['udp-port']);
     if (!values.manager && !this.options.managers.length)
       throw usageError('peer', '--manager HOST:PORT is required (or list the managers in the config: plugins.manager-client.options.managers)');

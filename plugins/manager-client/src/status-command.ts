@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import {
-  commandHelp,
+  printHelp,
   defineCommand,
   IdentityStore,
   parseCommand,
@@ -45,7 +45,7 @@ export class StatusCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, help } = parseCommand(STATUS_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(STATUS_SPEC) + '\n'), 0);
+    if (help) return printHelp(STATUS_SPEC);
     if (!values.manager) {
       if (values['admin-token']) throw usageError('status', '--admin-token goes with --manager HOST:PORT');
       const peers = readPeerStates();

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { inject, injectable } from 'inversify';
-import { commandHelp, ConfigError, defineCommand, formatHostPort, ManagerServerFactory, parseCommand, parseHostPort, pinholeHome, usageError, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { printHelp, ConfigError, defineCommand, formatHostPort, ManagerServerFactory, parseCommand, parseHostPort, pinholeHome, usageError, type CommandContribution, type CommandIO } from '@pinhole/core';
 import type { RunningManagerFactory } from './factory';
 
 export const MANAGER_SPEC = defineCommand({
@@ -28,7 +28,7 @@ export class ManagerCommand implements CommandContribution {
 
   async run(argv: string[], io: CommandIO): Promise<number> {
     const { values, help } = parseCommand(MANAGER_SPEC, argv);
-    if (help) return (process.stdout.write(commandHelp(MANAGER_SPEC) + '\n'), 0);
+    if (help) return printHelp(MANAGER_SPEC);
     const listen = values.listen ? parseHostPort(values.listen, '--listen') : undefined;
     const udp = values.udp ? parseHostPort(values.udp, '--udp') : undefined;
     if (!!values['tls-cert'] !== !!values['tls-key']) throw usageError('manager', '--tls-cert and --tls-key go together (PEM files)');
