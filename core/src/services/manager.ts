@@ -50,6 +50,8 @@ export interface ManagerSnapshot {
   at: number;
   startedAt: number;
   directory?: string;
+  /** Whether this node reaches its directory now, and its outages so far (a Redis restart …). */
+  directoryHealth: { up: boolean; outages: number; failedOps: number };
   peers: ManagerPeerView[];
   calls: ManagerCallView[];
   /** Call setup times (the caller's report, else the manager's own), cumulative buckets as Prometheus counts them. */

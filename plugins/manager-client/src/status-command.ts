@@ -96,7 +96,7 @@ export function renderManager(manager: string, s: ManagerSnapshot): string {
   const c = s.counters;
   const refusals = Object.entries(c.refusals).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
   return [
-    `manager ${manager}: node ${s.node}${s.directory ? `, directory ${s.directory}` : ''}, up ${ago(s.startedAt, s.at)}`,
+    `manager ${manager}: node ${s.node}${s.directory ? `, directory ${s.directory}${s.directoryHealth.up ? '' : ' (UNREACHABLE)'}` : ''}${s.directoryHealth.outages ? ` (${s.directoryHealth.outages} outage(s) so far)` : ''}, up ${ago(s.startedAt, s.at)}`,
     `peers (${s.peers.length}):`,
     ...(s.peers.length ? table([['id', 'fingerprint', 'via', 'from', 'reflexive', 'accepts', 'calls'], ...s.peers.map((p) => [p.id, p.fingerprint, p.transport, p.remote, p.reflexive ?? '–', p.accepts, String(p.calls)])]) : []),
     `calls (${s.calls.length}):`,

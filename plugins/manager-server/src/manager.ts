@@ -40,7 +40,13 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const directory = observedDirectory(o.directory, health);
   let stun: StunResponder | undefined;
   let metrics: ManagerMetrics | undefined;
-  const monitor = new ManagerMonitor(nodeId, o.directoryName, () => stun?.stats ?? { requests: 0, probes: 0, dropped: 0 }, (ms) => metrics?.observeSetup(ms));
+  const monitor = new ManagerMonitor(
+    nodeId,
+    o.directoryName,
+    () => stun?.stats ?? { requests: 0, probes: 0, dropped: 0 },
+    () => ({ up: !health.down, outages: health.stats.outages, failedOps: health.stats.failedOps }),
+    (ms) => metrics?.observeSetup(ms),
+  );
   metrics = new ManagerMetrics(() => monitor.snapshot());
   const auth = new AdminAuth(o.adminToken);
   const admin = new AdminHttp({ auth, metrics, manager: monitor, log });

@@ -55,9 +55,11 @@ describe('manager dashboard and /metrics (HTTP on the manager\'s TLS port), in a
     const m = await get(manager, '/metrics', auth);
     assert.equal(m.status, 200);
     assert.match(String(m.headers['content-type']), /^text\/plain; version=0\.0\.4/);
-    for (const name of ['pinhole_manager_peers', 'pinhole_manager_calls', 'pinhole_manager_call_setup_seconds_bucket', 'pinhole_manager_stun_requests_total', 'pinhole_manager_refusals_total'])
+    for (const name of ['pinhole_manager_peers', 'pinhole_manager_calls', 'pinhole_manager_call_setup_seconds_bucket', 'pinhole_manager_stun_requests_total', 'pinhole_manager_refusals_total', 'pinhole_manager_directory_up'])
       assert.match(m.body, new RegExp(`^# TYPE ${name.replace(/_bucket$/, '')} `, 'm'), name);
+    assert.match(m.body, /^pinhole_manager_directory_up 1$/m, 'the directory is reachable');
     const s = JSON.parse((await get(manager, '/api/status', auth)).body);
+    assert.deepEqual(s.directoryHealth, { up: true, outages: 0, failedOps: 0 });
     assert.ok(Array.isArray(s.peers) && Array.isArray(s.calls) && s.setup.bucketsMs.length > 0);
   });
 

@@ -29,6 +29,9 @@ export class ManagerMetrics {
         for (const state of ['opening', 'active']) this.set({ state }, calls.filter((c) => c.state === state).length);
       },
     });
+    new Gauge({ name: 'pinhole_manager_directory_up', help: '1 while this node reaches its directory, 0 during an outage', registers: r, collect() { this.set(snap().directoryHealth.up ? 1 : 0); } });
+    counter('pinhole_manager_directory_outages_total', 'directory outages this node went through', (s) => s.directoryHealth.outages);
+    counter('pinhole_manager_directory_failed_ops_total', 'directory operations that failed for an outage', (s) => s.directoryHealth.failedOps);
     counter('pinhole_manager_connections_total', 'control connections accepted', (s) => s.counters.connections);
     counter('pinhole_manager_registrations_total', 'registrations admitted', (s) => s.counters.registrations);
     counter('pinhole_manager_call_requests_total', 'CallRequests received', (s) => s.counters.callRequests);

@@ -24,6 +24,7 @@ export class ManagerMonitor {
     private readonly node: string,
     private readonly directory: string | undefined,
     private readonly stun: () => { requests: number; probes: number; dropped: number },
+    private readonly directoryHealth: () => ManagerSnapshot['directoryHealth'],
     /** Each setup time as it is taken into the histogram (/metrics observes it too). */
     private readonly onSetup: (ms: number) => void = () => undefined,
   ) {}
@@ -111,6 +112,7 @@ export class ManagerMonitor {
       at: Date.now(),
       startedAt: this.startedAt,
       directory: this.directory,
+      directoryHealth: this.directoryHealth(),
       peers: [...this.peers.values()].map((p) => ({ ...p, candidates: [...p.candidates], payloadTypes: [...p.payloadTypes] })).sort((a, b) => (a.id < b.id ? -1 : 1)),
       calls: [...this.calls.values()].map((c) => ({ ...c })).sort((a, b) => a.startedAt - b.startedAt),
       setup: { bucketsMs: [...SETUP_BUCKETS_MS], counts: [...this.setup.counts], count: this.setup.count, sumMs: this.setup.sumMs },
