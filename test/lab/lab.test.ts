@@ -7,10 +7,11 @@
  * state but never reaches ra or host a. TTL 3 would reach ra's forward chain.
  */
 import { strict as assert } from 'assert';
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { Lab, LabOptions, UdpAgent, checkLabPrerequisites, labDown, namespacesFor, runLabCli } from '@pinhole/lab';
 import type { AgentStartOptions, RecvEvent } from '@pinhole/lab';
+import { PINHOLE_BIN } from '../helpers/lab-procs';
 
 // Per-process prefix: the whole suite may run twice at once (two terminals, CI + watch), and
 // runs with the same prefix would tear down each other's labs. Stale ones are swept in before().
@@ -304,21 +305,29 @@ describe('lab: real network namespaces', function () {
         assert.equal(JSON.parse(lines[1]).up, true);
         assert.equal(await cli('exec', 'a', '--prefix', PREFIX, '--', 'sh', '-c', 'exit 3'), 3);
         assert.deepEqual(JSON.parse(lines[2]), { event: 'lab.exec.exit', node: 'a', command: ['sh', '-c', 'exit 3'], code: 3 });
-        assert.equal(await cli('up', '--a', 'open'), 64, 'usage error');
+        await assert.rejects(cli('up', '--a', 'open'), (e: { code: string; message: string }) => e.code === 'E_USAGE' && /--b KIND is required/.test(e.message), 'usage error');
+        // SIGINT to `pinhole lab exec` reaches the command in the namespace: nothing is left running there.
+        const exec = spawn(process.execPath, [PINHOLE_BIN, 'lab', 'exec', 'a', '--prefix', PREFIX, '--', 'sleep', '60'], { stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, 1500));
+        exec.kill('SIGINT');
+        const code = await new Promise<number | null>((resolve) => exec.on('exit', resolve));
+        assert.equal(code, 130, 'interrupted: 128 + SIGINT');
+        const left = execFileSync('ip', ['netns', 'pids', `${PREFIX}-ha`], { encoding: 'utf8' }).trim();
+        assert.equal(left, '', `processes left in ${PREFIX}-ha: ${left}`);
       } finally {
         assert.equal(await cli('down', '--prefix', PREFIX), 0);
       }
       assert.equal(JSON.parse(lines[lines.length - 1]).event, 'lab.down');
     });
 
-    it('without root, says what is missing and exits 2', async () => {
-      const script = `require(${JSON.stringify(require.resolve('@pinhole/lab'))}).runLabCli(['up','--a','open','--b','open'],console.log,false).then((c)=>process.exit(c))`;
+    it('without root, says what is missing and exits 1', async () => {
+      const script = `require(${JSON.stringify(require.resolve('@pinhole/lab'))}).runLabCli(['up','--a','open','--b','open'],console.log,false).then((c)=>process.exit(c),(e)=>{console.log(e.code+': '+e.message);process.exit(1)})`;
       let out = '';
       const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      assert.equal(code, 2, out);
-      assert.match(out, /root: network namespaces need root/);
+      assert.equal(code, 1, out);
+      assert.match(out, /E_LAB_PREREQUISITES: .*root: network namespaces need root/);
     });
   });
 });

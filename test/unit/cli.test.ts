@@ -96,10 +96,10 @@ describe('cli: global options and built-ins', () => {
     const v = await run(['--json', 'version']);
     assert.deepEqual(JSON.parse(v.stdout), { event: 'version', version: CORE_VERSION });
     const help = await run(['help']);
-    assert.match(help.stdout, /\n {2}lab up .*\n.*\(plugin lab-cli\)/, 'pinhole lab comes from the lab-cli plugin');
+    assert.match(help.stdout, /\n {2}lab up\|exec\|status\|down .*\n.*\(plugin lab-cli\)/, 'pinhole lab comes from the lab-cli plugin');
     const bad = await run(['plugins', '--bogus']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /E_USAGE: Unknown option '--bogus'.*usage: pinhole plugins/);
+    assert.match(bad.stderr, /^pinhole: E_USAGE: unknown option --bogus; see "pinhole plugins --help"\n$/);
     const none = await run([]);
     assert.equal(none.code, 2, 'no command: help, exit 2');
     assert.match(none.stdout, /usage: pinhole <command>/);

@@ -32,7 +32,7 @@ describe('contribution points are consumed: the call picks punch strategies and 
     const clients: PeerClient[] = [];
     const manager = await (await host.services.load<ManagerServerFactory>(ManagerServerFactory, 'onManager')).start({ host: '127.0.0.1', port: 0, udpPort: 0 });
     try {
-      const factory = await host.services.load<PeerClientFactory>(PeerClientFactory, 'onCommand:peer');
+      const factory = await host.services.load<PeerClientFactory>(PeerClientFactory, 'onPeer');
       for (const id of ['alice', 'bob']) clients.push(await factory.create(peerOptions(`contrib-${id}`, manager)));
       const [alice, bob] = clients;
       for (const id of ['punch-first', 'punch-last', 'punch-null-udp', 'punch-sneaky']) assert.equal(host.plugins.get(id)!.state, 'active', `${id} activated through its contribution`);

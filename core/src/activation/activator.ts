@@ -40,7 +40,7 @@ export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: Ac
     log: deps.log.child(id),
     subscriptions: e.subscriptions,
   });
-  const mod = requirePluginModule(id, pluginMain(e.desc.dir, e.desc.manifest));
+  const mod = e.desc.module ?? requirePluginModule(id, pluginMain(e.desc.dir, e.desc.manifest));
   e.module = mod;
   if (mod.containerModule) loadModule(e, rt.container, mod.containerModule(context));
   const problems = registerCommands(e, rt);

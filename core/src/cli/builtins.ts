@@ -1,21 +1,30 @@
-import { parseArgs } from 'util';
 import type { CommandContribution, CommandIO } from '../commands';
-import { PinholeError } from '../errors';
 import type { Host } from '../host/host';
 import type { CommandEntry } from '../manifest/types';
 import { CORE_VERSION } from '../version';
-import { NEW_PLUGIN_USAGE, templateKinds } from './templates';
+import { commandHelp, commandSynopsis, defineCommand, parseCommand, usageError } from './command-spec';
+import { NEW_PLUGIN_SPEC, templateKinds } from './templates';
 import { renderPlugins } from './plugins-command';
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
-/** The core's own commands, declared like a plugin's `contributes.commands` (help lists them first). */
+/** The core's own commands: their specs are their parsers and their help. */
+export const PLUGINS_SPEC = defineCommand({
+  name: 'plugins',
+  summary: 'Lists the discovered plugins: version, contributions, activation events, state, activation time and problems (a bad manifest, an engine mismatch, a contribution declared but not provided). Reads manifests only, unless --activate asks for activation.',
+  options: {
+    activate: { type: 'string', multiple: true, arg: 'EVENT', description: 'activate the plugins listening for EVENT first (onStartup, onPayload:file …), to see their activation time and problems' },
+  },
+});
+export const VERSION_SPEC = defineCommand({ name: 'version', summary: 'Prints the core version (also: pinhole --version).', options: {} });
+export const HELP_SPEC = defineCommand({ name: 'help', positionals: '[COMMAND]', summary: 'Lists every command; with COMMAND, prints its help (as pinhole COMMAND --help does).', options: {} });
+
 export function coreCommandEntries(): CommandEntry[] {
   return [
-    { command: 'plugins', usage: 'plugins [--activate EVENT]…', title: 'list discovered plugins: version, contributions, activation events, state, problems' },
-    { command: 'new-plugin', usage: NEW_PLUGIN_USAGE, title: `create a plugin from plugin-template/ (--kind ${templateKinds().join('|')}; default --dir: the repository's plugins/)` },
-    { command: 'version', usage: 'version', title: 'print the core version' },
-    { command: 'help', usage: 'help', title: 'this text' },
+    { command: 'plugins', usage: commandSynopsis(PLUGINS_SPEC), title: 'list discovered plugins: version, contributions, activation events, state, problems' },
+    { command: 'new-plugin', usage: commandSynopsis(NEW_PLUGIN_SPEC), title: `create a plugin from plugin-template/ (--kind ${templateKinds().join('|')}; default --dir: the repository's plugins/)` },
+    { command: 'version', usage: commandSynopsis(VERSION_SPEC), title: 'print the core version (also pinhole --version)' },
+    { command: 'help', usage: commandSynopsis(HELP_SPEC), title: 'this text; help COMMAND prints that command\'s options' },
   ];
 }
 
@@ -41,7 +50,10 @@ export function helpText(host: Host): string {
     // Usage on its own line, what it does below: long usages stay readable in 80 columns.
     ...rows.flatMap(([a, b]) => [`  ${a}`, `      ${b}`]),
     '',
-    'global options:',
+    '"pinhole COMMAND --help" prints the options of COMMAND, their meaning and defaults.',
+    '',
+    'global options (any command):',
+    '  --version           print the version',
     '  --json              machine-readable output (NDJSON events)',
     '  --config FILE       config file (default ./pinhole.config.json if present)',
     '  --log-level LEVEL   debug|info|warn|error|silent (default: the config\'s log.level, else warn)',
@@ -55,29 +67,27 @@ class Builtin implements CommandContribution {
   ) {}
 }
 
-function usageError(command: string, err: unknown): PinholeError {
-  const usage = coreCommandEntries().find((c) => c.command === command)?.usage ?? command;
-  return new PinholeError('E_USAGE', `${(err as Error).message}; usage: pinhole ${usage}`);
-}
-
 /** Registers the built-ins in the host's CommandRegistry, the one the CLI runs every command through. */
 export function registerBuiltins(host: Host): void {
   const commands = [
-    new Builtin('version', async (_argv, io) => {
+    new Builtin('version', async (argv, io) => {
+      if (parseCommand(VERSION_SPEC, argv).help) return (out(commandHelp(VERSION_SPEC)), 0);
       out(io.json ? JSON.stringify({ event: 'version', version: CORE_VERSION }) : CORE_VERSION);
       return 0;
     }),
-    new Builtin('help', async () => {
+    new Builtin('help', async (argv) => {
+      if (parseCommand(HELP_SPEC, argv).help) return (out(commandHelp(HELP_SPEC)), 0);
       out(helpText(host));
       return 0;
     }),
     new Builtin('plugins', async (argv, io) => {
-      let events: string[];
-      try {
-        events = parseArgs({ args: argv, options: { activate: { type: 'string', multiple: true } } }).values.activate ?? [];
-      } catch (err) {
-        throw usageError('plugins', err);
-      }
+      const { values, help } = parseCommand(PLUGINS_SPEC, argv);
+      if (help) return (out(commandHelp(PLUGINS_SPEC)), 0);
+      const events = values.activate ?? [];
+      const known = new Set(host.plugins.list().flatMap((p) => p.activationEvents));
+      const unknown = events.filter((e) => !known.has(e) && !known.has('*'));
+      if (unknown.length)
+        throw usageError('plugins', `no plugin activates on ${unknown.map((e) => `"${e}"`).join(', ')}; events in use: ${[...known].sort().join(', ')}`);
       for (const event of events) await host.plugins.activateByEvent(event).catch((err) => io.log.warn((err as Error).message));
       const list = host.plugins.list();
       if (io.json) for (const p of list) out(JSON.stringify({ event: 'plugin', ...p }));

@@ -1,10 +1,10 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { PinholeError } from '../errors';
+import { commandHelp, parseCommand } from './command-spec';
 import { BUILTIN_PLUGINS_DIR } from '../host/host';
-import { NEW_PLUGIN_USAGE, REPO_ROOT, TEMPLATE_DIR, templateKinds } from './templates';
+import { NEW_PLUGIN_SPEC, REPO_ROOT, TEMPLATE_DIR, templateKinds } from './templates';
 
 /** Faults of `pinhole new-plugin`: a bad or taken name, an unknown kind, an existing target. */
 export class ScaffoldError extends PinholeError {}
@@ -21,6 +21,8 @@ export interface NewPluginOptions {
   /** Ids and contribution names already in use (the host's discovered plugins). */
   taken?: Iterable<string>;
   templateDir?: string;
+  /** The repository whose plugins/ and tsconfig.json a new plugin joins; default the one this core was built in. */
+  repoRoot?: string;
 }
 
 export interface NewPluginResult {
@@ -29,6 +31,8 @@ export interface NewPluginResult {
   dir: string;
   /** Whether a node_modules link to the repository's was made (a folder outside the repository). */
   linkedModules: boolean;
+  /** The root tsconfig.json that now references the plugin (a plugin in the repository's plugins/), so the root build builds it. */
+  addedToBuild?: string;
 }
 
 /**
@@ -48,24 +52,85 @@ export function newPlugin(o: NewPluginOptions): NewPluginResult {
   const taken = new Set(o.taken ?? []);
   if (taken.has(o.name) || o.name.startsWith('template-'))
     throw new ScaffoldError('E_PLUGIN_NAME_TAKEN', `the name "${o.name}" is taken (a discovered plugin or a contribution already uses it); choose another name`);
-  const parent = path.resolve(o.dir ?? BUILTIN_PLUGINS_DIR);
+  const repoRoot = o.repoRoot ?? REPO_ROOT;
+  const parent = path.resolve(o.dir ?? (o.repoRoot ? path.join(repoRoot, 'plugins') : BUILTIN_PLUGINS_DIR));
   const target = path.join(parent, o.name);
   if (fs.existsSync(target))
     throw new ScaffoldError('E_PLUGIN_DIR_EXISTS', `${target} already exists; nothing was written. Choose another name or --dir, or remove it first`);
-  fs.mkdirSync(parent, { recursive: true });
+  makeFolder(parent);
 
   const token = `template-${o.kind}`;
   const tmp = path.join(parent, `.${o.name}.tmp-${randomBytes(4).toString('hex')}`);
-  const inRepo = !path.relative(REPO_ROOT, target).startsWith('..');
+  const inRepo = !path.relative(repoRoot, target).startsWith('..');
   try {
     copyTree(path.join(templateDir, o.kind), tmp, (text) => text.split(token).join(o.name));
-    if (!inRepo) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
+    if (!inRepo) fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new ScaffoldError('E_PLUGIN_WRITE', `could not create ${target}: ${(err as Error).message}; nothing was left behind`, {}, { cause: err });
+    throw new ScaffoldError('E_PLUGIN_WRITE', `could not create ${target}: ${cause(err)}; nothing was left behind`, {}, { cause: err });
   }
-  return { name: o.name, kind: o.kind, dir: target, linkedModules: !inRepo };
+  const inWorkspace = path.dirname(target) === path.join(repoRoot, 'plugins');
+  return { name: o.name, kind: o.kind, dir: target, linkedModules: !inRepo, addedToBuild: inWorkspace ? addReference(repoRoot, target) : undefined };
+}
+
+/** "EROFS (read-only file system)": the system error code and Node's words for it, once. */
+function cause(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.syscall && e.code ? /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] : undefined;
+  return e.code ? `${e.code}${why ? ` (${why})` : ''}` : String(e?.message ?? err);
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time from the nearest existing ancestor,
+ * which must be a writable folder: no recursive mkdir (which spins forever under /proc), and the
+ * error names the real cause (EROFS, EACCES …) once.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    const up = path.dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  const fail = (where: string, why: string) => new ScaffoldError('E_PLUGIN_WRITE', `cannot create a plugin in ${dir}: ${where} ${why}; nothing was written. Choose another --dir`, { dir });
+  if (!fs.statSync(at).isDirectory()) throw fail(at, 'is not a folder');
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      throw fail(path.dirname(d), `does not allow creating ${path.basename(d)}: ${cause(err)}`);
+    }
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw fail(dir, `is not writable: ${cause(err)}`);
+  }
+}
+
+/** Adds the plugin to the root tsconfig.json's references (kept sorted as written), so `npm run build` builds it; returns that file. */
+function addReference(repoRoot: string, target: string): string | undefined {
+  const file = path.join(repoRoot, 'tsconfig.json');
+  let config: { references?: Array<{ path: string }> };
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const ref = path.relative(repoRoot, target).split(path.sep).join('/');
+  const refs = (config.references ??= []);
+  if (!refs.some((r) => r.path === ref)) {
+    // Before the test project, which may import it.
+    const at = refs.findIndex((r) => r.path === 'test');
+    refs.splice(at < 0 ? refs.length : at, 0, { path: ref });
+    const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n');
+    fs.renameSync(tmp, file);
+  }
+  return file;
 }
 
 function copyTree(from: string, to: string, rewrite: (text: string) => string): void {
@@ -91,32 +156,25 @@ export function takenNames(plugins: Array<{ id: string; contributes: Record<stri
 }
 
 
-/** `pinhole new-plugin NAME --kind codec|payload|punch|directory [--dir DIR]`. */
+/** `pinhole new-plugin NAME --kind KIND [--dir DIR]`. */
 export function runNewPlugin(
   args: string[],
   plugins: Array<{ id: string; contributes: Record<string, unknown> }>,
   out: (line: string) => void,
   json: boolean,
 ): number {
-  const usage = (why: string) => new ScaffoldError('E_USAGE', `${why}; usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { kind: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: true });
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`);
-  const [name] = positionals;
-  if (!name || !values.kind) throw usage(!name ? 'a plugin NAME is needed' : '--kind is needed');
-  const res = newPlugin({ name, kind: values.kind, dir: values.dir, taken: takenNames(plugins) });
+  const { values, positionals, help } = parseCommand(NEW_PLUGIN_SPEC, args);
+  if (help) return (out(commandHelp(NEW_PLUGIN_SPEC)), 0);
+  const res = newPlugin({ name: positionals[0], kind: values.kind!, dir: values.dir, taken: takenNames(plugins) });
   if (json) out(JSON.stringify({ event: 'plugin.created', ...res }));
   else
     out(
       [
         `created ${res.kind} plugin "${res.name}" in ${res.dir}`,
         res.linkedModules ? `  node_modules → ${path.join(REPO_ROOT, 'node_modules')} (outside the repository: @pinhole/core and the tools resolve through this link)` : '',
-        `next: cd ${res.dir} && npm test    (builds with tsc, runs the ${res.kind} compliance suite)`,
+        res.addedToBuild
+          ? `  added to ${res.addedToBuild}: the root build builds it. Next, at ${path.dirname(res.addedToBuild)}: npm install (records the new workspace in package-lock.json), then npm test`
+          : `next: cd ${res.dir} && npm test    (builds with tsc, runs the ${res.kind} compliance suite)`,
         res.linkedModules ? `then add it with "pluginPaths": [${JSON.stringify(path.dirname(res.dir))}] in pinhole.config.json` : '',
       ]
         .filter(Boolean)

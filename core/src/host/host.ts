@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import type { ContainerModule } from 'inversify';
 import { PluginHost, type PluginRuntime } from '../activation/plugin-host';
@@ -8,6 +9,7 @@ import type { Hooks } from '../hooks/hooks';
 import { createLogger, type Logger } from '../log';
 import { ContributionPointRegistry } from '../manifest/contribution-points';
 import { listPluginDirs, ManifestReader } from '../manifest/discovery';
+import type { PluginModule } from '../activation/plugin-context';
 import { CORE_VERSION } from '../version';
 
 /** The repository's own plugins/ folder (core/dist/host → ../../../plugins). */
@@ -24,6 +26,8 @@ export interface HostOptions {
   log?: Logger;
   /** Extra bindings for the host's container (an app's own services; test probes). */
   modules?: ContainerModule[];
+  /** Plugins handed over in memory: a manifest (package.json content) and the module it describes. */
+  inlinePlugins?: Array<{ manifest: unknown; module: PluginModule; dir?: string }>;
 }
 
 /**
@@ -44,10 +48,17 @@ export class Host {
     this.log = opts.log ?? createLogger({ level: this.config.config.log?.level });
     this.plugins = new PluginHost({ runtime: () => this.rt(), log: this.log, config: this.config });
     const dirs = [...(opts.builtinPlugins === false ? [] : [BUILTIN_PLUGINS_DIR]), ...(opts.pluginDirs ?? []), ...this.config.pluginPaths];
+    for (const dir of [...(opts.pluginDirs ?? []), ...this.config.pluginPaths])
+      if (listPluginDirs([dir]).length === 0)
+        this.log.warn(`plugin folder ${dir} ${fs.existsSync(dir) ? 'holds no plugin (no package.json in it or its sub-folders)' : 'does not exist'}; fix the path${this.config.file ? ` in pluginPaths of ${this.config.file}` : ''}`);
     const reader = new ManifestReader(this.contributionPoints, CORE_VERSION);
     // Plugins the config's pluginPaths bring in are third-party code: isolated unless the config trusts them.
     const thirdParty = new Set(listPluginDirs(this.config.pluginPaths));
-    this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)), thirdParty);
+    this.plugins.load([...listPluginDirs(dirs).map((d) => reader.read(d)), ...(opts.inlinePlugins ?? []).map((p) => reader.inline(p.manifest, p.module, p.dir))], thirdParty);
+    // A plugin that cannot load is said once, not only in `pinhole plugins`.
+    for (const p of this.plugins.list())
+      if (p.state === 'invalid')
+        this.log.warn(`plugin "${p.id}" (${p.dir}) is skipped: ${p.problems.map((x) => `${x.code} ${x.path}: ${x.message}`).join('; ')}`);
   }
 
   /** The hook points: runners call them, plugins tap them through their HookContributions. */

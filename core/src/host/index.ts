@@ -28,4 +28,6 @@ export { parseGlobals, type GlobalOptions } from '../cli/globals';
 export { helpText, coreCommandEntries } from '../cli/builtins';
 export { renderPlugins } from '../cli/plugins-command';
 export { newPlugin, runNewPlugin, takenNames, ScaffoldError, type NewPluginOptions, type NewPluginResult } from '../cli/new-plugin';
-export { templateKinds, REPO_ROOT, TEMPLATE_DIR, NEW_PLUGIN_USAGE } from '../cli/templates';
+export { templateKinds, REPO_ROOT, TEMPLATE_DIR, NEW_PLUGIN_USAGE, NEW_PLUGIN_SPEC } from '../cli/templates';
+export { PLUGINS_SPEC, VERSION_SPEC, HELP_SPEC } from '../cli/builtins';
+export { report } from '../cli/main';

@@ -4,6 +4,7 @@ import { byCodeUnit } from '../util/compare';
 import { formatAjvErrors } from './ajv-errors';
 import { checkEngine } from './engine-range';
 import type { ContributionPointRegistry } from './contribution-points';
+import type { PluginModule } from '../activation/plugin-context';
 import type { PluginManifest, Problem } from './types';
 import { validator } from './validators';
 
@@ -16,6 +17,8 @@ export interface PluginDescription {
   problems: Problem[];
   /** Declared activation events plus those implied by contributions. */
   activationEvents: string[];
+  /** The plugin's main module, when it was handed over in memory (HostOptions.inlinePlugins) instead of found on disk. */
+  module?: PluginModule;
 }
 
 export function pluginIdOf(name: string): string {
@@ -46,6 +49,14 @@ export class ManifestReader {
     private readonly coreVersion: string,
   ) {}
 
+  /**
+   * A plugin handed over in memory (an app passing a module it imported): its manifest is
+   * validated like one read from disk; `main` is not looked up, the module is the one given.
+   */
+  inline(manifest: unknown, module: PluginModule, dir = process.cwd()): PluginDescription {
+    return { ...this.check(manifest, dir, path.join(dir, 'package.json'), false), module };
+  }
+
   /** Reads one plugin folder; never throws: faults become problems of that plugin alone. */
   read(dir: string): PluginDescription {
     const manifestPath = path.join(dir, 'package.json');
@@ -60,6 +71,11 @@ export class ManifestReader {
         message: `cannot read ${manifestPath}: ${(err as Error).message}; fix the JSON syntax`,
       });
     }
+    return this.check(raw, dir, manifestPath, true);
+  }
+
+  private check(raw: unknown, dir: string, manifestPath: string, onDisk: boolean): PluginDescription {
+    const fallbackId = path.basename(dir);
     const manifest = raw as PluginManifest;
     const id = typeof manifest?.name === 'string' ? pluginIdOf(manifest.name) : fallbackId;
     const problems: Problem[] = [];
@@ -79,7 +95,7 @@ export class ManifestReader {
         });
       }
       const main = path.resolve(dir, manifest.main);
-      if (!fs.existsSync(main) && !fs.existsSync(main + '.js'))
+      if (onDisk && !fs.existsSync(main) && !fs.existsSync(main + '.js'))
         problems.push({ code: 'E_MANIFEST_MAIN_MISSING', path: '/main', message: `${manifest.main} does not exist in ${dir}; build the plugin (npm run build)` });
     }
     const declared = Array.isArray(manifest?.activationEvents) ? manifest.activationEvents : [];

@@ -67,6 +67,8 @@ export interface PeerClientOptions {
    */
   manager?: string | string[];
   payloadTypes?: string[];
+  /** Published with the registration; `why-not.<type>` says why a payload type is not offered (callers asking for it are refused with that reason). */
+  meta?: Record<string, string>;
   udpPort?: number;
   udpHost?: string;
   /** The identity key file [--identity]; default $PINHOLE_HOME/identity.pem, else ~/.pinhole/identity.pem. */

@@ -110,6 +110,8 @@ export interface VoiceCall {
 export interface VoiceService {
   /** Codecs installed here, in this side's preference order. */
   codecs(): Promise<string[]>;
+  /** Reads a WAV as start() would, so a bad input fails before a call (E_WAV_FORMAT / E_WAV_IO, saying how to convert it). */
+  check(input: string): Promise<{ sampleRate: number; seconds: number }>;
   /**
    * Opens the call's `voice` stream, agrees on a codec (the caller chooses from what both offer)
    * and starts streaming and recording. Resolves once the codec is agreed.

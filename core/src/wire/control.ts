@@ -37,6 +37,7 @@ export interface ControlEnvelope {
   hangup?: { callId: string; reason?: string };
   error?: { code: string; message: string; fatal?: boolean };
   bye?: { reason?: string };
+  callReport?: { callId: string; path?: string; strategy?: string; setupUs?: number; encrypted?: boolean };
 }
 type Long = { low: number; high: number; unsigned: boolean };
 export type ControlKind = keyof ControlEnvelope;
@@ -87,7 +88,7 @@ export const fromNatMsg = (m: NatInfoMsg | null | undefined): NatInfo | undefine
 
 export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
   'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',
-  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye', 'hello', 'natReport',
+  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye', 'hello', 'natReport', 'callReport',
 ]);
 
 /** Default cap on one control message; framing enforces the same cap before buffering. */

@@ -2,10 +2,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { parseArgs } from 'util';
 import { inject, injectable } from 'inversify';
 import {
+  printHelp,
   createLogger,
+  defineCommand,
+  formatAddress,
+  intFlag,
+  parseCommand,
+  usageError,
   ManagerServerFactory,
   PeerClientFactory,
   ServiceLoader,
@@ -17,6 +22,22 @@ import {
 import { labDemo } from './lab-demo';
 import { measureRtt, readyFields } from './measure';
 import { NotifyTimes } from './notify-times';
+
+const KINDS = ['open', 'filter', 'nat', 'hardnat'];
+
+export const DEMO_SPEC = defineCommand({
+  name: 'demo',
+  summary:
+    'The walk-through (npm start): an embedded manager and two peers with throw-away keys on loopback go through the whole flow — registered, CallRequest, OpenWindow, null packet, WindowOpened, Ready, the Noise handshake in the first datagrams, RTT — each step printed with its time since the call began. With --lab, the same across real firewalls in network namespaces (root).',
+  options: {
+    optimistic: { type: 'boolean', default: false, description: 'the callee allows optimistic calls and the caller asks for one (Ready before WindowOpened)' },
+    lab: { type: 'boolean', default: false, description: 'run the manager, alice and bob as processes across the lab\'s firewalls (root; see lab/README.md)' },
+    a: { type: 'string', arg: 'KIND', default: 'filter', description: 'with --lab: site a\'s firewall (open, filter, nat, hardnat)' },
+    b: { type: 'string', arg: 'KIND', default: 'nat', description: 'with --lab: site b\'s firewall' },
+    delay: { type: 'string', arg: 'MS', default: '0', description: 'with --lab: one-way delay on each WAN link' },
+    prefix: { type: 'string', arg: 'P', defaultText: 'demo-PID (unique per run)', description: 'with --lab: namespace prefix (1–12 of a-z 0-9 -), so runs side by side do not collide' },
+  },
+});
 
 /**
  * `pinhole demo` (npm start): an embedded manager and two peers on loopback walk through the
@@ -33,22 +54,16 @@ export class DemoCommand implements CommandContribution {
   ) {}
 
   async run(argv: string[], io: CommandIO): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        optimistic: { type: 'boolean', default: false },
-        lab: { type: 'boolean', default: false },
-        a: { type: 'string', default: 'filter' },
-        b: { type: 'string', default: 'nat' },
-        delay: { type: 'string', default: '0' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-    if (values.help) {
-      process.stdout.write('usage: pinhole demo [--optimistic] [--lab [--a KIND] [--b KIND] [--delay MS]] [--json]\n');
-      return 0;
-    }
-    if (values.lab) return labDemo(io, { a: values.a!, b: values.b!, delayMs: Number(values.delay), optimistic: values.optimistic });
+    const { values, help } = parseCommand(DEMO_SPEC, argv);
+    if (help) return printHelp(DEMO_SPEC);
+    const delayMs = intFlag('demo', 'delay', values.delay, { min: 0, max: 10000 })!;
+    if (!values.lab && (argv.some((a) => /^--(a|b|delay|prefix)(=|$)/.test(a))))
+      throw usageError('demo', '--a, --b, --delay and --prefix describe the lab: give --lab too');
+    for (const side of ['a', 'b'] as const)
+      if (!KINDS.includes(values[side])) throw usageError('demo', `--${side} ${values[side]} is not a site kind (${KINDS.join(', ')})`);
+    const prefix = values.prefix ?? `demo-${process.pid % 1_000_000}`;
+    if (!/^[a-z][a-z0-9-]{0,11}$/.test(prefix)) throw usageError('demo', `--prefix ${prefix}: use 1–12 of a-z, 0-9 and -, starting with a letter`);
+    if (values.lab) return labDemo(io, { a: values.a, b: values.b, delayMs, optimistic: values.optimistic, prefix });
 
     const step = (name: string, text: string, fields: Record<string, unknown> = {}) =>
       io.json ? io.log.event(`demo.${name}`, fields) : process.stdout.write(`${text}\n`);
@@ -72,7 +87,7 @@ export class DemoCommand implements CommandContribution {
       for (const p of [alice, bob]) {
         const r = await p.start();
         regs.push(r);
-        step('registered', `registered   ${r.peerId}: media udp ${r.candidates[0].address}:${r.candidates[0].port}, reflexive (STUN) ${r.reflexive ? `${r.reflexive.address}:${r.reflexive.port}` : 'unknown'}`, { id: r.peerId, reflexive: r.reflexive });
+        step('registered', `registered   ${r.peerId}: media udp ${formatAddress(r.candidates[0])}, reflexive (STUN) ${r.reflexive ? formatAddress(r.reflexive) : 'unknown'}`, { id: r.peerId, reflexive: r.reflexive });
       }
       // Each side's timeline counts from when its call began: now − setupMs, read as the call is
       // handed over (no clock read before the call, which a busy machine may delay from its start).

@@ -11,7 +11,8 @@ export interface VoiceCommandOptions {
 /** Starts voice over an established call (payload-voice, activated on demand). */
 export async function startVoice(loader: ServiceLoader, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceCall> {
   const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', 'voice needs the payload-voice plugin (and a codec plugin)');
-  const voice = await service.start(call, { ...opts, log: io.log });
+  // An explicit --codec is the whole offer: a callee without it refuses at once (E_VOICE_NO_COMMON_CODEC, naming what it has).
+  const voice = await service.start(call, { ...opts, codecs: opts.codec ? [opts.codec] : undefined, log: io.log });
   io.log.event('voice.started', { callId: call.callId, codec: voice.codec, input: opts.input, record: opts.record });
   return voice;
 }

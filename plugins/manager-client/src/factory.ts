@@ -1,4 +1,5 @@
 import { inject, injectable } from 'inversify';
+import { ManagerList } from './client/manager-list';
 import { Hooks, IdentityStore, Logger, MediaTransportFactory, SessionSecurity, type PeerClientFactory, type PeerClientOptions } from '@pinhole/core';
 import { ManagerPeerClient } from './client/peer-client';
 import { ClientOptions } from './options';
@@ -24,6 +25,9 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
   ) {}
 
   async create(o: CreatePeerOptions): Promise<ManagerPeerClient> {
+    // A missing or malformed manager address fails before a key or a socket is made.
+    const manager = o.manager?.length ? o.manager : this.options.managers;
+    new ManagerList(manager, o.insecure);
     // Strategies are activated now, so the first call does not pay for loading their plugins.
     await this.strategies.names();
     const { identity, created } = await this.identities.load(o.identity);
@@ -33,7 +37,7 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
     const media = await this.media.create({ port: o.udpPort ?? 0, host: o.udpHost });
     try {
       return new ManagerPeerClient(
-        { peerId: o.peerId, manager: o.manager?.length ? o.manager : this.options.managers, payloadTypes: o.payloadTypes, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
+        { peerId: o.peerId, manager, payloadTypes: o.payloadTypes, meta: o.meta, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
         {
           hooks: this.hooks,
           log,

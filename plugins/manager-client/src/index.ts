@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { CommandContribution, contribute, PeerClientFactory, type PluginContext } from '@pinhole/core';
 import { PeerCommand } from './command';
+import { StatusCommand } from './status-command';
 import { ManagerPeerClientFactory } from './factory';
 import { ClientOptions } from './options';
 import { PunchStrategies } from './strategies';
@@ -12,6 +13,10 @@ export type { ClientOptions } from './options';
 export { parseManagerAddress, type ManagerAddress } from './client/manager-address';
 export { Backoff } from './client/backoff';
 export { PROTOCOL_VERSION } from './protocol';
+export { PEER_SPEC } from './command';
+export { STATUS_SPEC } from './status-command';
+export { readPeerStates, peerStateDir, type PeerState } from './peer-state';
+export { fetchManagerStatus } from './admin-client';
 
 /** PeerClientFactory (each client with its own media socket from media-udp) and the `peer` command. */
 export function containerModule(ctx: PluginContext<ClientOptions>): ContainerModule {
@@ -21,5 +26,6 @@ export function containerModule(ctx: PluginContext<ClientOptions>): ContainerMod
     bind(ManagerPeerClientFactory).toSelf().inSingletonScope();
     bind(PeerClientFactory).toService(ManagerPeerClientFactory);
     contribute(bind, ctx, CommandContribution, PeerCommand);
+    contribute(bind, ctx, CommandContribution, StatusCommand);
   });
 }

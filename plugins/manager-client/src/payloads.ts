@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FileTransfer, VideoService, VoiceService, type CommandIO, type PeerClient, type PinholeError, type ServiceLoader, type VoiceCall } from '@pinhole/core';
+import { FileTransfer, readY4mHeader, VideoService, VoiceService, type CommandIO, type PeerClient, type PinholeError, type ServiceLoader, type VoiceCall } from '@pinhole/core';
 
 export interface AnswerOptions {
   /** Accept files into this folder (payload-file) and record voice there (payload-voice). */
@@ -11,9 +11,53 @@ export interface AnswerOptions {
   video?: string;
 }
 
-/** The payload types a peer with these options registers (so a caller gets E_PAYLOAD_UNSUPPORTED early). */
-export function offeredPayloadTypes(o: AnswerOptions): string[] {
-  return [...(o.inbox ? ['file'] : []), ...(o.inbox || o.voice ? ['voice'] : []), ...(o.inbox || o.video ? ['video'] : [])];
+/** What a peer registers: the payload types it takes, and for the others why not (meta `why-not.<type>`). */
+export interface Offered {
+  payloadTypes: string[];
+  meta: Record<string, string>;
+  /** The --voice reply, if it is usable (a bad one is reported at start and not offered). */
+  voice?: string;
+  /** The --video reply, likewise. */
+  video?: string;
+}
+
+/** A reply file that cannot be used: said at start, published as the reason, and not offered. */
+function unusable(kind: 'voice' | 'video', file: string, err: PinholeError, meta: Record<string, string>, io: Pick<CommandIO, 'log'>): undefined {
+  io.log.warn(`--${kind} ${file} is unusable, so this peer takes no ${kind} calls: ${err.message}`, { code: err.code });
+  meta[`why-not.${kind}`] = `its --${kind} reply is unusable (${err.code}: ${err.message})`.slice(0, 256);
+  return undefined;
+}
+
+/**
+ * The payload types a peer with these options registers, checked now: a caller asking for
+ * something else is refused by the manager at once, with the reason published here, instead of
+ * waiting for a transfer or a codec offer that never comes.
+ */
+export async function offeredPayloads(loader: ServiceLoader, o: AnswerOptions, io: Pick<CommandIO, 'log'>): Promise<Offered> {
+  const meta: Record<string, string> = {};
+  let voice = o.voice;
+  if (voice) {
+    const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', '--voice needs the payload-voice plugin and a codec plugin');
+    voice = await service.check(voice).then(
+      () => voice,
+      (err: PinholeError) => unusable('voice', o.voice!, err, meta, io),
+    );
+  }
+  let video = o.video;
+  if (video) {
+    try {
+      readY4mHeader(video, '--video');
+    } catch (err) {
+      video = unusable('video', video, err as PinholeError, meta, io);
+    }
+  }
+  if (!o.inbox) meta['why-not.file'] = 'it was started without --inbox DIR, so it accepts no files';
+  if (!o.inbox && !voice && !meta['why-not.voice']) meta['why-not.voice'] = 'it was started without --voice REPLY.wav or --inbox DIR, so it takes no voice calls';
+  if (!o.inbox && !video && !meta['why-not.video']) meta['why-not.video'] = 'it was started without --video REPLY.y4m or --inbox DIR, so it takes no video calls';
+  // Voice and video: sent with a usable reply, or recorded into the inbox unless the reply given is broken.
+  const takes = (kind: 'voice' | 'video', reply: string | undefined) => !!reply || (!!o.inbox && !meta[`why-not.${kind}`]);
+  const payloadTypes = [...(o.inbox ? ['file'] : []), ...(takes('voice', voice) ? ['voice'] : []), ...(takes('video', video) ? ['video'] : [])];
+  return { payloadTypes, meta, voice, video };
 }
 
 /**

@@ -43,7 +43,10 @@ export class PluginManagerFactory implements RunningManagerFactory {
         directory,
         directoryName: given ? (rest.directoryName ?? 'given') : backendName,
         // Each pair of NATs gets the strategies the installed manifests declare for its class (a relay only when one is advertised).
-        punchStrategies: rest.punchStrategies ?? ((cls) => punchStrategiesFor(this.contributions, cls).filter((s) => !s.relayed || hasTurn).map((s) => s.name)),
+        // A manager composed without punch plugins (an app's manager-only host) plans nothing: peers use their own order.
+        punchStrategies:
+          rest.punchStrategies ??
+          (punchStrategiesFor(this.contributions).length === 0 ? undefined : (cls) => punchStrategiesFor(this.contributions, cls).filter((s) => !s.relayed || hasTurn).map((s) => s.name)),
         hooks: this.hooks,
         log: rest.log ?? this.log.child('manager'),
       });
@@ -63,6 +66,7 @@ export class PluginManagerFactory implements RunningManagerFactory {
     const backends = await this.loader.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`);
     const backend = backends.find((b) => b.name === name);
     if (!backend) throw DirectoryError.UNKNOWN(name, [...new Set(this.contributions.of('directoryBackends').map((c) => c.name))].sort());
+    this.log.info(`directory backend "${name}"`, { options: Object.keys(options) });
     return backend.create(options);
   }
 }

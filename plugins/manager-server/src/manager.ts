@@ -1,5 +1,9 @@
 import { randomBytes } from 'crypto';
-import { isDirectoryOutage, type Disposable, type ManagerAddress, type ManagerServer } from '@pinhole/core';
+import { formatHostPort, isDirectoryOutage, type Disposable, type ManagerAddress, type ManagerServer } from '@pinhole/core';
+import { AdminAuth } from './admin/admin-auth';
+import { AdminHttp } from './admin/admin-http';
+import { ManagerMetrics } from './admin/metrics';
+import { ManagerMonitor } from './monitor/monitor';
 import { resolveOptions, type StartManagerOptions } from './options';
 import { CallRouter } from './server/call-router';
 import { PeerConnection, type ConnectionHandlers } from './server/connection';
@@ -38,11 +42,23 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   // Sweeps wait one keep-alive interval (plus a margin for the ack) after an outage: live peers refresh first.
   const health = new DirectoryHealth(o.keepaliveMs + Math.min(o.keepaliveMs, 5000), log);
   const directory = observedDirectory(o.directory, health);
+  let stun: StunResponder | undefined;
+  let metrics: ManagerMetrics | undefined;
+  const monitor = new ManagerMonitor(
+    nodeId,
+    o.directoryName,
+    () => stun?.stats ?? { requests: 0, probes: 0, dropped: 0 },
+    () => ({ up: !health.down, outages: health.stats.outages, failedOps: health.stats.failedOps }),
+    (ms) => metrics?.observeSetup(ms),
+  );
+  metrics = new ManagerMetrics(() => monitor.snapshot());
+  const auth = new AdminAuth(o.adminToken);
+  const admin = new AdminHttp({ auth, metrics, manager: monitor, log });
 
   // Before anything is bound: a bad TURN URI or an unreadable CA file stops the start cleanly.
   const pairs = new CallPairs(o.turn, o.turnCredentialTtlSeconds, o.punchStrategies);
   // STUN first: Registered tells each peer the STUN port, so it is known before anyone registers.
-  const stun = await StunResponder.bind({
+  stun = await StunResponder.bind({
     host: o.udpHost,
     port: o.udpPort,
     altPort: o.stunAltPort,
@@ -57,9 +73,10 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       await directory.update(peerId, { reflexive }).catch((err) => {
         if (!isDirectoryOutage(err)) throw err; // an outage is logged once, by the backend
       });
+      monitor.reflexive(peerId, formatHostPort(from.address, from.port));
     },
   });
-  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, pairs, log });
+  const router = new CallRouter({ node: nodeId, directory, peers, callTimeoutMs: o.callTimeoutMs, maxCallsPerPeer: o.maxCallsPerPeer, callsPerSecondPerPeer: o.callsPerSecondPerPeer, orphanMs: o.expiryMs, pairs, log, monitor });
   const registrar = new Registrar({
     node: nodeId,
     directory,
@@ -71,6 +88,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     replaceRemote: (node, peerId) => router.replaceRemote(node, peerId),
     onOutageKeepAlive: () => health.stats.keepAlivesInOutage++,
     log,
+    monitor,
   });
   const handlers: ConnectionHandlers = {
     register: (c, m) => registrar.register(c, m),
@@ -80,6 +98,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     natReport: (c, m) => reportNat(c, m, directory, log),
     reject: (c, m) => router.reject(c, m),
     hangup: (c, m) => router.hangup(c, m),
+    callReport: async (c, m) => router.callReport(c, m),
     bye: async (c) => {
       // A goodbye ends the registration now (the name stays bound to the key); only this key's record goes.
       if (c.peerId && c.publicKey) await directory.remove(c.peerId, c.publicKey);
@@ -87,7 +106,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     },
     closed: (c) => {
       // The record stays until it expires (spec ¶40); the same key may re-register at any time.
-      if (peers.unbind(c)) router.peerGone(c.peerId!);
+      if (!peers.unbind(c)) return;
+      router.peerGone(c.peerId!);
+      monitor.gone(c.peerId!);
     },
   };
 
@@ -97,8 +118,9 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     subscription = await directory.subscribe(nodeId, (bytes) =>
       void router.onBusMessage(bytes).catch((err) => isDirectoryOutage(err) || log.warn('dropped a routed message', { error: (err as Error).message })),
     );
-    listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log }, (channel, deadline) => {
+    listener = await ControlListener.listen({ host: o.host, port: o.port, tls, maxFrameBytes: o.maxFrameBytes, limits: o.limits, log, admin: { isLivePath: AdminHttp.isLivePath, request: (q, r) => admin.request(q, r), upgrade: (q, s, h) => admin.upgrade(q, s, h) } }, (channel, deadline) => {
       stats.connections++;
+      monitor.connection();
       new PeerConnection(channel, deadline, o.limits, handlers, log);
     });
   } catch (err) {
@@ -119,7 +141,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
   const tcp = listener.address();
   const udp = stun.address();
   const stunAlternate = stun.alternate();
-  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp, udp, stunAlternate, turn: pairs.turnServers, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
+  log.info('manager listening', { node: nodeId, directory: o.directoryName, tcp: formatHostPort(tcp.host, tcp.port), udp: formatHostPort(udp.host, udp.port), ...(stunAlternate ? { stunAlternate: formatHostPort(stunAlternate.host, stunAlternate.port) } : {}), turn: pairs.turnServers, tls: tls ? (tls.selfSigned ? 'self-signed' : 'given') : 'off' });
 
   let closing: Promise<void> | undefined;
   return {
@@ -131,7 +153,11 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       udp: { ...udp },
       ...(stunAlternate ? { stunAlternate: { ...stunAlternate } } : {}),
       ...(tls ? { tls: { pin: tls.pin, selfSigned: tls.selfSigned } } : {}),
+      ...(o.directoryName ? { directory: o.directoryName } : {}),
+      admin: { token: auth.token, generated: auth.generated },
     }),
+    snapshot: () => monitor.snapshot(),
+    onChange: (listener) => monitor.onChange(listener),
     stats: () => ({
       ...stats,
       openConnections: listener.connections,
@@ -142,15 +168,16 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
       ...prefixed('listener', listener.stats),
       ...prefixed('calls', router.stats),
       ...prefixed('pairs', pairs.stats),
-      ...prefixed('stun', stun.stats),
+      ...prefixed('stun', stun!.stats),
     }),
     close: () =>
       (closing ??= (async () => {
         stopSweep();
+        admin.close();
         router.close();
         await subscription!.dispose();
         await listener.close();
-        await stun.close();
+        await stun!.close();
       })()),
   };
 }

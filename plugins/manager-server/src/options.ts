@@ -79,10 +79,13 @@ export interface StartManagerOptions extends Omit<ManagerOptions, 'directory' | 
    * installed manifests' punchStrategies). Absent: none are named, and peers use their own order.
    */
   punchStrategies?: (cls: NatClass) => string[];
+  /** Bearer token of the dashboard, /metrics and /api/status; random (and reported as generated) by default. */
+  adminToken?: string;
 }
 
-export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost' | 'punchStrategies'>> {
+export interface ResolvedOptions extends Required<Omit<StartManagerOptions, 'tls' | 'nodeId' | 'selfSignedDir' | 'stunAltPort' | 'stunAltHost' | 'punchStrategies' | 'adminToken'>> {
   punchStrategies?: StartManagerOptions['punchStrategies'];
+  adminToken?: string;
   tls?: StartManagerOptions['tls'];
   selfSignedDir?: string;
   /** The resolved alternate STUN port (0: any free one); undefined: no alternate. */

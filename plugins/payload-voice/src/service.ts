@@ -55,6 +55,11 @@ export class PayloadVoiceService implements VoiceService {
     return this.provider.getContributions().filter((c) => names.has(c.name));
   }
 
+  async check(input: string): Promise<{ sampleRate: number; seconds: number }> {
+    const a = readWav(input);
+    return { sampleRate: a.sampleRate, seconds: a.samples.length / a.sampleRate };
+  }
+
   async start(call: VoiceTarget, opts: VoiceOptions = {}): Promise<VoiceCall> {
     const speed = opts.speed ?? 1;
     if (!(speed > 0 && Number.isFinite(speed))) throw new VoiceError('E_VOICE_OPTIONS', `speed must be a positive number, got ${opts.speed}`);

@@ -1,4 +1,4 @@
-import { DatagramType, encodeDatagram, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { formatAddress, DatagramType, encodeDatagram, type WindowRequest, type WindowResult } from '@pinhole/core';
 import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
@@ -34,6 +34,6 @@ export async function openAsCallee(req: WindowRequest, o: NullUdpOptions): Promi
     strategy: STRATEGY,
     path: 'direct',
     remote: { address: targets[0].address, port: targets[0].port },
-    detail: { ttl: o.ttl, nullPackets: sent, repeats: o.sendNullPacket && observed.length ? o.repeats : o.sendNullPacket ? 1 : 0, targets: targets.map((t) => `${t.address}:${t.port}`) },
+    detail: { ttl: o.ttl, nullPackets: sent, repeats: o.sendNullPacket && observed.length ? o.repeats : o.sendNullPacket ? 1 : 0, targets: targets.map(formatAddress) },
   };
 }

@@ -1,4 +1,4 @@
-import { ipFamily, SignalError, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { formatAddress, ipFamily, SignalError, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
 import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
@@ -50,7 +50,7 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
         finish(
           new SignalError(
             'E_WINDOW_TIMEOUT',
-            `no answer from the callee at ${targets.map((t) => `${t.address}:${t.port}`).join(', ')} within ${o.probeTimeoutMs} ms: ` +
+            `no answer from the callee at ${targets.map(formatAddress).join(', ')} within ${o.probeTimeoutMs} ms: ` +
               `its firewall window did not open for us (a port-randomising "hard" NAT on either side maps the null packet to another port); ` +
               `this path needs port probing or a relay`,
             { callId: req.callId, probes },

@@ -124,7 +124,9 @@ describe('cli: pinhole manager and pinhole peer', function () {
     const usage = pinhole(['peer', '--id', 'x']);
     procs.push(usage);
     assert.equal(await usage.exited, 2);
-    assert.match(usage.stderr.join('\n'), /usage: pinhole peer --id NAME \[--manager HOST:PORT/);
+    const fault = usage.events.find((e) => e.event === 'error')!;
+    assert.equal(fault.code, 'E_USAGE');
+    assert.match(String(fault.message), /--manager HOST:PORT is required .*; see "pinhole peer --help"/);
   });
 });
 

@@ -10,7 +10,7 @@ describe('manager plugins: manifests, options, small parts', () => {
     const client = host.plugins.get('manager-client')!;
     assert.deepEqual([server.problems, client.problems], [[], []]);
     assert.ok(server.activationEvents.includes('onManager') && server.activationEvents.includes('onCommand:manager'));
-    assert.ok(client.activationEvents.includes('onCommand:peer'));
+    assert.ok(client.activationEvents.includes('onPeer'), 'apps and the SDK activate the peer side on onPeer');
     assert.deepEqual(client.dependencies, ['media-udp', 'identity-ed25519', 'secure-noise']);
   });
 

@@ -80,17 +80,18 @@ describe('manager-server: registration', () => {
     assert.equal(m.stats().peers, 2, 'TCP and WebSocket peers share one port and one table');
   });
 
-  it('answers plain HTTP with 426 Upgrade Required and a hint', async () => {
+  it('answers a plain HTTP request without the admin token with 401 (the operator\'s side shares the port)', async () => {
     m = await testManager();
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) =>
-      http.get(`http://127.0.0.1:${tcpOf(m)}/`, (r) => {
+    const res = await new Promise<{ status: number; body: string; auth?: string }>((resolve, reject) =>
+      http.get(`http://127.0.0.1:${tcpOf(m)}/metrics`, (r) => {
         let body = '';
         r.on('data', (c) => (body += c));
-        r.on('end', () => resolve({ status: r.statusCode!, body }));
+        r.on('end', () => resolve({ status: r.statusCode!, body, auth: r.headers['www-authenticate'] }));
       }).on('error', reject),
     );
-    assert.equal(res.status, 426);
-    assert.match(res.body, /WebSocket/);
+    assert.equal(res.status, 401);
+    assert.match(String(res.auth), /^Bearer/);
+    assert.match(res.body, /Authorization: Bearer TOKEN/);
   });
 
   it('acks keep-alives and keeps a peer that sends them past the expiry time', async () => {

@@ -40,7 +40,7 @@ describe('cli: pinhole call --send', function () {
     await host.start();
     await host.plugins.activate('manager-client');
     const transfer = await host.services.load<FileTransfer>(FileTransferId, 'onPayload:file');
-    bob = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('file-bob', { tcp: String(ready.tcp), pin: String(ready.pin) }));
+    bob = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('file-bob', { tcp: String(ready.tcp), pin: String(ready.pin) }, { payloadTypes: ['file'] }));
     const inboxes: FileInbox[] = [];
     bob.onIncomingCall((call) => inboxes.push(transfer.receiveFiles(call, inbox)));
     await bob.start();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { fingerprint, PinholeError, SecurityErrors, SignalError, type CallOptions, type EstablishedCall } from '@pinhole/core';
+import { fingerprint, PinholeError, SecurityErrors, SignalError, type CallOptions, type ControlEnvelope, type EstablishedCall } from '@pinhole/core';
 import { fromCandidateMsg, type CallRequestMsg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
@@ -49,6 +49,8 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
     tendPath(c, entry, session, windows, plan, remoteCandidates());
     // First contact: remember the key we now know is the callee's (TOFU, like SSH).
     if (session.security) await c.knownPeers.pin(calleeId, session.security.remotePublicKey).catch((err) => c.log.warn('could not pin the callee\'s key', { error: (err as Error).message }));
+    const setupMs = entry.elapsed();
+    report(c, { callId, path: window.path, strategy: window.strategy, setupUs: Math.round(setupMs * 1000), encrypted: !!session.security });
     return {
       callId,
       role: 'caller',
@@ -57,7 +59,7 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
       session,
       payloadTypes: ready.payloadTypes?.length ? ready.payloadTypes : opts.payloadTypes ?? [],
       timeline: entry.timeline,
-      setupMs: entry.elapsed(),
+      setupMs,
       security: session.security && { remoteFingerprint: session.security.remoteFingerprint, pattern: session.security.pattern },
     };
   } catch (err) {
@@ -68,6 +70,15 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/** Tells the manager how the call went (its operator's dashboard shows it); best effort, never fails the call. */
+function report(c: CallContext, callReport: NonNullable<ControlEnvelope['callReport']>): void {
+  try {
+    c.send({ callReport });
+  } catch {
+    // disconnected: the operator's view misses one call, the call itself is fine
   }
 }
 

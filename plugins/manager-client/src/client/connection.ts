@@ -139,7 +139,7 @@ function unreachable(addr: ManagerAddress, why: string): SignalError {
  * Checks a TLS socket against `trust` after the handshake: CA-validated (hostname included) is
  * trusted; with --ca nothing else is; otherwise the certificate's key pin decides.
  */
-async function checkTls(socket: tls.TLSSocket, addr: ManagerAddress, trust: ManagerTrust): Promise<void> {
+export async function checkTls(socket: tls.TLSSocket, addr: ManagerAddress, trust: ManagerTrust): Promise<void> {
   if (socket.authorized) return;
   if (trust.ca)
     throw new SignalError('E_MANAGER_UNTRUSTED', `the TLS certificate of ${addr.text} does not validate against --ca (${socket.authorizationError}); check the CA file and the host name`);

@@ -21,6 +21,7 @@ import {
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
+  formatAddress,
 } from '@pinhole/core';
 import type { ClientOptions } from '../options';
 import type { Msg, ReadyMsg, Received } from '../protocol';
@@ -41,6 +42,8 @@ export interface PeerClientParams {
   /** HOST:PORT or tls://HOST:PORT, wss://HOST:PORT (tcp:// and ws:// only when insecure); several (a list or comma-separated) = nodes to fail over between. */
   manager: string | string[];
   payloadTypes?: string[];
+  /** Registration meta; `why-not.<type>` tells callers why a payload type is not offered. */
+  meta?: Record<string, string>;
   /** Who may call this peer (default: nobody). */
   policy?: CallPolicy;
   /** PEM CA certificate(s) for the manager's certificate (--ca). */
@@ -74,6 +77,12 @@ export interface PeerClientEvents {
   incoming: { callId: string; peer: string };
   /** A call ended (or its setup failed), with its datagram counts. */
   ended: CallEnded;
+  /** Registered (again, after a reconnect). */
+  registered: RegisteredInfo & { reconnected: boolean };
+  /** The manager connection was lost; `reconnect` says whether the client tries again. */
+  disconnected: { reason: string; reconnect: boolean };
+  /** Reconnecting gave up for good (the manager refused us: id taken, replaced …). */
+  stopped: { code: string; message: string };
 }
 
 /** Manager refusals after which reconnecting cannot help. */
@@ -228,7 +237,7 @@ export class ManagerPeerClient implements PeerClient {
     try {
       const { registration, registered } = await registerOn(
         conn,
-        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates(), policy: this.policy },
+        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], meta: this.params.meta, candidates: this.deps.media.hostCandidates(), policy: this.policy },
         this.deps.hooks,
         this.deps.options.connectTimeoutMs,
         this.deps.identity,
@@ -258,6 +267,7 @@ export class ManagerPeerClient implements PeerClient {
       });
       void this.observe('registered', undefined, registered);
       this.classifyNat(conn, registered, blocked);
+      this.emitter.emit('registered', { ...this.info, reconnected });
       return this.info;
     } catch (err) {
       conn.close();
@@ -348,6 +358,7 @@ export class ManagerPeerClient implements PeerClient {
     this.lastFatal = undefined;
     const reconnect = !(fatal && FINAL.has(fatal.code));
     this.deps.log.event('peer.disconnected', { id: this.peerId, reason: fatal ? `${fatal.code}: ${fatal.message}` : reason, reconnect });
+    this.emitter.emit('disconnected', { reason: fatal ? `${fatal.code}: ${fatal.message}` : reason, reconnect });
     if (reconnect) this.scheduleReconnect();
   }
 
@@ -363,6 +374,7 @@ export class ManagerPeerClient implements PeerClient {
         this.deps.log.debug('reconnect failed', { code: e.code, message: e.message, retry });
         if (retry) return this.scheduleReconnect();
         this.deps.log.event('peer.stopped', { id: this.peerId, code: e.code, message: e.message });
+        this.emitter.emit('stopped', { code: e.code, message: e.message });
       }
     }, delay);
   }

@@ -7,6 +7,8 @@ export interface RegisterParams {
   payloadTypes: string[];
   candidates: Candidate[];
   policy: CallPolicy;
+  /** Published with the registration (e.g. `why-not.file`: why a payload type is not offered). */
+  meta?: Record<string, string>;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function registerOn(conn: ControlConnection, p: RegisterParams, hoo
   if (hello.hello!.protocolVersion !== PROTOCOL_VERSION)
     throw new SignalError('E_PROTOCOL_VERSION', `the manager speaks protocol version ${hello.hello!.protocolVersion}, this peer ${PROTOCOL_VERSION}; upgrade the older side`);
 
-  let registration: Registration = { peerId: p.peerId, protocolVersion: PROTOCOL_VERSION, candidates: p.candidates, payloadTypes: p.payloadTypes, meta: {}, policy: p.policy };
+  let registration: Registration = { peerId: p.peerId, protocolVersion: PROTOCOL_VERSION, candidates: p.candidates, payloadTypes: p.payloadTypes, meta: { ...p.meta }, policy: p.policy };
   try {
     registration = await hooks.register.promise(registration, { side: 'client', transport: conn.transport, challenge: hello.hello!.nonce, identity });
   } catch (err) {

@@ -3,6 +3,7 @@ import { isIP } from 'net';
 import { isDirectoryOutage, fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, toCandidateMsg, type CandidateMsg, type ControlEnvelope, type Directory, type NatInfo, type PairMsg, type Logger, type PeerRecord } from '@pinhole/core';
 import { reachableCandidates, safeCode, windowTargets, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
 import type { CallPairs } from './call-pair';
+import type { ManagerMonitor } from '../monitor/monitor';
 import { CallerBuckets } from './limits';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
@@ -46,6 +47,8 @@ export interface CallRouterDeps {
   /** NATs, strategies and TURN servers for each call. */
   pairs: CallPairs;
   log: Logger;
+  /** The operator's view: calls started, live, reported, ended; refusals by code. */
+  monitor: ManagerMonitor;
 }
 
 /** Addresses a callee's strategies may add to WindowOpened (a relayed address or two). */
@@ -78,11 +81,13 @@ export class CallRouter {
 
   async callRequest(conn: PeerConnection, msg: CallRequestMsg): Promise<void> {
     this.stats.callRequests++;
+    this.d.monitor.callRequested();
     const callerId = conn.peerId!;
     const { callId, calleeId } = msg;
     if (!callId || callId.length > 64) throw new SignalError('E_BAD_REQUEST', 'CallRequest needs a call id of 1–64 characters (a fresh random id per call)');
     const refuse = (code: string, reason: string) => {
       this.stats.rejected++;
+      this.d.monitor.refused(code);
       conn.send({ reject: { callId, code, reason } });
     };
     if (!this.callBuckets.take(callerId)) {
@@ -109,8 +114,7 @@ export class CallRouter {
       return refuse('E_PEER_KEY_CHANGED', keyChanged(calleeId, expected, callee.publicKey));
     }
     const payloadTypes = negotiate(msg.payloadTypes ?? [], callee.payloadTypes);
-    if (!payloadTypes)
-      return refuse('E_PAYLOAD_UNSUPPORTED', `"${calleeId}" supports ${callee.payloadTypes.join(', ')}; none of ${(msg.payloadTypes ?? []).join(', ')} was offered`);
+    if (!payloadTypes) return refuse('E_PAYLOAD_UNSUPPORTED', unsupported(calleeId, msg.payloadTypes ?? [], callee));
     if (conn.closed) return;
     if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
 
@@ -137,7 +141,11 @@ export class CallRouter {
     });
     leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
     leg.timer.unref();
-    if (leg.optimistic) conn.send({ ready: this.ready(leg, callee, true) });
+    this.d.monitor.callStarted({ callId, caller: callerId, callee: calleeId });
+    if (leg.optimistic) {
+      conn.send({ ready: this.ready(leg, callee, true) });
+      this.d.monitor.callReady(callerId, callId);
+    }
     const routed = await this.route(calleeId, callerId, {
       openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey, ...pair, turnServers: this.d.pairs.turnFor(calleeId) },
     }, callee.node);
@@ -160,6 +168,7 @@ export class CallRouter {
       throw fatal('E_OUT_OF_ORDER', `Reject answers an OpenWindow; call ${msg.callId} is not waiting for your answer (end a call with Hangup)`);
     this.take(leg);
     this.stats.rejected++;
+    this.d.monitor.refused(safeCode(msg.code, 'E_REJECTED'));
     await this.route(leg.remoteId, leg.peerId, {
       reject: { callId: leg.callId, code: safeCode(msg.code, 'E_REJECTED'), reason: msg.reason || `"${leg.peerId}" declined the call` },
     }, leg.remoteNode);
@@ -260,8 +269,23 @@ export class CallRouter {
     conn.send(env);
   }
 
+  /** The caller's report of its established call (operator view only). */
+  callReport(conn: PeerConnection, msg: Msg<'callReport'>): void {
+    const us = msg.setupUs;
+    this.d.monitor.callReported(conn.peerId!, {
+      callId: msg.callId,
+      path: (msg.path ?? '').slice(0, 16),
+      strategy: (msg.strategy ?? '').slice(0, 64),
+      setupMs: typeof us === 'number' && us > 0 ? us / 1000 : undefined,
+      encrypted: !!msg.encrypted,
+    });
+  }
+
   private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>, fromNode?: string): Promise<void> {
-    const back = (code: string, reason: string) => this.route(from, to, { reject: { callId: ow.callId, code, reason } }, fromNode);
+    const back = (code: string, reason: string) => {
+      this.d.monitor.refused(code);
+      return this.route(from, to, { reject: { callId: ow.callId, code, reason } }, fromNode);
+    };
     if (!conn) return void (await back('E_PEER_UNAVAILABLE', `"${to}" is registered but not connected right now (reconnecting?); try again shortly`));
     const n = this.count(to);
     if (n >= this.d.maxCallsPerPeer) return void (await back('E_BUSY', `"${to}" is busy: ${n} call(s) open, its limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); try again later`));
@@ -282,15 +306,18 @@ export class CallRouter {
     if (!leg || leg.role !== 'caller' || leg.remoteId !== from || leg.state === 'active') return;
     leg.state = 'active';
     clearTimeout(leg.timer);
+    this.d.monitor.callActive(leg.peerId, leg.callId);
     if (leg.optimistic) return conn.send({ windowOpened: wo }); // Ready went out already
     // The callee's record as found at CallRequest, a round trip ago: its candidates are current.
     this.stats.ready++;
     conn.send({ ready: this.ready(leg, leg.callee!, false, wo.candidates ?? []) });
+    this.d.monitor.callReady(leg.peerId, leg.callId);
   }
 
   private async timeout(leg: Leg): Promise<void> {
     if (leg.state !== 'opening' || !this.take(leg)) return;
     this.stats.timeouts++;
+    this.d.monitor.refused('E_CALL_TIMEOUT');
     this.d.peers.get(leg.peerId)?.send({
       reject: {
         callId: leg.callId,
@@ -343,6 +370,7 @@ export class CallRouter {
     if (this.legs.get(key) !== leg) return false;
     clearTimeout(leg.timer);
     this.legs.delete(key);
+    if (leg.role === 'caller') this.d.monitor.callEnded(leg.peerId, leg.callId);
     const set = this.byPeer.get(leg.peerId);
     set?.delete(key);
     if (set?.size === 0) this.byPeer.delete(leg.peerId);
@@ -402,10 +430,20 @@ function keyChanged(calleeId: string, pinned: string, presented: string): string
   return `"${calleeId}" now has another key: you pinned ${fp(pinned)}, the manager holds ${fp(presented)}. Nothing was sent to it. If its owner really changed keys, run "pinhole known-peers forget ${calleeId}" and call again; otherwise someone else holds the name`;
 }
 
-/** Caller's request intersected with what the callee registered; an empty side accepts the other's list. */
+/**
+ * Caller's request intersected with what the callee registered. A caller that asks for nothing
+ * takes what the callee offers; a callee that offers nothing carries no payload types (the
+ * session and its datagrams only), so asking it for files or voice is refused at once.
+ */
 function negotiate(requested: string[], offered: string[]): string[] | undefined {
   if (requested.length === 0) return [...offered];
-  if (offered.length === 0) return [...requested];
   const common = requested.filter((t) => offered.includes(t));
-  return common.length ? common : undefined;
+  return common.length === requested.length ? common : undefined;
+}
+
+/** The refusal names what is missing and, when the callee published it (meta `why-not.<type>`), why. */
+function unsupported(calleeId: string, requested: string[], callee: PeerRecord): string {
+  const missing = requested.filter((t) => !callee.payloadTypes.includes(t));
+  const reasons = missing.map((t) => callee.meta[`why-not.${t}`]).filter((r): r is string => !!r);
+  return `"${calleeId}" takes no ${missing.join(' or ')} (it offers ${callee.payloadTypes.join(', ') || 'no payload types, only the session'})${reasons.length ? `: ${reasons.join('; ')}` : ''}; ask its owner to enable ${missing.length > 1 ? 'them' : 'it'}`;
 }

@@ -16,6 +16,7 @@ export interface ConnectionHandlers {
   reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void>;
   hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void>;
   bye(conn: PeerConnection, msg: Msg<'bye'>): Promise<void>;
+  callReport(conn: PeerConnection, msg: Msg<'callReport'>): Promise<void>;
   closed(conn: PeerConnection): void;
 }
 
@@ -167,6 +168,8 @@ export class PeerConnection {
         return this.handlers.hangup(this, env.hangup!);
       case 'bye':
         return this.handlers.bye(this, env.bye!);
+      case 'callReport':
+        return this.handlers.callReport(this, env.callReport!);
     }
   }
 

@@ -16,6 +16,15 @@ export interface ListenerOptions {
   maxFrameBytes: number;
   limits: ManagerLimits;
   log: Logger;
+  /** The operator's HTTP side (dashboard, /metrics …) on the same port; without it plain HTTP gets 426. */
+  admin?: AdminRoutes;
+}
+
+/** What the listener hands the operator's side: plain HTTP requests, and upgrades to its live path. */
+export interface AdminRoutes {
+  isLivePath(url: string | undefined): boolean;
+  request(req: http.IncomingMessage, res: http.ServerResponse): void;
+  upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
 }
 
 /** Called for each admitted control channel; `helloDeadline` is when its first message must have arrived. */
@@ -30,7 +39,8 @@ interface Pending {
  * One TCP port (optionally TLS) for both control transports. The first byte decides: an
  * HTTP request line starts with an upper-case method letter, which as the first byte of a
  * 4-byte frame length would announce over 1 GB, so it can never be a valid frame. HTTP goes
- * to an http.Server whose only job is the WebSocket upgrade; anything else is framed protobuf.
+ * to an http.Server: WebSocket upgrades (peers' control channels, the dashboard's live view) and the
+ * operator's requests (dashboard, /metrics); anything else is framed protobuf.
  */
 export class ControlListener {
   readonly stats = { accepted: 0, refusedByLimit: 0, helloTimeouts: 0 };
@@ -60,7 +70,11 @@ export class ControlListener {
       : net.createServer((s) => this.onSocket(s));
     if (opts.tls) this.server.on('tlsClientError', () => undefined); // failed handshakes: the socket is already gone
 
-    this.http = http.createServer((_req, res) => {
+    this.http = http.createServer((req, res) => {
+      // A served request ends the hello deadline of its socket: keep-alive takes over.
+      const p = this.pending.get(req.socket);
+      if (p) clearTimeout(p.timer);
+      if (opts.admin) return opts.admin.request(req, res);
       res.writeHead(426, { Upgrade: 'websocket', Connection: 'close', 'Content-Type': 'text/plain' });
       res.end('Pinhole manager: open a WebSocket here (binary protobuf Envelopes), or speak length-prefixed frames on raw TCP\n');
     });
@@ -126,6 +140,10 @@ export class ControlListener {
 
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     const p = this.pending.get(socket);
+    if (this.opts.admin?.isLivePath(req.url)) {
+      if (p) clearTimeout(p.timer);
+      return this.opts.admin.upgrade(req, socket, head);
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (p) clearTimeout(p.timer);
       this.onChannel(new WsChannel(ws, socket.remoteAddress ?? ''), p?.deadline ?? Date.now() + this.opts.limits.helloTimeoutMs);

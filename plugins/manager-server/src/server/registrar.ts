@@ -17,11 +17,14 @@ import {
   type Logger,
   type PeerRecord,
   type Registration,
+  formatAddress,
 } from '@pinhole/core';
 import { fromCandidateMsg, PROTOCOL_VERSION, type Msg } from '../protocol';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
 import type { LocalPeers } from './local-peers';
+import type { ManagerMonitor } from '../monitor/monitor';
+import { formatHostPort } from '@pinhole/core';
 
 export interface RegistrarDeps {
   node: string;
@@ -37,6 +40,8 @@ export interface RegistrarDeps {
   /** Counts keep-alives acknowledged while the directory was unreachable. */
   onOutageKeepAlive(): void;
   log: Logger;
+  /** The operator's view: registrations and refused ones. */
+  monitor: ManagerMonitor;
 }
 
 export const PEER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/;
@@ -57,6 +62,15 @@ export class Registrar {
   constructor(private readonly d: RegistrarDeps) {}
 
   async register(conn: PeerConnection, msg: Msg<'register'>): Promise<void> {
+    try {
+      await this.admit(conn, msg);
+    } catch (err) {
+      this.d.monitor.refused((err as { code?: string }).code ?? 'E_REGISTER_REFUSED');
+      throw err;
+    }
+  }
+
+  private async admit(conn: PeerConnection, msg: Msg<'register'>): Promise<void> {
     if (msg.protocolVersion !== PROTOCOL_VERSION)
       throw fatal('E_PROTOCOL_VERSION', `protocol version ${msg.protocolVersion} is not supported; this manager speaks version ${PROTOCOL_VERSION} (upgrade the peer or the manager)`);
     let registration = validate(msg);
@@ -119,6 +133,17 @@ export class Registrar {
         probeToken,
       },
     });
+    this.d.monitor.registered({
+      id: record.peerId,
+      fingerprint: fingerprint(key.publicKey),
+      transport: conn.transport,
+      remote: conn.remoteAddress,
+      candidates: record.candidates.map((c) => formatHostPort(c.address, c.port)),
+      accepts: record.policy.mode,
+      payloadTypes: record.payloadTypes,
+      registeredAt: now,
+      calls: 0,
+    });
     this.d.log.info('peer registered', { peer: record.peerId, key: fingerprint(key.publicKey), transport: conn.transport, remote: conn.remoteAddress, reregistration: !!claim.previous, policy: record.policy.mode });
   }
 
@@ -164,7 +189,7 @@ function validate(msg: Msg<'register'>): Registration {
   if (candidates.length > MAX_CANDIDATES) throw bad(`${candidates.length} candidates, at most ${MAX_CANDIDATES}`);
   const parsed: Candidate[] = candidates.map(fromCandidateMsg);
   for (const c of parsed)
-    if (!isIP(c.address) || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw bad(`candidate ${c.address}:${c.port} is not an IP address with a port 1–65535`);
+    if (!isIP(c.address) || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw bad(`candidate ${formatAddress(c)} is not an IP address with a port 1–65535`);
   const payloadTypes = msg.payloadTypes ?? [];
   if (payloadTypes.length > MAX_PAYLOAD_TYPES || payloadTypes.some((t) => !t || t.length > 64)) throw bad(`payload types must be at most ${MAX_PAYLOAD_TYPES} names of 1–64 characters`);
   const meta = msg.meta ?? {};

@@ -1,4 +1,5 @@
 import * as dgram from 'dgram';
+import { isIPv6 } from 'net';
 import {
   bindingSuccess,
   decodeStun,

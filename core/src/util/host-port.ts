@@ -1,4 +1,5 @@
-import { ConfigError } from '@pinhole/core';
+import { ConfigError } from '../errors';
+import { formatHostPort } from '../wire/ip';
 
 /** Parses HOST:PORT (or [V6]:PORT) for a command-line flag; the error names the flag and the form. */
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -18,4 +19,9 @@ export function parseStunAlternate(value: string): { host?: string; port: number
   } catch {
     throw new ConfigError('E_BAD_ADDRESS', `--stun-alt ${value}: expected off, PORT or HOST:PORT (e.g. 3479, or 192.0.2.2:3479 for a second address)`);
   }
+}
+
+/** An address object ({ address, port }) as HOST:PORT, IPv6 in brackets. */
+export function formatAddress(a: { address: string; port: number }): string {
+  return formatHostPort(a.address, a.port);
 }
