@@ -1,4 +1,4 @@
-/** @pinhole/lab: a real two-site network (namespaces, veth/TUN, nftables) for end-to-end tests. */
+/** @pinhole/lab: a real two-site network (namespaces, veths, nftables, a delay line) for end-to-end tests. */
 export * from './types';
 export { Lab, LabExecOptions, labDown } from './lab';
 export { checkLabPrerequisites } from './prereq';

@@ -117,8 +117,8 @@ export async function labDown(prefix = DEFAULT_PREFIX): Promise<void> {
 
 function findProblems(state: LabState): string[] {
   const have = existingNamespaces();
-  const problems = namespacesFor(state.prefix)
-    .filter((n) => !have.has(n))
+  const problems = planLab(state.options)
+    .namespaces.filter((n) => !have.has(n))
     .map((n) => `namespace ${n} missing`);
   for (const pid of state.pids) if (!isAlive(pid)) problems.push(`delay line pid ${pid} not running`);
   return problems;

@@ -5,9 +5,6 @@
  */
 import { LabPlan, MANAGER_ADDRESS, SitePlan, WAN_PREFIX_LEN } from './plan';
 
-/** Link mode of the WAN links: veth on the internet bridge, or TUN pairs joined by a delay line. */
-export type WanMode = 'veth' | 'tun';
-
 const common = [
   'set -e',
   // IPv6 autoconf chatter would cross delay lines and loss rules; the lab is IPv4 only.
@@ -16,44 +13,61 @@ const common = [
   'ip link set lo up',
 ];
 
-const sysctl = (key: string, value: number): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
+const sysctl = (key: string, value: number | string): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
+
+/**
+ * Segmentation and receive offloads off: every packet is a wire packet (≤ MTU) on every link,
+ * so the loss rule draws once per wire packet for TCP as for UDP (a TSO/GSO super-packet would
+ * be dropped or kept whole), and the delay line never sees one. Checksum offload stays on.
+ */
+const offloadsOff = (devs: string[]): string => `for d in ${devs.join(' ')}; do ethtool -K $d tso off gso off gro off >/dev/null; done`;
+
+/**
+ * Socket buffers up to 64 MiB, so a TCP window is not what caps a transfer across a long lab
+ * path (the default 4 MiB send buffer limits TCP to ~330 Mbit/s at 100 ms RTT).
+ */
+const bigSocketBuffers = [sysctl('ipv4.tcp_rmem', "'4096 131072 67108864'"), sysctl('ipv4.tcp_wmem', "'4096 16384 67108864'")];
 
 export function hostScript(site: SitePlan): string {
   return [
     ...common,
+    ...bigSocketBuffers,
     `ip addr add ${site.host}/24 dev eth0`,
+    offloadsOff(['eth0']),
     'ip link set eth0 up',
     `ip route add default via ${site.routerLan}`,
     waitUp(['eth0']),
   ].join('\n');
 }
 
-export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFile: string): string {
+export function routerScript(plan: LabPlan, site: SitePlan, nftFile: string): string {
   const { rateMbit } = plan.options;
-  const wan =
-    mode === 'veth'
-      ? [`ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS}`]
-      : [`ip addr add ${site.wan} peer ${MANAGER_ADDRESS} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS} dev wan`];
   return [
     ...common,
     sysctl('ipv4.ip_forward', 1),
     // Redirects from the internet namespace would make routers talk directly and change hop counts.
     sysctl('ipv4.conf.all.accept_redirects', 0),
+    offloadsOff(['lan', 'wan']),
     `ip addr add ${site.routerLan}/24 dev lan`,
     'ip link set lan up',
-    ...wan,
+    `ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`,
+    'ip link set wan up',
+    `ip route add default via ${MANAGER_ADDRESS}`,
     `nft -f ${nftFile}`,
     ...(rateMbit > 0 ? ['wan', 'lan'].map((dev) => tbf(dev, rateMbit)) : []),
-    waitUp(mode === 'veth' ? ['lan', 'wan'] : ['lan']),
+    waitUp(['lan', 'wan']),
   ].join('\n');
 }
 
-export function internetScript(plan: LabPlan, mode: WanMode): string {
+/** The wire namespace: the delayed WAN links' middle ends, up and without addresses. */
+export function wireScript(plan: LabPlan): string {
+  const devs = [plan.sites.a, plan.sites.b].flatMap((s) => [s.wireRouterDev, s.wireInetDev]);
+  return [...common, offloadsOff(devs), ...devs.map((d) => `ip link set ${d} up`), waitUp(devs)].join('\n');
+}
+
+export function internetScript(plan: LabPlan): string {
   const sites = [plan.sites.a, plan.sites.b];
-  const links =
-    mode === 'veth'
-      ? sites.flatMap((s) => [`ip link set ${s.inetDev} master br0`, `ip link set ${s.inetDev} up`])
-      : sites.flatMap((s) => [`ip addr add ${MANAGER_ADDRESS} peer ${s.wan} dev ${s.inetDev}`, `ip link set ${s.inetDev} up`]);
+  const links = sites.flatMap((s) => [`ip link set ${s.inetDev} master br0`, `ip link set ${s.inetDev} up`]);
   // Only un-NATed sites are routable from the internet, as on the real internet.
   const routes = sites.filter((s) => s.kind === 'open' || s.kind === 'filter').map((s) => `ip route add ${s.lanNet} via ${s.wan}`);
   return [
@@ -61,13 +75,15 @@ export function internetScript(plan: LabPlan, mode: WanMode): string {
     sysctl('ipv4.ip_forward', 1),
     sysctl('ipv4.conf.all.send_redirects', 0),
     sysctl('ipv4.conf.default.send_redirects', 0),
+    ...bigSocketBuffers,
     'ip link add br0 type bridge',
     sysctl('ipv4.conf.br0.send_redirects', 0),
+    offloadsOff(['br0', ...sites.map((s) => s.inetDev)]),
     `ip addr add ${MANAGER_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
     'ip link set br0 up',
     ...links,
     ...routes,
-    ...(mode === 'veth' ? [waitUp([...sites.map((s) => s.inetDev), 'br0'])] : []),
+    waitUp([...sites.map((s) => s.inetDev), 'br0']),
   ].join('\n');
 }
 

@@ -15,7 +15,7 @@ import type { AgentStartOptions, RecvEvent } from '@pinhole/lab';
 // Per-process prefix: the whole suite may run twice at once (two terminals, CI + watch), and
 // runs with the same prefix would tear down each other's labs. Stale ones are swept in before().
 const PREFIX = `pht${process.pid}`;
-const STALE_PREFIX_RE = /^pht(\d+)-(?:inet|ra|ha|rb|hb)$/;
+const STALE_PREFIX_RE = /^pht(\d+)-(?:inet|ra|ha|rb|hb|wire)$/;
 const NEGATIVE_WAIT_MS = 400; // how long we wait to be sure a datagram did not arrive
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -232,6 +232,40 @@ describe('lab: real network namespaces', function () {
       assert.equal(toManager.lost + toB.lost, 0);
       assert.ok(m >= 35 && m < 150, `a→manager RTT ${m}`);
       assert.ok(bb >= 75 && bb < 300, `a→b RTT ${bb}`);
+    });
+  });
+
+  describe('delay 5 ms with 20‰ loss: TCP across the delay line', () => {
+    const lab = withLab({ a: 'open', b: 'open', delayMs: 5, loss: 20 });
+    const SIZE = 2 * 1024 * 1024;
+
+    it('carries a TCP transfer intact, as wire packets only (no offload super-packets), one loss draw each', async () => {
+      // Counters after the loss rule on ra: every TCP packet it let through, and any longer than the MTU.
+      for (const [match, comment] of [['ip protocol tcp', 'tcp_kept'], ['meta length > 1500', 'over_mtu']]) {
+        const res = await lab().run('ra', ['nft', 'add', 'rule', 'ip', 'pinhole', 'forward', ...match.split(' '), 'counter', 'comment', comment]);
+        assert.equal(res.code, 0, res.stderr);
+      }
+      const server = lab().exec('b', [process.execPath, '-e', `require('net').createServer((s) => { const h = require('crypto').createHash('sha256'); s.on('data', (c) => h.update(c)); s.on('end', () => s.end(h.digest('hex'))); }).listen(4800, () => console.log('ready'))`]);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+          server.stdout!.once('data', () => resolve());
+        });
+        const client = `const d = require('crypto').randomBytes(${SIZE}); const s = require('net').connect(4800, '${lab().nodes.b.address}', () => s.end(d)); let r = ''; s.on('data', (c) => (r += c)); s.on('end', () => console.log(JSON.stringify({ ok: r === require('crypto').createHash('sha256').update(d).digest('hex') })));`;
+        const res = await lab().run('a', [process.execPath, '-e', client], { timeoutMs: 15000 });
+        assert.equal(res.stdout.trim(), '{"ok":true}', `transfer: ${res.stdout} ${res.stderr}`);
+      } finally {
+        server.kill();
+      }
+      const chain = JSON.parse((await lab().run('ra', ['nft', '-j', 'list', 'chain', 'ip', 'pinhole', 'forward'])).stdout) as {
+        nftables: Array<{ rule?: { comment?: string; expr: Array<{ counter?: { packets: number } }> } }>;
+      };
+      const count = (comment: string): number => chain.nftables.find((i) => i.rule?.comment === comment)!.rule!.expr.find((e) => e.counter)!.counter!.packets;
+      const [kept, overMtu, lost] = [count('tcp_kept'), count('over_mtu'), (await lab().counters('ra')).loss_drop];
+      console.log(`      tcp: ${kept} packets kept, ${lost} lost (${((100 * lost) / (kept + lost)).toFixed(1)} %), ${overMtu} over the MTU`);
+      assert.equal(overMtu, 0, 'no packet longer than the MTU crossed the router');
+      assert.ok(kept > SIZE / 1500, `the transfer crossed as wire packets (${kept} packets)`);
+      assert.ok(lost > 0, 'the loss rule drew on them');
     });
   });
 
