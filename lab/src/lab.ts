@@ -3,7 +3,7 @@ import { ChildProcess, spawn, StdioOptions } from 'child_process';
 import { LabError } from '@pinhole/core';
 import { buildLab, teardownLab } from './build';
 import { isAlive, existingNamespaces } from './netns';
-import { COUNTERS, NFT_TABLE } from './nft';
+import { COUNTERS, NFT_TABLE, setLossScript } from './nft';
 import { DEFAULT_PREFIX, checkPrefix, namespacesFor, normalizeOptions, planLab } from './plan';
 import { checkLabPrerequisites, toolEnv } from './prereq';
 import { run, RunResult } from './shell';
@@ -19,10 +19,14 @@ export interface LabExecOptions {
 export class Lab {
   private constructor(
     readonly prefix: string,
-    readonly options: Required<LabOptions>,
+    private opts: Required<LabOptions>,
     readonly nodes: LabNodes,
     readonly pids: number[],
   ) {}
+
+  get options(): Required<LabOptions> {
+    return this.opts;
+  }
 
   /** Tears down any lab with the same prefix, then builds a new one. On failure cleans up and throws LabError. */
   static async up(opts: LabOptions): Promise<Lab> {
@@ -95,6 +99,23 @@ export class Lab {
     const res = await this.run(router, ['conntrack', '-L']);
     if (res.code !== 0) throw new LabError('E_LAB_NOT_UP', `Cannot list conntrack of ${router}: ${res.stderr.trim()}`, { router });
     return res.stdout.split('\n').filter(Boolean);
+  }
+
+  /**
+   * Changes the loss on both routers in place: flows, NAT mappings and firewall windows survive,
+   * so one lab can measure a path with and without loss (e.g. the lossless ceiling first).
+   */
+  async setLoss(perMille: number): Promise<void> {
+    const options = normalizeOptions({ ...this.opts, loss: perMille });
+    for (const router of ['ra', 'rb'] as const) {
+      const chain = await this.run(router, ['nft', '-a', '-j', 'list', 'chain', 'ip', NFT_TABLE, 'forward']);
+      if (chain.code !== 0) throw new LabError('E_LAB_NOT_UP', `Cannot read the forward chain of ${router}: ${chain.stderr.trim()}`, { router });
+      const res = await this.run(router, ['nft', '-f', '-'], { input: setLossScript(chain.stdout, perMille) });
+      if (res.code !== 0) throw new LabError('E_LAB_SETUP', `Cannot set the loss on ${router}: ${res.stderr.trim()}`, { router });
+    }
+    this.opts = options;
+    const state = readState(this.prefix);
+    if (state) writeState({ ...state, options });
   }
 
   /** Kills the lab's processes and deletes its namespaces and state. Idempotent. */

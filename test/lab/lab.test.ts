@@ -198,6 +198,24 @@ describe('lab: real network namespaces', function () {
       assert.ok(lost >= 50 && lost <= 150, `expected 10–30% loss, got ${lost}/500`);
       assert.equal((await lab().counters('ra')).loss_drop, lost, 'every lost datagram was dropped by the loss rule');
     });
+
+    it('setLoss() changes the loss in place: 0 lets everything through, and it can be set again', async () => {
+      const sink = await agent(lab(), 'manager', { port: 4410, quiet: true });
+      const a = await agent(lab(), 'a', { port: 4411 });
+      const send = async (): Promise<number> => {
+        await sink.stats(true);
+        await a.send({ host: lab().nodes.manager.address, port: 4410, count: 300, size: 100, rateMbit: 4 });
+        await sleep(200);
+        return 300 - (await sink.stats()).count;
+      };
+      await lab().setLoss(0);
+      assert.equal(await send(), 0, 'no loss at 0‰');
+      assert.equal((await Lab.attach(lab().prefix)).options.loss, 0, 'the new loss is recorded for other processes');
+      await lab().setLoss(500);
+      const lost = await send();
+      assert.ok(lost >= 100 && lost <= 200, `expected ~50% loss, got ${lost}/300`);
+      await lab().setLoss(200);
+    });
   });
 
   describe('rate 2 Mbit/s', () => {
