@@ -1,10 +1,10 @@
+import { createHash } from 'crypto';
 import { FrameDecoder, type DatagramSession, type Host, type ReliableStream } from '@pinhole/core';
 // Not yet re-exported from @pinhole/core's index.
 import { FileTransfer } from '@pinhole/core';
 import { PayloadType } from '@pinhole/core';
-import { chunkFrameHeader, decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType } from '@pinhole/payload-file';
+import { decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType, type PieceFrame } from '@pinhole/payload-file';
 import { mediaHost } from './media';
-
 /** A host with media-udp and payload-file active, payload-file taking these options. */
 export async function fileHost(options: Record<string, unknown> = {}): Promise<Host> {
   const host = await mediaHost({ plugins: { 'payload-file': { options } } });
@@ -15,16 +15,18 @@ export async function fileHost(options: Record<string, unknown> = {}): Promise<H
 export const filePayload = (host: Host): FilePayloadType => host.container.getNamed<FilePayloadType>(PayloadType, 'file');
 export const fileTransfer = (host: Host): FileTransfer => host.container.get<FileTransfer>(FileTransfer);
 
-type ControlFrame = Exclude<FileFrame, { kind: 'chunk' }>;
+type ControlFrame = Exclude<FileFrame, PieceFrame>;
+export const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
-/** Speaks raw frames on a session's file channel: for what a well-behaved peer never sends. */
+/** Speaks raw frames on a session's file channels: for what a well-behaved peer never sends. */
 export class RawFilePeer {
   private readonly stream: ReliableStream;
+  private readonly dataStreams: ReliableStream[] = [];
   private readonly decoder = new FrameDecoder(MAX_FILE_FRAME);
   private readonly frames: FileFrame[] = [];
   private wake?: () => void;
 
-  constructor(session: DatagramSession) {
+  constructor(private readonly session: DatagramSession) {
     this.stream = session.openReliableStream(FILE_CHANNEL);
     this.stream.on('error', () => undefined);
     this.stream.on('end', () => this.stream.end());
@@ -38,8 +40,15 @@ export class RawFilePeer {
     this.stream.write(encodeFileFrame(frame));
   }
 
-  chunk(data: Buffer): void {
-    this.stream.write(Buffer.concat([chunkFrameHeader(data.length), data]));
+  /** Writes raw bytes on data channel k. */
+  raw(k: number, bytes: Buffer): void {
+    this.data(k).write(bytes);
+  }
+
+  /** A piece on data channel k: its frame (by default the true size and SHA-256 of `data`), then `data`. */
+  piece(k: number, header: Omit<PieceFrame, 'kind' | 'size' | 'sha256'> & Partial<Pick<PieceFrame, 'size' | 'sha256'>>, data: Buffer): void {
+    const frame = encodeFileFrame({ kind: 'piece', size: data.length, sha256: sha256(data), ...header });
+    this.data(k).write(Buffer.concat([frame, data]));
   }
 
   /** The next frame that is not an ack. */
@@ -61,5 +70,16 @@ export class RawFilePeer {
 
   destroy(): void {
     this.stream.destroy();
+    for (const d of this.dataStreams) d?.destroy();
+  }
+
+  private data(k: number): ReliableStream {
+    if (!this.dataStreams[k]) {
+      const s = this.session.openReliableStream(FILE_CHANNEL + 1 + k);
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      this.dataStreams[k] = s;
+    }
+    return this.dataStreams[k];
   }
 }

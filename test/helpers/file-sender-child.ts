@@ -15,7 +15,7 @@ export interface GoMessage {
 export type ChildMessage =
   | { type: 'bound'; port: number }
   | { type: 'progress'; bytes: number }
-  | { type: 'done'; sent: { resumedFrom: number; transferred: number; wireBytes: number; sha256: string } }
+  | { type: 'done'; sent: { resumedFrom: number; transferred: number; wireBytes: number; hash: string; streams: number } }
   | { type: 'failed'; code: string; message: string };
 
 const tell = (m: ChildMessage) => process.send!(m);
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     ep.onProgress((p) => p.phase === 'transfer' && tell({ type: 'progress', bytes: p.bytes }));
     try {
       const sent = await ep.send({ path: m.file });
-      tell({ type: 'done', sent: { resumedFrom: sent.resumedFrom, transferred: sent.transferred, wireBytes: sent.wireBytes, sha256: sent.sha256 } });
+      tell({ type: 'done', sent: { resumedFrom: sent.resumedFrom, transferred: sent.transferred, wireBytes: sent.wireBytes, hash: sent.hash, streams: sent.streams } });
     } catch (err) {
       tell({ type: 'failed', code: (err as { code?: string }).code ?? 'E_INTERNAL', message: (err as Error).message });
     }
