@@ -4,6 +4,7 @@ export interface VoicePluginOptions {
   vad: boolean;
   comfortNoiseIntervalMs: number;
   minDelayMs: number;
+  floorDelayMs: number;
   maxDelayMs: number;
 }
 
@@ -11,6 +12,7 @@ export const DEFAULT_VOICE_OPTIONS: VoicePluginOptions = {
   codecs: ['opus', 'pcmu', 'pcma'],
   vad: true,
   comfortNoiseIntervalMs: 400,
-  minDelayMs: 20,
+  minDelayMs: 2,
+  floorDelayMs: 25,
   maxDelayMs: 500,
 };

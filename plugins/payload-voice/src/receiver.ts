@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   /** Extra playout after the end so the codec's look-ahead drains (samples). */
   tailSamples: number;
   jitter: Partial<JitterBufferOptions>;
+  /** Sees each frame as it is played (the speaker end). */
+  onPlayout?: (pcm: Int16Array) => void;
 }
 
 interface Buffered {
@@ -84,6 +86,11 @@ export class VoiceReceiver {
     this.rx.finalSequence(bye.finalSequence);
   }
 
+  /** Media time (ms) the next slot is due, or undefined before the first frame. */
+  nextDueMs(): number | undefined {
+    return this.ended ? undefined : this.jb.nextDueMs();
+  }
+
   /** Plays every slot due by `nowMs`. */
   tick(nowMs: number): void {
     for (const slot of this.jb.pop(nowMs, this.playoutEnd())) this.render(slot);
@@ -102,6 +109,7 @@ export class VoiceReceiver {
   /** Decodes (or conceals) every slot, recorded or not: it is what a speaker would play. */
   private render(slot: PlayoutSlot<Buffered>): void {
     const pcm = this.pcmFor(slot);
+    this.o.onPlayout?.(pcm);
     this.recorder?.write(pcm);
   }
 

@@ -83,6 +83,8 @@ export class VoiceCallSession implements VoiceCall {
   private encoder?: CodecEncoder;
   private decoder?: CodecDecoder;
   private helloTimer?: NodeJS.Timeout;
+  private playoutTimer?: NodeJS.Timeout;
+  private playoutAt = Infinity;
   private lastPeerReport?: { sentAtMs: number; at: number };
   private remoteReport?: ReportMsg;
   private rttMs?: number;
@@ -154,6 +156,7 @@ export class VoiceCallSession implements VoiceCall {
     try {
       if ('frame' in packet) {
         if (packet.frame.ssrc === this.peer?.ssrc) this.receiver?.onFrame(packet.frame, now);
+        this.schedulePlayout();
       } else if ('hello' in packet) this.onHello(packet.hello);
       else if ('report' in packet) this.onReport(packet.report, now);
       else if (packet.bye.ssrc === this.peer?.ssrc) this.receiver?.onBye(packet.bye);
@@ -216,16 +219,39 @@ export class VoiceCallSession implements VoiceCall {
         sequenceBase: peer.sequenceBase,
         tailSamples: lookahead,
         jitter: this.cfg.jitter,
+        onPlayout: this.opts.onPlayout,
       },
       this.decoder,
       this.recorder,
       this.cfg.log,
     );
-    this.every(codec.frameMs / 2, (now) => {
-      this.receiver?.tick(now);
-      if (this.receiver?.ended) this.remoteDone.resolve();
-    });
+    this.schedulePlayout();
   }
+
+  /**
+   * Playout wakes when the next slot is due (so a frame plays within a timer tick of its time,
+   * not up to a polling period late), and at least once per frame time (to notice the end).
+   */
+  private schedulePlayout(): void {
+    if (this.closed || !this.receiver || !this.chosen) return;
+    const due = Math.min(this.receiver.nextDueMs() ?? Infinity, this.clock.now() + this.chosen.frameMs);
+    if (this.playoutTimer && this.playoutAt <= due) return;
+    clearTimeout(this.playoutTimer);
+    this.playoutAt = due;
+    this.playoutTimer = setTimeout(this.playout, this.clock.wait(due));
+  }
+
+  private readonly playout = (): void => {
+    this.playoutTimer = undefined;
+    if (this.closed || !this.receiver) return;
+    try {
+      this.receiver.tick(this.clock.now());
+      if (this.receiver.ended) this.remoteDone.resolve();
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.schedulePlayout();
+  };
 
   /** Both sides agree: start sending (and reporting). */
   private onNegotiated(): void {
@@ -250,6 +276,7 @@ export class VoiceCallSession implements VoiceCall {
         payloadType: this.payloadType,
         comfortNoiseIntervalMs: this.cfg.comfortNoiseIntervalMs,
         frameMs: codec.frameMs,
+        onCapture: this.opts.onCapture,
       },
       source,
       this.encoder,
@@ -345,6 +372,7 @@ export class VoiceCallSession implements VoiceCall {
     this.endedAt = this.clock.now();
     this.cfg.log.debug('voice session closed', { callId: this.target.callId, reason });
     for (const p of this.pacers) p.stop();
+    clearTimeout(this.playoutTimer);
     if (!this.negotiated.settled) this.negotiated.reject(new VoiceError('E_VOICE_SESSION_CLOSED', `the call ended (${reason}) before voice was agreed`, { callId: this.target.callId }));
     this.localDone.resolve();
     this.remoteDone.resolve();
@@ -358,6 +386,7 @@ export class VoiceCallSession implements VoiceCall {
   private async shutdown(): Promise<VoiceStats> {
     clearInterval(this.helloTimer);
     for (const p of this.pacers) p.stop();
+    clearTimeout(this.playoutTimer);
     if (this.sender && !this.sender.finished && !this.closed) this.send({ bye: this.sender.bye() });
     this.endedAt ??= this.clock.now();
     this.receiver?.finish();
