@@ -74,7 +74,12 @@ async function main() {
     /** payload-file end to end: from the call's path being up to the verified receipt. */
     const sendFile = async () => {
       const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '1', '--send', file, '--json']);
-      await call.waitFor('call.rtt', 30000);
+      await Promise.race([
+        call.waitFor('call.rtt', 30000),
+        call.exited.then((code) => {
+          throw new Error(`pinhole call exited ${code} before its path was up: ${JSON.stringify(call.events.slice(-3))} ${call.stderr.slice(-3).join(' | ')}`);
+        }),
+      ]);
       const t0 = process.hrtime.bigint();
       const cpu0 = cpuSeconds(call.child.pid) + cpuSeconds(bob.child.pid);
       const done = await call.waitFor('file.done', 600000).catch((err) => {
@@ -84,7 +89,7 @@ async function main() {
       const cpu = cpuSeconds(call.child.pid) + cpuSeconds(bob.child.pid) - cpu0;
       await call.exited;
       fs.rmSync(path.join(inbox, 'payload.bin'));
-      return { Bps: done.bytes / seconds, seconds, cpu };
+      return { Bps: done.bytes / seconds, seconds, cpu, streams: done.streams };
     };
 
     // The most any transport carried through the lossless path in this run.
@@ -125,7 +130,7 @@ async function main() {
     console.log(`TCP BBR (iperf3 -C bbr)            ${mb(med('bbr'))}      -    ${tcpNote('bbr')}`);
     console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}`);
     console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}`);
-    console.log(`payload-file, disk → verified disk ${mb(med('file'))}   ${cpuPerGiB('file')}`);
+    console.log(`payload-file, disk → verified disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
     const f = med('file');
     const ratio = (x, goal) => `${x.toFixed(2)} (goal ≥ ${goal}${x >= goal ? ', met' : ', NOT met'})`;
     console.log(`payload-file / (ceiling × (1 − loss)) = ${ratio(f / (ceiling * (1 - loss)), 0.9)}`);

@@ -1,4 +1,5 @@
 import { FrameDecoder, WireError, type PinholeError, type ReliableStream } from '@pinhole/core';
+import { onStreamClose } from './stream-close';
 import { decodeFileFrame, encodeFileFrame, MAX_FILE_FRAME, type ControlFrame } from './wire';
 
 /** Where a FrameChannel delivers what happens on its stream. */
@@ -36,13 +37,10 @@ export class FrameChannel {
       sink.ended();
     });
     stream.on('drain', () => this.releaseDrain());
-    // udx reports ECONNRESET/ETIMEDOUT as 'error' and then 'close'; 'close' alone ends it cleanly.
-    let failure: Error | undefined;
-    stream.on('error', (err) => (failure = err));
-    stream.once('close', () => {
+    onStreamClose(stream, (err) => {
       this.isClosed = true;
       this.releaseDrain();
-      sink.closed(failure);
+      sink.closed(err);
     });
   }
 

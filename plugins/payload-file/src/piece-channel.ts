@@ -1,4 +1,5 @@
 import { FRAME_HEADER_BYTES, WireError, type PinholeError, type ReliableStream } from '@pinhole/core';
+import { onStreamClose } from './stream-close';
 import { decodeFileFrame, encodeFileFrame, type PieceFrame } from './wire';
 
 /** A piece frame is a few dozen bytes; anything announcing more is garbage, refused unread. */
@@ -37,12 +38,10 @@ export class PieceChannel {
     stream.on('data', (chunk) => this.onData(chunk));
     stream.on('drain', () => this.release());
     stream.on('end', () => undefined); // the control stream, not a data channel, says when a peer is done
-    let failure: Error | undefined;
-    stream.on('error', (err) => (failure = err));
-    stream.once('close', () => {
+    onStreamClose(stream, (err) => {
       this.isClosed = true;
       this.release();
-      sink.closed(failure);
+      sink.closed(err);
     });
   }
 
