@@ -156,7 +156,7 @@ static void take(struct side *s, uint64_t now, uint64_t delay) {
     for (int i = 0; i < got; i++) {
       s->rx++;
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-        /* A GSO super-packet: the lab turns segmentation offloads off, so this is a setup bug. */
+        /* A GSO super-packet: lab devices take one segment per packet, so this is a setup bug. */
         s->drop_big++;
         continue;
       }

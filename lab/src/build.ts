@@ -9,7 +9,7 @@ import { buildDelayLine, isDelayLineOf, startDelayLine } from './delayline';
 import { createNamespaces, destroyNamespaces } from './netns';
 import { routerRuleset } from './nft';
 import { LabPlan, namespacesFor } from './plan';
-import { hostScript, internetScript, routerScript, wireScript } from './scripts';
+import { hostScript, internetScript, routerScript, WIRE_PACKETS_ONLY, wireScript } from './scripts';
 import { mustRun } from './shell';
 import { prepareWorkDir, readState, removeState } from './state';
 
@@ -33,9 +33,10 @@ export async function buildLab(plan: LabPlan): Promise<number[]> {
 
   // veth pairs are created straight inside their namespaces, so nothing touches the root
   // namespace and parallel labs cannot collide on interface names. With a delay, each WAN
-  // link is two veth pairs whose middle ends sit in the wire namespace.
+  // link is two veth pairs whose middle ends sit in the wire namespace. WIRE_PACKETS_ONLY on
+  // both ends: no TSO/GSO super-packet ever crosses a lab link (see scripts.ts).
   const link = (name: string, ns: string, peer: string, peerNs: string): string =>
-    `link add ${name} index ${IFINDEX[name as keyof typeof IFINDEX]} netns ${ns} type veth peer name ${peer} index ${IFINDEX[peer as keyof typeof IFINDEX]} netns ${peerNs}\n`;
+    `link add ${name} index ${IFINDEX[name as keyof typeof IFINDEX]} netns ${ns} ${WIRE_PACKETS_ONLY} type veth peer name ${peer} index ${IFINDEX[peer as keyof typeof IFINDEX]} netns ${peerNs} ${WIRE_PACKETS_ONLY}\n`;
   const veths = [a, b].map((s) => link('lan', s.routerNs, 'eth0', s.hostNs));
   for (const s of [a, b]) {
     if (delayed) veths.push(link('wan', s.routerNs, s.wireRouterDev, plan.wireNs), link(s.inetDev, plan.inetNs, s.wireInetDev, plan.wireNs));

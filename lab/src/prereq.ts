@@ -9,7 +9,6 @@ const TOOLS: Record<string, string> = {
   tc: 'iproute2',
   nft: 'nftables',
   conntrack: 'conntrack',
-  ethtool: 'ethtool',
 };
 /** The delay line is C, compiled on first use (lab/delayline/delayline.c). */
 const BUILD_TOOLS: Record<string, string> = { cc: 'gcc libc6-dev' };

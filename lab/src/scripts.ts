@@ -16,11 +16,13 @@ const common = [
 const sysctl = (key: string, value: number | string): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
 
 /**
- * Segmentation and receive offloads off: every packet is a wire packet (≤ MTU) on every link,
- * so the loss rule draws once per wire packet for TCP as for UDP (a TSO/GSO super-packet would
- * be dropped or kept whole), and the delay line never sees one. Checksum offload stays on.
+ * Every packet is a wire packet (≤ MTU) on every link: a device that takes one segment per
+ * packet makes TCP build one skb per segment and the stack cut any UDP GSO batch before the
+ * device (veths do no GRO unless asked). So the loss rule draws once per wire packet for TCP as
+ * for UDP (a TSO/GSO super-packet would be dropped or kept whole), and the delay line never sees
+ * one. Set when the device is created (no extra process); checksum offload stays on.
  */
-const offloadsOff = (devs: string[]): string => `for d in ${devs.join(' ')}; do ethtool -K $d tso off gso off gro off >/dev/null; done`;
+export const WIRE_PACKETS_ONLY = 'gso_max_segs 1';
 
 /**
  * Socket buffers up to 64 MiB, so a TCP window is not what caps a transfer across a long lab
@@ -33,7 +35,6 @@ export function hostScript(site: SitePlan): string {
     ...common,
     ...bigSocketBuffers,
     `ip addr add ${site.host}/24 dev eth0`,
-    offloadsOff(['eth0']),
     'ip link set eth0 up',
     `ip route add default via ${site.routerLan}`,
     waitUp(['eth0']),
@@ -47,7 +48,6 @@ export function routerScript(plan: LabPlan, site: SitePlan, nftFile: string): st
     sysctl('ipv4.ip_forward', 1),
     // Redirects from the internet namespace would make routers talk directly and change hop counts.
     sysctl('ipv4.conf.all.accept_redirects', 0),
-    offloadsOff(['lan', 'wan']),
     `ip addr add ${site.routerLan}/24 dev lan`,
     'ip link set lan up',
     `ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`,
@@ -62,7 +62,7 @@ export function routerScript(plan: LabPlan, site: SitePlan, nftFile: string): st
 /** The wire namespace: the delayed WAN links' middle ends, up and without addresses. */
 export function wireScript(plan: LabPlan): string {
   const devs = [plan.sites.a, plan.sites.b].flatMap((s) => [s.wireRouterDev, s.wireInetDev]);
-  return [...common, offloadsOff(devs), ...devs.map((d) => `ip link set ${d} up`), waitUp(devs)].join('\n');
+  return [...common, ...devs.map((d) => `ip link set ${d} up`), waitUp(devs)].join('\n');
 }
 
 export function internetScript(plan: LabPlan): string {
@@ -76,9 +76,8 @@ export function internetScript(plan: LabPlan): string {
     sysctl('ipv4.conf.all.send_redirects', 0),
     sysctl('ipv4.conf.default.send_redirects', 0),
     ...bigSocketBuffers,
-    'ip link add br0 type bridge',
+    `ip link add br0 ${WIRE_PACKETS_ONLY} type bridge`,
     sysctl('ipv4.conf.br0.send_redirects', 0),
-    offloadsOff(['br0', ...sites.map((s) => s.inetDev)]),
     `ip addr add ${MANAGER_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
     'ip link set br0 up',
     ...links,
