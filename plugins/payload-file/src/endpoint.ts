@@ -122,6 +122,7 @@ export class FileEndpoint implements PayloadEndpoint<FileItem, FileSent, FileRec
   /** What a data channel delivers: pieces go to the incoming transfer they belong to. */
   private dataSink(k: number): PieceSink {
     return {
+      activity: () => this.incoming?.alive(),
       piece: (h, data) => this.piece(h, data),
       garbage: (err) => this.terminate(err, true),
       closed: (err) => {

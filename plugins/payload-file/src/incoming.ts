@@ -111,6 +111,11 @@ export class IncomingTransfer implements Claimant {
     );
   }
 
+  /** Bytes are arriving on a data stream (a piece takes a while on a slow path): not stalled. */
+  alive(): void {
+    this.watchdog.kick();
+  }
+
   /** The sender has sent every piece; `root` is its hash of the file. */
   ended(root: Buffer): string | undefined {
     if (this.state !== 'receiving' || this.root) return this.state === 'ended' ? undefined : `end of ${this.offer.name} out of turn`;

@@ -73,14 +73,17 @@ export class OutgoingTransfer {
       this.watchdog.arm(deps.opts.offerTimeoutMs, () =>
         this.cancel(fileError('E_FILE_NO_ANSWER', `the peer did not answer the offer of ${f.name} within ${deps.opts.offerTimeoutMs} ms; is it receiving files (pinhole peer --inbox DIR)?`, { name: f.name })),
       );
+      const offeredAt = Date.now();
       const accept = await this.answer.promise;
+      const answeredIn = Date.now() - offeredAt;
       const have = new Bitmap(this.pieces.count, accept.have);
       this.acked = this.sent = this.resumedFrom = this.pieces.bytesIn(have);
       this.report('transfer', this.acked);
       this.watchdog.arm(deps.opts.idleTimeoutMs, () =>
         this.cancel(fileError('E_FILE_STALLED', `nothing moved for ${deps.opts.idleTimeoutMs} ms while sending ${f.name} (${this.acked} of ${f.size} bytes confirmed); send it again to resume`, { name: f.name, bytes: this.acked })),
       );
-      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), await deps.rtt, deps.opts.streams);
+      // A lost PING (a lossy path) leaves the offer's round trip, an upper bound, to size the start.
+      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), (await deps.rtt) ?? answeredIn, deps.opts.streams);
       await Promise.all([this.sendMissing(have, count, accept.streams), this.hashHeld(have)]);
       const root = this.pieces.root(this.hashes);
       deps.control.send({ kind: 'end', id: this.id, root });

@@ -7,6 +7,8 @@ const MAX_PIECE_FRAME = 128;
 
 /** Where a PieceChannel delivers what arrives on its stream. */
 export interface PieceSink {
+  /** Bytes arrived (part of a piece or not): the transfer is alive. */
+  activity(): void;
   /** A whole piece: its header and its bytes, as slices of what the stream delivered (not copied). */
   piece(header: PieceFrame, data: Buffer[]): void;
   /** Bytes that are not a piece: the channel is out of step and must be dropped. */
@@ -87,6 +89,7 @@ export class PieceChannel {
   private onData(chunk: Buffer): void {
     if (this.broken) return;
     this.bytesIn += chunk.length;
+    this.sink.activity();
     let at = 0;
     while (at < chunk.length) {
       const cur = this.current;
