@@ -67,9 +67,9 @@ async function main() {
   const server = iperfServer(lab);
   try {
     await openBenchPorts(lab);
-    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json']).waitFor('manager.ready', 10000);
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json']).waitFor('manager.ready', 60000);
     const bob = start('b', [process.execPath, __filename, '--peer', managerAt, inbox]);
-    await bob.waitFor('peer.ready', 10000);
+    await bob.waitFor('peer.ready', 60000);
 
     /** payload-file end to end: from the call's path being up to the verified receipt. */
     const sendFile = async () => {

@@ -83,7 +83,7 @@ export class OutgoingTransfer {
         this.cancel(fileError('E_FILE_STALLED', `nothing moved for ${deps.opts.idleTimeoutMs} ms while sending ${f.name} (${this.acked} of ${f.size} bytes confirmed); send it again to resume`, { name: f.name, bytes: this.acked })),
       );
       // A lost PING (a lossy path) leaves the offer's round trip, an upper bound, to size the start.
-      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), (await deps.rtt) ?? answeredIn, deps.opts.streams);
+      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), (await deps.rtt) ?? answeredIn, deps.opts.streams, 4 * this.pieces.pieceBytes);
       await Promise.all([this.sendMissing(have, count, accept.streams), this.hashHeld(have)]);
       const root = this.pieces.root(this.hashes);
       deps.control.send({ kind: 'end', id: this.id, root });

@@ -177,7 +177,7 @@ describe('payload-file: the adaptive stream count', () => {
   });
 
   it('adds a stream while each step beats the last by 10 %, and settles at the first that does not', () => {
-    const c = new StreamCount(8, 40); // steps of 4 RTT = 250 ms at least
+    const c = new StreamCount(8, 40, 0, 1000); // steps of 4 RTT = 250 ms at least, and 1000 bytes
     let acked = 0;
     let t = 0;
     const step = (rate: number): number => {
@@ -191,6 +191,24 @@ describe('payload-file: the adaptive stream count', () => {
     assert.equal(step(20), 5);
     assert.equal(step(21), 5, 'under +10 %: settled');
     assert.equal(step(100), 5, 'settled for good');
+  });
+
+  it('does not judge a step before enough bytes were acknowledged (a slow start is not "no gain")', () => {
+    const c = new StreamCount(8, 40, 0, 4 << 20);
+    c.sample(0, 0);
+    assert.equal(c.sample(300, 0), 2, 'nothing acknowledged yet: the step goes on');
+    assert.equal(c.sample(2000, 1 << 20), 2, 'still under 4 MiB');
+    assert.equal(c.sample(3000, 5 << 20), 3, 'a step with a rate: one more stream');
+  });
+
+  it('on a short path a stream is added only for a large gain (≥ 50 %)', () => {
+    const c = new StreamCount(8, 1, 0, 1000);
+    let t = 0;
+    let acked = 0;
+    const step = (rate: number): number => c.sample((t += 250), (acked += rate * 250));
+    c.sample(0, 0);
+    assert.equal(step(10), 2);
+    assert.equal(step(14), 2, '+40 %: settled at two');
   });
 
   it('never passes its maximum', () => {
