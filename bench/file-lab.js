@@ -73,7 +73,7 @@ async function main() {
 
     /** payload-file end to end: from the call's path being up to the verified receipt. */
     const sendFile = async () => {
-      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '1', '--send', file, '--json']);
+      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '3', '--send', file, '--json']);
       await Promise.race([
         call.waitFor('call.rtt', 30000),
         call.exited.then((code) => {
