@@ -15,7 +15,7 @@ const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites, findTool } = re
 const { median, machine } = require('./lib');
 const { cpuSeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss } = require('./lab-lib');
 
-const args = process.argv[2] === '--peer' ? [] : process.argv.slice(2);
+const args = process.argv.slice(2);
 const LOSS = Number(args[0] ?? 20);
 const DELAY = Number(args[1] ?? 10);
 const SIZE = Number(args[2] ?? 64) * 1024 * 1024;
@@ -25,22 +25,6 @@ const TCP_SECONDS = Number(args[5] ?? 10);
 const PREFIX = process.env.BENCH_LAB_PREFIX ?? 'phfile';
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
 const GiB = 2 ** 30;
-
-// ---- `--peer MANAGER INBOX`: bob, taking files into INBOX (what `pinhole peer --inbox` does) ----
-async function peer(manager, inbox) {
-  const { Host, PeerClientFactory, createLogger } = require('@pinhole/core');
-  const { FileTransfer } = require('@pinhole/core');
-  const log = createLogger({ json: true });
-  const host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
-  await host.start();
-  await host.plugins.activate('manager-client');
-  await host.plugins.activateByEvent('onPayload:file');
-  const files = host.container.get(FileTransfer);
-  const bob = await host.container.get(PeerClientFactory).create({ peerId: 'bob', manager });
-  bob.onIncomingCall((call) => files.receiveFiles(call, inbox, { log, json: true, bar: false }));
-  await bob.start();
-  log.event('peer.ready', {});
-}
 
 async function main() {
   const pre = checkLabPrerequisites({ delayMs: DELAY });
@@ -58,8 +42,9 @@ async function main() {
   // Lossless first: the ceiling is measured on this very path before the loss is switched on.
   const lab = await Lab.up({ a: 'nat', b: 'filter', loss: 0, delayMs: DELAY, prefix: PREFIX });
   const procs = [];
-  const start = (node, argv) => {
-    const p = new NdjsonProc(lab.exec(node, argv));
+  // Each role its own PINHOLE_HOME: its identity, its pins (the manager's certificate on first contact).
+  const start = (node, argv, role) => {
+    const p = new NdjsonProc(lab.exec(node, argv, role ? { env: { PINHOLE_HOME: path.join(dir, `home-${role}`) } } : {}));
     procs.push(p);
     return p;
   };
@@ -67,13 +52,14 @@ async function main() {
   const server = iperfServer(lab);
   try {
     await openBenchPorts(lab);
-    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json']).waitFor('manager.ready', 60000);
-    const bob = start('b', [process.execPath, __filename, '--peer', managerAt, inbox]);
-    await bob.waitFor('peer.ready', 60000);
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json'], 'manager').waitFor('manager.ready', 60000);
+    // bob, as `pinhole peer` runs: takes calls from anyone, files into the inbox (sessions encrypted, as by default).
+    const bob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', managerAt, '--allow-any', '--inbox', inbox, '--json'], 'bob');
+    await bob.waitFor('peer.registered', 60000);
 
     /** payload-file end to end: from the call's path being up to the verified receipt. */
     const sendFile = async () => {
-      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '3', '--send', file, '--json']);
+      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '3', '--send', file, '--json'], 'alice');
       await Promise.race([
         call.waitFor('call.rtt', 30000),
         call.exited.then((code) => {
@@ -144,8 +130,7 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--peer') peer(process.argv[3], process.argv[4]);
-else main().catch((err) => {
+main().catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -17,9 +17,12 @@ const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Host, MediaTransportFactory } = require('@pinhole/core');
+const { MediaTransportFactory } = require('@pinhole/core');
+const { Host } = require('@pinhole/core/host');
 const { PayloadType } = require('@pinhole/core');
 const { median, machine } = require('./lib');
+// The suite's handshake helper (built by tsc -b with everything else).
+const { handshakePair } = require('../test/dist/helpers/secure');
 
 const SIZE = Number(process.env.BENCH_MB || 64) * 1024 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -30,13 +33,17 @@ async function peer() {
   const options = process.env.BENCH_STREAMS ? { streams: Number(process.env.BENCH_STREAMS) } : {};
   const host = new Host({ config: { log: { level: 'silent' }, plugins: { 'payload-file': { options } } } });
   await host.plugins.activate('media-udp');
-  await host.plugins.activateByEvent('onPayload:file');
-  const transport = await host.container.get(MediaTransportFactory).create({ host: '127.0.0.1' });
-  return { host, transport, files: host.container.getNamed(PayloadType, 'file') };
+  await host.plugins.activate('secure-noise'); // protects the sessions (their reliable streams too)
+  const transport = await (await host.services.load(MediaTransportFactory)).create({ host: '127.0.0.1' });
+  return { host, transport, files: await host.services.loadNamed(PayloadType, 'file', 'onPayload:file') };
 }
 
-function openSession(transport, ids, port) {
-  return transport.openSession({ callId: `bench-${ids[0]}`, role: 'caller', localEndpoint: ids[0], remoteEndpoint: ids[1], remote: { address: '127.0.0.1', port }, keepaliveMs: 0 });
+/**
+ * A session as a call opens it: keyed by a real Noise handshake (the test suite's helper, made in
+ * the sender for both ends), so every stream — raw and payload-file alike — is encrypted.
+ */
+function openSession(transport, ids, port, role, handshake) {
+  return transport.openSession({ callId: `bench-${Math.min(...ids)}`, role, localEndpoint: ids[0], remoteEndpoint: ids[1], remote: { address: '127.0.0.1', port }, keepaliveMs: 0, handshake });
 }
 
 /** Writes `source` (a Buffer factory or a file path) to a raw udx stream, 64 KiB writes, honouring drain. */
@@ -52,14 +59,14 @@ async function pump(stream, source) {
 async function receiver() {
   const { transport, files } = await peer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-bench-rx-'));
-  process.on('message', (m) => {
+  process.on('message', async (m) => {
     if (m.stop) {
       fs.rmSync(dir, { recursive: true, force: true });
       return process.exit(0);
     }
     const cpu0 = process.cpuUsage();
     const done = () => process.send({ done: true, cpu: process.cpuUsage(cpu0) });
-    const s = openSession(transport, [m.ids[1], m.ids[0]], m.port);
+    const s = await openSession(transport, [m.ids[1], m.ids[0]], m.port, 'callee', m.handshake);
     const out = path.join(dir, 'raw.bin');
     if (m.mode === 'file') {
       const ep = files.attach(s, { inbox: dir });
@@ -96,8 +103,12 @@ async function main() {
   const fd = fs.openSync(file, 'w');
   for (let off = 0; off < SIZE; off += 1 << 20) fs.writeSync(fd, crypto.randomBytes(Math.min(1 << 20, SIZE - off)));
   fs.closeSync(fd);
+  // Test identities for the handshakes live in a throwaway PINHOLE_HOME (test/helpers/peers.ts).
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-bench-home-'));
+  process.env.PINHOLE_HOME = home;
   const { host, transport, files } = await peer();
-  const child = fork(__filename, ['--receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // 'advanced': the handshake result (Uint8Array keys) crosses the IPC channel intact.
+  const child = fork(__filename, ['--receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', env: { ...process.env, PINHOLE_HOME: home } });
   const inbox = [];
   let wake;
   child.on('message', (m) => (inbox.push(m), wake?.()));
@@ -114,9 +125,10 @@ async function main() {
   /** One transfer; returns seconds from the first byte offered to the last one received (and verified, for files). */
   async function run(mode) {
     const pair = [ids++, ids++];
-    child.send({ mode, ids: pair, port: transport.socket.localPort });
+    const hs = await handshakePair(host, { callId: `bench-${pair[0]}`, callerEndpoint: pair[0], calleeEndpoint: pair[1] }, 'bench-tx', 'bench-rx');
+    child.send({ mode, ids: pair, port: transport.socket.localPort, handshake: hs.callee });
     await next('ready');
-    const s = openSession(transport, pair, rxPort);
+    const s = await openSession(transport, pair, rxPort, 'caller', hs.caller);
     await s.ping();
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
@@ -156,6 +168,7 @@ async function main() {
   await transport.close();
   await host.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(home, { recursive: true, force: true });
 
   const mb = (x) => (median(x) / 1e6).toFixed(1).padStart(6);
   const cs = (x) => median(x).toFixed(2).padStart(5);

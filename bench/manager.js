@@ -10,54 +10,15 @@ const fs = require('fs');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { encodeControl, decodeControl, encodeFrame, FrameDecoder } = require('@pinhole/core');
+const { encodeControl, encodeFrame } = require('@pinhole/core');
 const { NdjsonProc } = require('@pinhole/lab');
-const { machine } = require('./lib');
+const { machine, client, inBatches } = require('./lib');
 
 const PEERS = Number(process.argv[2] || 10000);
-const CONCURRENCY = 200;
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
 
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A raw protocol client: frames in, decoded envelopes out, awaitable by kind. */
-function client(port) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.setNoDelay(true); // as the real client does
-    const dec = new FrameDecoder();
-    const inbox = [];
-    let wake = null;
-    s.on('data', (c) => {
-      for (const f of dec.push(c)) inbox.push(decodeControl(f));
-      if (wake) wake();
-    });
-    s.on('error', reject);
-    s.once('connect', () =>
-      resolve({
-        socket: s,
-        send: (env) => s.write(encodeFrame(encodeControl(env))),
-        async next(kind) {
-          for (;;) {
-            const i = inbox.findIndex((m) => m.kind === kind);
-            if (i >= 0) return inbox.splice(i, 1)[0];
-            const other = inbox.find((m) => m.kind === 'error');
-            if (other) throw new Error(`${other.error.code}: ${other.error.message}`);
-            await new Promise((r) => (wake = r));
-          }
-        },
-      }),
-    );
-  });
-}
-
-async function inBatches(n, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < n) await fn(next++);
-  }));
-}
 
 async function startEcho() {
   const child = spawn(process.execPath, ['-e', `
@@ -99,7 +60,7 @@ async function echoOnce(c, bytes) {
     // Baseline: connect + one request/response of the same size, same concurrency.
     const echoConns = [];
     let t0 = process.hrtime.bigint();
-    await inBatches(PEERS, async () => {
+    await inBatches(PEERS, 200, async () => {
       const s = net.connect(echo.port, '127.0.0.1');
       await new Promise((r) => s.once('connect', r));
       await echoOnce(s, regFrame);
@@ -112,7 +73,7 @@ async function echoOnce(c, bytes) {
     const rss0 = rssKb(manager.child.pid);
     const clients = [];
     t0 = process.hrtime.bigint();
-    await inBatches(PEERS, async (i) => {
+    await inBatches(PEERS, 200, async (i) => {
       const c = await client(port);
       c.send({ register: { peerId: `peer-${String(i).padStart(6, '0')}`, protocolVersion: 1, candidates: [{ address: '10.0.0.1', port: 40000 + (i % 20000), kind: 0 }] } });
       await c.next('registered');
@@ -165,7 +126,7 @@ async function echoOnce(c, bytes) {
     await manager.stop();
     await echo.proc.stop();
   }
-  console.log(`# manager bench — ${machine()} — ${PEERS} concurrent registered peers, concurrency ${CONCURRENCY}`);
+  console.log(`# manager bench — ${machine()} — ${PEERS} concurrent registered peers, concurrency 200`);
   console.log(`registrations/s (connect + Register → Registered): ${out.regPerSec.toFixed(0)}   baseline TCP connect + echo: ${out.echoConnPerSec.toFixed(0)}/s   ratio ${(out.regPerSec / out.echoConnPerSec).toFixed(2)}`);
   console.log(`resident memory per registered peer (manager RSS delta / ${PEERS}): ${(out.bytesPerPeer / 1024).toFixed(1)} KiB`);
   console.log(`call-control round trips/s (CallRequest→OpenWindow→WindowOpened→Ready→Hangup, sequential): ${out.callsPerSec.toFixed(0)}`);

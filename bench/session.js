@@ -5,7 +5,8 @@
 // source validation, and the channel demux. Reports receive rate (MB/s, kpps) and the ratio.
 require('reflect-metadata');
 const dgram = require('dgram');
-const { Host, MediaTransportFactory, MAX_DATAGRAM_PAYLOAD } = require('@pinhole/core');
+const { MediaTransportFactory, MAX_DATAGRAM_PAYLOAD } = require('@pinhole/core');
+const { Host } = require('@pinhole/core/host');
 const { median, machine } = require('./lib');
 
 const DURATION = Number(process.env.BENCH_MS || 1500);
@@ -64,7 +65,7 @@ async function rawUdxRun() {
 }
 
 async function sessionRun(host) {
-  const f = host.container.get(MediaTransportFactory);
+  const f = await host.services.load(MediaTransportFactory);
   const a = await f.create({ host: '127.0.0.1' });
   const b = await f.create({ host: '127.0.0.1' });
   const addr = (t) => ({ address: '127.0.0.1', port: t.socket.localPort });

@@ -12,7 +12,8 @@
 // would hear, not a sum of parts. (4) late loss at 0–40 ms jitter, real time. (3) and (4) run the
 // adaptive jitter-buffer floor and, as the same-run baseline, the former fixed 20 ms floor.
 require('reflect-metadata');
-const { Host, MediaTransportFactory, VoiceService, Codec, contributionProvider } = require('@pinhole/core');
+const { MediaTransportFactory, VoiceService, Codec } = require('@pinhole/core');
+const { Host } = require('@pinhole/core/host');
 const { median, machine } = require('./lib');
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
@@ -103,7 +104,7 @@ function impaired(target, loss, jitterMs, seed, speed = SPEED) {
 
 let callNo = 0;
 async function callQuality(host, codec, loss, jitterMs, seed, speed = SPEED, extra = {}) {
-  const f = host.container.get(MediaTransportFactory);
+  const f = await host.services.load(MediaTransportFactory);
   const a = await f.create({ host: '127.0.0.1' });
   const b = await f.create({ host: '127.0.0.1' });
   const addr = (t) => ({ address: '127.0.0.1', port: t.socket.localPort });
@@ -111,7 +112,7 @@ async function callQuality(host, codec, loss, jitterMs, seed, speed = SPEED, ext
   const callId = `bench-${id}`;
   const as = a.openSession({ callId, role: 'caller', localEndpoint: 2 * id, remoteEndpoint: 2 * id + 1, remote: addr(b), keepaliveMs: 0 });
   const bs = b.openSession({ callId, role: 'callee', localEndpoint: 2 * id + 1, remoteEndpoint: 2 * id, remote: addr(a), keepaliveMs: 0 });
-  const voice = host.container.get(VoiceService);
+  const voice = await host.services.load(VoiceService);
   const input = extra.input ?? { sampleRate: 8000, samples: speech(8000, CALL_SECONDS, seed) };
   const net = (t, s) => (loss || jitterMs ? impaired(t, loss, jitterMs, s, speed) : t);
   const [talker, listener] = await Promise.all([
@@ -160,7 +161,7 @@ function clickTimes(rate, frameMs, atCapture) {
 
 /** Mouth-to-ear of each click after the first second (the buffer's settling), real time, clean loopback. */
 async function mouthToEar(host, codec, seconds, seed) {
-  const c = contributionProvider(host.container, Codec).getContributions().find((x) => x.name === codec);
+  const c = (await host.services.loadAll(Codec)).find((x) => x.name === codec);
   const mouth = clickTimes(c.clockRate, c.frameMs, true);
   const ear = clickTimes(c.clockRate, c.frameMs, false);
   const stats = await callQuality(host, codec, 0, 0, seed, 1, { input: { sampleRate: 8000, samples: clicks(8000, seconds) }, vad: false, onCapture: mouth.tap, onPlayout: ear.tap });
@@ -175,7 +176,8 @@ async function mouthToEar(host, codec, seconds, seed) {
 async function voiceHost(options) {
   const host = new Host({ config: { log: { level: 'silent' }, plugins: { 'payload-voice': { options } } } });
   await host.plugins.activate('media-udp');
-  await host.plugins.activateByEvent('onPayload:voice');
+  // Every voice codec, picked as a call picks them (the voice service activates the codec plugins).
+  await (await host.services.load(VoiceService, 'onPayload:voice')).codecs();
   return host;
 }
 
@@ -183,7 +185,7 @@ async function voiceHost(options) {
   const host = await voiceHost({});
   // Today's jitter buffer floor: a fixed 20 ms above the fastest packet.
   const fixed = await voiceHost({ minDelayMs: 20, floorDelayMs: 20 });
-  const codecs = contributionProvider(host.container, Codec).getContributions();
+  const codecs = await host.services.loadAll(Codec);
   const names = ['pcmu', 'pcma', 'opus'].filter((n) => codecs.some((c) => c.name === n));
   const byName = (n) => codecs.find((c) => c.name === n);
 

@@ -1,5 +1,3 @@
-import type { Disposable } from './disposable';
-import { PluginError } from './errors';
 import type { Logger } from './log';
 
 export interface CommandIO {
@@ -10,23 +8,14 @@ export interface CommandIO {
   /** Path of the config file in use, if any (so commands can start child processes with it). */
   configFile?: string;
 }
-/** A CLI command contributed by a plugin (`contributes.commands`); returns the exit code. */
-export type CommandHandler = (argv: string[], io: CommandIO) => Promise<number>;
 
-export interface CommandRegistry {
-  register(name: string, handler: CommandHandler): Disposable;
-  get(name: string): CommandHandler | undefined;
+/**
+ * A CLI command (`pinhole <command> …`). A plugin declares it in `contributes.commands` and binds
+ * it with `contribute(bind, ctx, CommandContribution, MyCommand)`; the CLI runs every command,
+ * its own built-ins included, through one registry. `run` returns the exit code.
+ */
+export interface CommandContribution {
+  readonly command: string;
+  run(argv: string[], io: CommandIO): Promise<number>;
 }
-export const CommandRegistry = Symbol('CommandRegistry');
-
-export function createCommandRegistry(): CommandRegistry {
-  const handlers = new Map<string, CommandHandler>();
-  return {
-    register(name, handler) {
-      if (handlers.has(name)) throw new PluginError('E_COMMAND_TAKEN', `command "${name}" is already registered by another plugin; rename one`);
-      handlers.set(name, handler);
-      return { dispose: () => void (handlers.get(name) === handler && handlers.delete(name)) };
-    },
-    get: (name) => handlers.get(name),
-  };
-}
+export const CommandContribution = Symbol('CommandContribution');

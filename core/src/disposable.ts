@@ -27,3 +27,25 @@ export async function disposeAll(items: Disposable[]): Promise<unknown[]> {
   }
   return errors;
 }
+
+/**
+ * Disposables still live, e.g. a handle's subscriptions: `track` returns a wrapper that leaves
+ * the set when disposed; `disposeAll` ends whatever is left (at close).
+ */
+export class DisposableSet {
+  private readonly items = new Set<Disposable>();
+
+  track(d: Disposable): Disposable {
+    this.items.add(d);
+    return toDisposable(() => {
+      this.items.delete(d);
+      return d.dispose();
+    });
+  }
+
+  async disposeAll(): Promise<unknown[]> {
+    const left = [...this.items];
+    this.items.clear();
+    return disposeAll(left);
+  }
+}

@@ -28,5 +28,7 @@ export class PluginError extends PinholeError {}
 export class WireError extends PinholeError {}
 /** Signaling faults between peers and the manager (unknown peer, busy, id taken…). */
 export class SignalError extends PinholeError {}
+/** Identity keys, pins, registration proofs, handshakes and session protection. */
+export class SecurityError extends PinholeError {}
 /** Lab (network namespace) faults: missing root or tools, setup failures. */
 export class LabError extends PinholeError {}

@@ -6,3 +6,4 @@ export { default as codecCompliance, type CodecSetup } from './codec';
 export { default as directoryCompliance, type DirectorySetup } from './directory';
 export { default as payloadCompliance, type PayloadSetup } from './payload';
 export { default as punchCompliance, type PunchSetup } from './punch';
+export { default as videoCodecCompliance, type VideoCodecSetup, pattern as videoPattern, lumaPsnr } from './video-codec';

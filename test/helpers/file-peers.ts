@@ -1,19 +1,27 @@
 import { createHash } from 'crypto';
-import { FrameDecoder, type DatagramSession, type Host, type ReliableStream } from '@pinhole/core';
-// Not yet re-exported from @pinhole/core's index.
-import { FileTransfer } from '@pinhole/core';
-import { PayloadType } from '@pinhole/core';
+import { FileTransfer, FrameDecoder, PayloadType, type DatagramSession, type ReliableStream } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType, type PieceFrame } from '@pinhole/payload-file';
 import { mediaHost } from './media';
+
+const services = new WeakMap<Host, { payload: FilePayloadType; transfer: FileTransfer }>();
+
 /** A host with media-udp and payload-file active, payload-file taking these options. */
 export async function fileHost(options: Record<string, unknown> = {}): Promise<Host> {
   const host = await mediaHost({ plugins: { 'payload-file': { options } } });
-  await host.plugins.activateByEvent('onPayload:file');
+  const payload = await host.services.loadNamed<FilePayloadType>(PayloadType, 'file', 'onPayload:file');
+  services.set(host, { payload, transfer: await host.services.load<FileTransfer>(FileTransfer) });
   return host;
 }
 
-export const filePayload = (host: Host): FilePayloadType => host.container.getNamed<FilePayloadType>(PayloadType, 'file');
-export const fileTransfer = (host: Host): FileTransfer => host.container.get<FileTransfer>(FileTransfer);
+/** The `file` PayloadType and the FileTransfer service of a host made by fileHost(). */
+const of = (host: Host) => {
+  const s = services.get(host);
+  if (!s) throw new Error('make the host with fileHost()');
+  return s;
+};
+export const filePayload = (host: Host): FilePayloadType => of(host).payload;
+export const fileTransfer = (host: Host): FileTransfer => of(host).transfer;
 
 type ControlFrame = Exclude<FileFrame, PieceFrame>;
 export const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();

@@ -2,11 +2,15 @@
  * A sending peer in its own process, for tests that kill it for real (SIGKILL mid-transfer).
  * IPC: child → {bound, port}; parent → {go, …}; child → {progress, bytes}* then {done, sent} | {failed, code}.
  */
+import type { HandshakeResult } from '@pinhole/core';
 import { transport } from './media';
 import { fileHost, filePayload } from './file-peers';
 
 export interface GoMessage {
   type: 'go';
+  callId: string;
+  /** This side's half of the call's handshake (done by the parent with both test identities). */
+  handshake: HandshakeResult;
   remotePort: number;
   localEndpoint: number;
   remoteEndpoint: number;
@@ -24,7 +28,7 @@ async function main(): Promise<void> {
   const host = await fileHost();
   const t = await transport(host);
   process.once('message', async (m: GoMessage) => {
-    const session = t.openSession({ callId: 'child', role: 'caller', localEndpoint: m.localEndpoint, remoteEndpoint: m.remoteEndpoint, remote: { address: '127.0.0.1', port: m.remotePort }, keepaliveMs: 0 });
+    const session = await t.openSession({ callId: m.callId, role: 'caller', localEndpoint: m.localEndpoint, remoteEndpoint: m.remoteEndpoint, remote: { address: '127.0.0.1', port: m.remotePort }, keepaliveMs: 0, handshake: m.handshake });
     await session.ping();
     const ep = filePayload(host).attach(session);
     ep.onProgress((p) => p.phase === 'transfer' && tell({ type: 'progress', bytes: p.bytes }));

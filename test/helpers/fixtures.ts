@@ -1,6 +1,8 @@
 import * as path from 'path';
+import { ContainerModule } from 'inversify';
 import * as sinon from 'sinon';
-import { createLogger, Host, type HostOptions, type PinholeConfig } from '@pinhole/core';
+import { createLogger } from '@pinhole/core';
+import { Host, type HostOptions, type PinholeConfig } from '@pinhole/core/host';
 
 export const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures');
 export const PROBE = Symbol.for('pinhole.test.probe');
@@ -14,14 +16,14 @@ export interface Probe {
 /** A host over one fixture folder only (no repository plugins), with a probe service bound. */
 export function fixtureHost(set: string, config: PinholeConfig = {}, extra: Partial<HostOptions> = {}): { host: Host; probe: Probe; lines: string[] } {
   const lines: string[] = [];
+  const probe: Probe = { activated: sinon.spy(), disposed: sinon.spy(), command: sinon.spy() };
   const host = new Host({
     builtinPlugins: false,
     pluginDirs: [path.join(FIXTURES, set)],
     config,
     log: createLogger({ json: true, level: 'debug', write: (l) => lines.push(l) }),
+    modules: [new ContainerModule((bind) => void bind(PROBE).toConstantValue(probe))],
     ...extra,
   });
-  const probe: Probe = { activated: sinon.spy(), disposed: sinon.spy(), command: sinon.spy() };
-  host.container.bind(PROBE).toConstantValue(probe);
   return { host, probe, lines };
 }

@@ -1,17 +1,72 @@
+import { generateKeyPairSync, sign, type KeyObject } from 'crypto';
 import * as net from 'net';
+import * as tls from 'tls';
 import WebSocket from 'ws';
 import { MemoryDirectory } from '@pinhole/directory-memory';
-import { decodeControl, encodeControl, encodeFrame, FrameDecoder, type ControlEnvelope, type ControlKind } from '@pinhole/core';
-import { startManager, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { Ed25519Verifier, RegisterTaps } from '@pinhole/identity-ed25519';
+import {
+  createHooks,
+  decodeControl,
+  encodeControl,
+  encodeFrame,
+  fingerprint,
+  FrameDecoder,
+  fromCandidateMsg,
+  fromPolicyMsg,
+  registrationDigest,
+  type ControlEnvelope,
+  type ControlKind,
+  type Hooks,
+  type IdentityStore,
+} from '@pinhole/core';
+import { createTapApi } from '@pinhole/core/host';
+import { PROTOCOL_VERSION, startManager, type ManagerLimits, type ManagerOptions, type RunningManager, type StartManagerOptions } from '@pinhole/manager-server';
+import { pluginOptions } from './plugin-options';
 
 export type Received = ControlEnvelope & { kind: ControlKind };
 
 export const silentDirectory = () => MemoryDirectory.create(() => undefined);
 
-/** A manager on loopback with free ports and its own memory directory (closed with it). */
-export async function testManager(opts: Partial<StartManagerOptions> = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
+/** An Ed25519 key as a raw-protocol test peer uses it. */
+export class TestKey {
+  readonly publicKey: Uint8Array;
+  private readonly privateKey: KeyObject;
+  constructor() {
+    const pair = generateKeyPairSync('ed25519');
+    this.privateKey = pair.privateKey;
+    this.publicKey = new Uint8Array(Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url'));
+  }
+  get fingerprint(): string {
+    return fingerprint(this.publicKey);
+  }
+  sign(message: Uint8Array): Uint8Array {
+    return new Uint8Array(sign(null, message, this.privateKey));
+  }
+}
+
+/**
+ * The manager side of the identity plugin on `hooks`: the real RegisterTaps, whose manager tap
+ * checks key signatures (its client tap, the only user of the identity store, never runs here).
+ */
+export function withIdentityCheck(hooks: Hooks = createHooks()): Hooks {
+  const noStore = { load: () => Promise.reject(new Error('not used on the manager')), knownPeers: () => Promise.reject(new Error('not used on the manager')) } as IdentityStore;
+  new RegisterTaps(noStore, new Ed25519Verifier()).apply(createTapApi(hooks, 'identity-ed25519'));
+  return hooks;
+}
+
+export type TestManagerOptions = Partial<Omit<StartManagerOptions, 'limits'>> & { limits?: Partial<ManagerLimits> };
+
+/**
+ * A manager on loopback with free ports, its own memory directory (closed with it) and the
+ * identity check on its register hook; every other option is the plugin's manifest default
+ * unless `opts` says otherwise. Plain TCP/WebSocket unless `opts.tls` is given (the
+ * raw-protocol tests speak frames directly); TLS has its own tests.
+ */
+export async function testManager(opts: TestManagerOptions = {}): Promise<RunningManager & { directory: MemoryDirectory }> {
   const directory = (opts.directory as MemoryDirectory | undefined) ?? silentDirectory();
-  const m = await startManager({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts, directory });
+  const hooks = withIdentityCheck(opts.hooks);
+  const { directory: _backend, directoryOptions: _o, ...defaults } = pluginOptions<ManagerOptions>('manager-server', { host: '127.0.0.1', port: 0, udpPort: 0 });
+  const m = await startManager({ ...defaults, insecure: !opts.tls, ...opts, limits: { ...defaults.limits, ...opts.limits }, hooks, directory });
   return {
     ...m,
     directory,
@@ -29,6 +84,9 @@ export async function testManager(opts: Partial<StartManagerOptions> = {}): Prom
 export class RawPeer {
   readonly received: Received[] = [];
   readonly closed: Promise<void>;
+  /** The key the last register() used. */
+  key?: TestKey;
+  private hello?: Uint8Array;
   private waiters: Array<() => void> = [];
   private isClosed = false;
 
@@ -45,9 +103,10 @@ export class RawPeer {
     );
   }
 
-  static tcp(port: number, host = '127.0.0.1'): Promise<RawPeer> {
+  /** Raw frames over TCP; with `tls`, inside TLS (its options: ca, servername …). */
+  static tcp(port: number, host = '127.0.0.1', tlsOptions?: tls.ConnectionOptions): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host);
+      const s = tlsOptions ? tls.connect({ port, host, ...tlsOptions }) : net.connect(port, host);
       const decoder = new FrameDecoder();
       const peer = new RawPeer(s, undefined);
       s.on('data', (c) => {
@@ -58,13 +117,17 @@ export class RawPeer {
         }
       });
       s.on('error', (e) => (peer.isClosed ? undefined : reject(e)));
-      s.once('connect', () => resolve(peer));
+      s.once(tlsOptions ? 'secureConnect' : 'connect', () => {
+        // What a real client sends first on raw TCP (the port sniffs, then the manager says Hello).
+        peer.send({ hello: { protocolVersion: PROTOCOL_VERSION, nonce: new Uint8Array(0) } });
+        resolve(peer);
+      });
     });
   }
 
-  static ws(url: string): Promise<RawPeer> {
+  static ws(url: string, options?: WebSocket.ClientOptions): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       const peer = new RawPeer(undefined, ws);
       ws.on('message', (d) => peer.push(decodeControl(d as Buffer)));
       ws.on('error', (e) => (peer.isClosed ? undefined : reject(e)));
@@ -107,9 +170,36 @@ export class RawPeer {
     }
   }
 
-  /** Registers and returns Registered; throws with the manager's Error code if refused. */
-  async register(peerId: string, extra: Partial<NonNullable<ControlEnvelope['register']>> = {}): Promise<NonNullable<ControlEnvelope['registered']>> {
-    this.send({ register: { peerId, protocolVersion: 1, candidates: [{ address: '127.0.0.1', port: 40000, kind: 0 }], ...extra } });
+  /** This connection's Hello nonce (the manager sends Hello first). */
+  async challenge(): Promise<Uint8Array> {
+    if (!this.hello) {
+      const first = await this.next(undefined);
+      if (first.kind !== 'hello') throw Object.assign(new Error(`${first.error?.code ?? first.kind}: ${first.error?.message ?? 'instead of Hello'}`), { code: first.error?.code });
+      this.hello = first.hello!.nonce;
+    }
+    return this.hello;
+  }
+
+  /**
+   * Answers Hello with a Register signed by `key` (a fresh one by default) and returns
+   * Registered; throws with the manager's Error code if refused. `sign: false` sends it unsigned.
+   */
+  async register(
+    peerId: string,
+    extra: Partial<NonNullable<ControlEnvelope['register']>> & { key?: TestKey; sign?: boolean } = {},
+  ): Promise<NonNullable<ControlEnvelope['registered']>> {
+    const { key = new TestKey(), sign = true, ...fields } = extra;
+    this.key = key;
+    const nonce = await this.challenge();
+    const msg: NonNullable<ControlEnvelope['register']> = {
+      peerId,
+      protocolVersion: PROTOCOL_VERSION,
+      candidates: [{ address: '127.0.0.1', port: 40000, kind: 0 }],
+      publicKey: key.publicKey,
+      ...fields,
+    };
+    if (sign && !fields.signature) msg.signature = key.sign(registrationDigest(nonce, asRegistration(msg)));
+    this.send({ register: msg });
     const m = await this.next(undefined);
     if (m.kind === 'registered') return m.registered!;
     throw Object.assign(new Error(`${m.error?.code ?? m.kind}: ${m.error?.message ?? ''}`), { code: m.error?.code });
@@ -152,5 +242,18 @@ export function rawPeerPool(port: () => number) {
     closeAll: () => {
       for (const p of open.splice(0)) p.close();
     },
+  };
+}
+
+/** The Registration the manager builds from a Register message (what the signature covers). */
+function asRegistration(m: NonNullable<ControlEnvelope['register']>) {
+  return {
+    peerId: m.peerId,
+    protocolVersion: m.protocolVersion,
+    candidates: (m.candidates ?? []).map(fromCandidateMsg),
+    payloadTypes: m.payloadTypes ?? [],
+    meta: m.meta ?? {},
+    identity: { publicKey: m.publicKey ?? new Uint8Array(0) },
+    policy: fromPolicyMsg(m.policy),
   };
 }

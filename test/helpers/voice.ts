@@ -1,6 +1,8 @@
-import { VoiceService, type DatagramSession, type Host, type MediaTransport, type StreamContext, type VoiceTarget } from '@pinhole/core';
+import { VoiceService, type DatagramSession, type MediaTransport, type StreamContext, type VoiceTarget } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { rng } from './rng';
 import { transport } from './media';
+import { handshakePair } from './secure';
 
 /** What the network does to one direction's voice datagrams (applied on arrival). */
 export interface Impairment {
@@ -64,12 +66,14 @@ export async function callPair(host: Host): Promise<CallPair> {
   const b: MediaTransport = await transport(host);
   const callId = `voice-${nextCall++}`;
   const addr = (t: MediaTransport) => ({ address: '127.0.0.1', port: t.socket.localPort });
-  const as: DatagramSession = a.openSession({ callId, role: 'caller', localEndpoint: 0x100 + nextCall, remoteEndpoint: 0x200 + nextCall, remote: addr(b), keepaliveMs: 0 });
-  const bs: DatagramSession = b.openSession({ callId, role: 'callee', localEndpoint: 0x200 + nextCall, remoteEndpoint: 0x100 + nextCall, remote: addr(a), keepaliveMs: 0 });
+  const [callerEndpoint, calleeEndpoint] = [0x100 + nextCall, 0x200 + nextCall];
+  const hs = await handshakePair(host, { callId, callerEndpoint, calleeEndpoint });
+  const as: DatagramSession = await a.openSession({ callId, role: 'caller', localEndpoint: callerEndpoint, remoteEndpoint: calleeEndpoint, remote: addr(b), keepaliveMs: 0, handshake: hs.caller });
+  const bs: DatagramSession = await b.openSession({ callId, role: 'callee', localEndpoint: calleeEndpoint, remoteEndpoint: callerEndpoint, remote: addr(a), keepaliveMs: 0, handshake: hs.callee });
   return {
     caller: { callId, role: 'caller', session: as },
     callee: { callId, role: 'callee', session: bs },
-    voice: host.container.get<VoiceService>(VoiceService),
+    voice: await host.services.load<VoiceService>(VoiceService),
     async close() {
       await as.close();
       await bs.close();

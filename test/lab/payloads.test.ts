@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type NdjsonProc } from '@pinhole/lab';
-import { startPinhole } from '../helpers/lab-procs';
+import { identityArgs, startPinhole } from '../helpers/lab-procs';
 
 const PREFIX = `phl${process.pid}`;
 const MANAGER = `${MANAGER_ADDRESS}:8080`;
@@ -21,10 +21,10 @@ async function withPeers(lab: Lab, peerArgs: string[], callArgs: string[]): Prom
   const procs = [manager];
   try {
     await manager.waitFor('manager.ready', 10000);
-    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, ...peerArgs]);
+    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--allow-any', ...identityArgs('bob'), ...peerArgs]);
     procs.push(callee);
     await callee.waitFor('peer.registered', 10000);
-    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--pings', '2', ...callArgs]);
+    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, ...identityArgs('alice'), '--pings', '2', ...callArgs]);
     procs.push(caller);
     const code: number = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 60000))]);
     await new Promise((r) => setTimeout(r, 500));
@@ -64,6 +64,40 @@ describe('lab: payloads across real firewalls', function () {
       assert.ok(after.loss_drop - before.loss_drop > 0, `the loss rule really dropped packets (${after.loss_drop - before.loss_drop})`);
       assert.ok(Number(done.streams) >= 2, `a 40 ms path starts with two streams or more (${String(done.streams)})`);
       console.log(`      16 MiB through 2 % loss per router, 40 ms RTT: ${String(done.MBps)} MB/s over ${String(done.streams)} streams, ${after.loss_drop - before.loss_drop} packets dropped at a's router`);
+    });
+  });
+
+  describe('file: filter × nat, watched from the internet', () => {
+    let lab: Lab;
+    before(async () => (lab = await Lab.up({ a: 'filter', b: 'nat', prefix: PREFIX })));
+    after(async () => lab?.down());
+
+    it('a capture on the internet namespace holds neither the file\'s marker nor its SHA-256 (encrypted end to end)', async function () {
+      if (!fs.existsSync('/usr/bin/tcpdump') && !fs.existsSync('/usr/sbin/tcpdump')) {
+        console.log('      skipping: tcpdump is missing (Debian package tcpdump) to capture the internet link');
+        this.skip();
+      }
+      const marker = Buffer.from(`PINHOLE-SECRET-MARKER-${randomBytes(8).toString('hex')}`);
+      const src = path.join(dir, 'marked.bin');
+      fs.writeFileSync(src, Buffer.concat([randomBytes(512 * 1024), marker, randomBytes(512 * 1024), marker]));
+      const digest = createHash('sha256').update(fs.readFileSync(src)).digest();
+      const pcap = path.join(dir, 'internet.pcap');
+      // Everything crossing the internet namespace (both sites' WAN links and the manager).
+      const capture = lab.exec('manager', ['tcpdump', '-i', 'any', '-s', '0', '-U', '-n', '-w', pcap]);
+      await new Promise((r) => setTimeout(r, 1000));
+      const inbox = fs.mkdtempSync(path.join(dir, 'inbox-'));
+      const r = await withPeers(lab, ['--inbox', inbox], ['--send', src]);
+      capture.kill('SIGINT');
+      await new Promise((res) => capture.once('exit', res));
+      assert.equal(r.code, 0, JSON.stringify(r.caller.events) + r.caller.stderr.join('\n'));
+      assert.equal(sha(path.join(inbox, 'marked.bin')), digest.toString('hex'), 'the file arrived intact');
+      const wire = fs.readFileSync(pcap);
+      assert.ok(wire.length > 1024 * 1024, `the capture saw the transfer (${wire.length} bytes)`);
+      assert.equal(wire.indexOf(marker), -1, 'the marker is not readable on the wire');
+      assert.equal(wire.indexOf(digest), -1, 'nor the SHA-256 as bytes');
+      assert.equal(wire.indexOf(Buffer.from(digest.toString('hex'))), -1, 'nor as hex');
+      assert.equal(wire.indexOf(Buffer.from('marked.bin')), -1, 'nor even the file name');
+      console.log(`      capture: ${wire.length} bytes on the internet link, no marker, no digest, no file name`);
     });
   });
 

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkLabPrerequisites, Lab, MANAGER_ADDRESS, type SiteKind } from '@pinhole/lab';
 import type { NdjsonProc } from '@pinhole/lab';
-import { startPinhole } from '../helpers/lab-procs';
+import { identityArgs, startPinhole } from '../helpers/lab-procs';
 
 const PREFIX = `php${process.pid}`;
 const MANAGER = `${MANAGER_ADDRESS}:8080`;
@@ -36,10 +36,10 @@ async function runCall(lab: Lab, extra: { config?: string; callArgs?: string[] }
   const procs = [manager];
   try {
     await manager.waitFor('manager.ready', 10000);
-    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--udp-port', '40000', ...cfg]);
+    const callee = startPinhole(lab, 'b', ['peer', '--id', 'bob', '--manager', MANAGER, '--allow-any', ...identityArgs('bob'), '--udp-port', '40000', ...cfg]);
     procs.push(callee);
     await callee.waitFor('peer.registered', 10000);
-    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, '--udp-port', '40000', ...cfg, ...(extra.callArgs ?? [])]);
+    const caller = startPinhole(lab, 'a', ['call', 'bob', '--id', 'alice', '--manager', MANAGER, ...identityArgs('alice'), '--udp-port', '40000', ...cfg, ...(extra.callArgs ?? [])]);
     procs.push(caller);
     const code: number = await Promise.race([caller.exited, new Promise<number>((r) => setTimeout(() => r(-2), 20000))]);
     await new Promise((r) => setTimeout(r, 200)); // let the callee print call.ended

@@ -3,14 +3,14 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Codec, contributionProvider, createLogger, Host, type Codec as CodecT } from '@pinhole/core';
+import { Codec, createLogger, type Codec as CodecT } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import codecCompliance from '../compliance/codec';
 import { speechLike } from '../helpers/audio';
 
-/** The codecs as a consumer finds them: activated by their event, taken from the container by name. */
+/** The codecs as a consumer finds them: activated by their event, picked by name among every bound Codec. */
 async function g711(host: Host, name: string): Promise<CodecT> {
-  await host.plugins.activateByEvent(`onCodec:${name}`);
-  const codec = contributionProvider<CodecT>(host.container, Codec).getContributions().find((c) => c.name === name);
+  const codec = (await host.services.loadAll<CodecT>(Codec, `onCodec:${name}`)).find((c) => c.name === name);
   assert.ok(codec, `codec-g711 binds a Codec named ${name}`);
   return codec;
 }
@@ -52,7 +52,9 @@ describe('codec-g711', () => {
     }
     assert.equal((await g711(host, 'pcmu')).rtpPayloadType, 0);
     assert.equal((await g711(host, 'pcma')).rtpPayloadType, 8);
-    assert.ok(manifest?.activationEvents.includes('onCodec:pcmu') && manifest.activationEvents.includes('onPayload:voice'));
+    // A voice call reaches them through contributes.codecs: each codec implies its own event.
+    assert.deepEqual(manifest?.activationEvents, ['onCodec:pcmu', 'onCodec:pcma']);
+    assert.deepEqual(manifest?.problems, [], 'every contributed codec is bound');
   });
 
   // G.711 is a waveform coder: ~38 dB SNR at speech levels; 30 dB leaves room for the quiet pauses.

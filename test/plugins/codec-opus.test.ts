@@ -1,11 +1,11 @@
 import { strict as assert } from 'assert';
-import { Codec, contributionProvider, createLogger, Host, type Codec as CodecT } from '@pinhole/core';
+import { Codec, createLogger, VoiceService, type Codec as CodecT } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { concealmentToc, opusPacketSamples } from '@pinhole/codec-opus';
 import codecCompliance from '../compliance/codec';
 
 async function opus(host: Host): Promise<CodecT> {
-  await host.plugins.activateByEvent('onCodec:opus');
-  const codec = contributionProvider<CodecT>(host.container, Codec).getContributions().find((c) => c.name === 'opus');
+  const codec = (await host.services.loadAll<CodecT>(Codec, 'onCodec:opus')).find((c) => c.name === 'opus');
   assert.ok(codec, 'codec-opus binds a Codec named opus');
   return codec;
 }
@@ -24,11 +24,13 @@ describe('codec-opus', () => {
     const entry = (host.plugins.get('codec-opus')?.contributes.codecs as Array<{ clockRate: number; frameMs: number }>)[0];
     assert.deepEqual([c.clockRate, c.frameMs, c.frameSamples], [entry.clockRate, entry.frameMs, 960]);
     const other = new Host({ config: {}, log: createLogger({ level: 'silent' }) });
-    await other.plugins.activateByEvent('onPayload:voice');
-    const names = () => contributionProvider<CodecT>(other.container, Codec).getContributions().map((x) => x.name).sort();
-    assert.deepEqual(names(), ['opus', 'pcma', 'pcmu']);
+    // A voice call picks its codecs through the contribution point, activating each codec plugin.
+    const voice = await other.services.load<VoiceService>(VoiceService, 'onPayload:voice');
+    assert.deepEqual(await voice.codecs(), ['opus', 'pcmu', 'pcma']);
+    const names = async () => (await other.services.loadAll<CodecT>(Codec)).map((x) => x.name).sort();
+    assert.deepEqual(await names(), ['opus', 'pcma', 'pcmu']);
     await other.dispose();
-    assert.deepEqual(names(), []);
+    assert.deepEqual(await names(), []);
   });
 
   it('reads packet durations from the TOC byte (RFC 6716 §3.1) and builds a 20 ms concealment TOC', () => {

@@ -1,13 +1,15 @@
 import { strict as assert } from 'assert';
-import { createLogger, DirectoryBackend, Host, type Directory, type PeerRecord } from '@pinhole/core';
+import { createLogger, DirectoryBackend, type Directory, type PeerRecord } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { MemoryDirectory } from '@pinhole/directory-memory';
 import directoryCompliance from '../compliance/directory';
 import { rng } from '../helpers/rng';
 
+const NO_CALLS = { mode: 'none' as const, allow: [], optimistic: false };
+
 /** The backend exactly as the manager finds it: activated by its event, picked by name from the container. */
 async function memoryBackend(host: Host): Promise<DirectoryBackend> {
-  await host.plugins.activateByEvent('onDirectory:memory');
-  const backend = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === 'memory');
+  const backend = (await host.services.loadAll<DirectoryBackend>(DirectoryBackend, 'onDirectory:memory')).find((b) => b.name === 'memory');
   assert.ok(backend, 'directory-memory binds a DirectoryBackend named "memory"');
   return backend;
 }
@@ -29,11 +31,11 @@ describe('directory-memory', () => {
     const other = new Host({ config: {}, builtinPlugins: true, log: createLogger({ level: 'silent' }) });
     await memoryBackend(other);
     await other.dispose();
-    assert.equal(other.container.isBound(DirectoryBackend), false);
+    assert.deepEqual(await other.services.loadAll(DirectoryBackend), []);
   });
 
   directoryCompliance('memory', {
-    create: () => backend.create({}),
+    create: (options) => backend.create({ ...options }),
     connect: async (d: Directory) => (d as MemoryDirectory).connect(),
   });
 
@@ -41,7 +43,7 @@ describe('directory-memory', () => {
     const d = await backend.create({});
     const now = Date.now();
     const rec = (peerId: string, expiresAt: number): PeerRecord =>
-      ({ peerId, secretHash: peerId, candidates: [], payloadTypes: [], meta: {}, node: 'n', registeredAt: now, lastSeen: now, expiresAt });
+      ({ peerId, publicKey: peerId, candidates: [], payloadTypes: [], meta: {}, policy: NO_CALLS, node: 'n', registeredAt: now, lastSeen: now, expiresAt });
     await d.claim(rec('quiet', now + 10_000), now);
     await d.claim(rec('chatty', now + 1_000), now);
     for (let i = 1; i <= 5_000; i++) await d.touch('chatty', now + i, 1_000);
@@ -53,7 +55,9 @@ describe('directory-memory', () => {
 
   it('expiry (heap with lazy deletion) matches a full-scan model over 20,000 random operations', async () => {
     const d = await backend.create({});
+    // Names stay bound to their first key here (the name TTL is far longer than the run).
     const model = new Map<string, { secret: string; expiresAt: number }>();
+    const bound = new Map<string, string>();
     const r = rng(0xd1ec7);
     let now = Date.now();
     for (let op = 0; op < 20_000; op++) {
@@ -62,11 +66,13 @@ describe('directory-memory', () => {
       if (k < 0.3) {
         const secret = `s${r.int(0, 2)}`;
         const expiresAt = now + r.int(-100, 3_000);
-        const m = model.get(id);
-        const wins = !m || m.expiresAt <= now || m.secret === secret;
-        const res = await d.claim({ peerId: id, secretHash: secret, candidates: [], payloadTypes: [], meta: {}, node: 'n', registeredAt: now, lastSeen: now, expiresAt }, now);
+        const wins = (bound.get(id) ?? secret) === secret;
+        const res = await d.claim({ peerId: id, publicKey: secret, candidates: [], payloadTypes: [], meta: {}, policy: NO_CALLS, node: 'n', registeredAt: now, lastSeen: now, expiresAt }, now);
         assert.equal(res.ok, wins, `op ${op}: claim ${id}`);
-        if (wins) model.set(id, { secret, expiresAt });
+        if (wins) {
+          model.set(id, { secret, expiresAt });
+          bound.set(id, secret);
+        }
       } else if (k < 0.8) {
         const ttl = r.int(0, 3_000);
         assert.equal(await d.touch(id, now, ttl), model.has(id), `op ${op}: touch ${id}`);
@@ -92,10 +98,11 @@ describe('directory-memory', () => {
     const now = Date.now();
     const rec = (i: number): PeerRecord => ({
       peerId: `peer-${i}`,
-      secretHash: `${i}`.padStart(64, '0'),
+      publicKey: `${i}`.padStart(43, '0'),
       candidates: [{ address: '10.0.0.2', port: 40000 + (i % 20000), kind: 'host' }],
       payloadTypes: ['voice'],
       meta: {},
+      policy: NO_CALLS,
       node: 'node-a',
       registeredAt: now,
       lastSeen: now,

@@ -32,14 +32,15 @@ describe('activation', () => {
     await host.dispose();
   });
 
-  it('binds a plugin ContainerModule while active and unloads it on deactivate', async () => {
+  it('binds a plugin ContainerModule while active and unloads exactly it on deactivate', async () => {
     const { host } = fixtureHost('plugins-basic');
     const Greeter = Symbol.for('fixture.Greeter');
-    assert.equal(host.container.isBound(Greeter), false);
+    const missing = (e: unknown) => (e as PluginError).code === 'E_SERVICE_MISSING' && /Greeter/.test((e as Error).message);
+    await assert.rejects(host.services.load(Greeter), missing);
     await host.plugins.activate('delta');
-    assert.equal(host.container.get<{ greet(): string }>(Greeter).greet(), 'hello from delta');
+    assert.equal((await host.services.load<{ greet(): string }>(Greeter)).greet(), 'hello from delta');
     await host.dispose();
-    assert.equal(host.container.isBound(Greeter), false);
+    await assert.rejects(host.services.load(Greeter), missing);
   });
 
   it('deactivates in reverse order and disposes subscriptions and taps', async () => {
@@ -79,7 +80,8 @@ describe('activation', () => {
     const { host, probe } = fixtureHost('plugins-basic');
     assert.ok(host.plugins.get('alpha')!.activationEvents.includes('onCommand:alpha-hello'));
     await host.plugins.activateByEvent('onCommand:alpha-hello');
-    const code = await host.commands.get('alpha-hello')!([], {} as never);
+    assert.equal(host.commands.get('alpha-hello')?.owner, 'alpha');
+    const code = await host.commands.get('alpha-hello')!.contribution.run([], {} as never);
     assert.equal(code, 0);
     assert.equal(probe.command.callCount, 1);
     await host.dispose();
@@ -97,5 +99,12 @@ describe('activation', () => {
   it('an unknown plugin id is a clear error', async () => {
     const { host } = fixtureHost('plugins-basic');
     await assert.rejects(host.plugins.activate('nope'), /no plugin "nope" is installed/);
+  });
+
+  it('a plugin in the old shape is told what changed (E_PLUGIN_SHAPE), not crashed', async () => {
+    const { host } = fixtureHost('plugins-old-shape');
+    await assert.rejects(host.plugins.activate('old-constant'), (e: PluginError) => e.code === 'E_PLUGIN_SHAPE' && /export a function containerModule\(ctx/.test(e.message));
+    await assert.rejects(host.plugins.activate('old-context'), (e: PluginError) => e.code === 'E_PLUGIN_SHAPE' && /PluginContext\.container, which is gone: bind in containerModule/.test(e.message));
+    assert.equal(host.plugins.get('old-context')!.state, 'failed');
   });
 });

@@ -3,6 +3,8 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CORE_VERSION } from '@pinhole/core';
+import { parseGlobals } from '@pinhole/core/host';
 import { FIXTURES } from '../helpers/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -58,5 +60,47 @@ describe('cli', () => {
     const r = await run(['frobnicate']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command "frobnicate"; run "pinhole help"/);
+  });
+});
+
+describe('cli: global options and built-ins', () => {
+  const tmpConfig = (config: object): { dir: string; file: string } => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-cli-'));
+    const file = path.join(dir, 'pinhole.config.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    return { dir, file };
+  };
+
+  it('takes --json, --config and --log-level anywhere before "--" (util.parseArgs) and leaves the rest in order', () => {
+    const { globals, rest } = parseGlobals(['call', 'bob', '--json', '--id', 'x', '--config=c.json', '--log-level', 'debug', '--', '--json']);
+    assert.deepEqual(globals, { json: true, config: 'c.json', logLevel: 'debug' });
+    assert.deepEqual(rest, ['call', 'bob', '--id', 'x', '--', '--json']);
+    const usage = (argv: string[], message: RegExp) => assert.throws(() => parseGlobals(argv), (e: { code?: string; message: string }) => e.code === 'E_USAGE' && message.test(e.message));
+    usage(['plugins', '--config'], /--config needs a value/);
+    usage(['--log-level', 'loud'], /--log-level must be one of debug, info, warn, error, silent/);
+    usage(['--json=yes'], /--json takes no value/);
+  });
+
+  it("honours the config's log.level; --log-level wins over it", async () => {
+    // The host warns about a config entry for a plugin that is not installed.
+    const { dir } = tmpConfig({ log: { level: 'error' }, plugins: { 'not-installed': { enabled: false } } });
+    const quiet = await run(['plugins'], dir);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stderr, '', 'log.level error hides the warning');
+    const loud = await run(['plugins', '--log-level', 'warn'], dir);
+    assert.match(loud.stderr, /config names plugin "not-installed", which is not installed/);
+  });
+
+  it('runs the built-ins through the command registry, with parseArgs usage errors exiting 2', async () => {
+    const v = await run(['--json', 'version']);
+    assert.deepEqual(JSON.parse(v.stdout), { event: 'version', version: CORE_VERSION });
+    const help = await run(['help']);
+    assert.match(help.stdout, /\n {2}lab up .*\n.*\(plugin lab-cli\)/, 'pinhole lab comes from the lab-cli plugin');
+    const bad = await run(['plugins', '--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /E_USAGE: Unknown option '--bogus'.*usage: pinhole plugins/);
+    const none = await run([]);
+    assert.equal(none.code, 2, 'no command: help, exit 2');
+    assert.match(none.stdout, /usage: pinhole <command>/);
   });
 });

@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, Host } from '@pinhole/core';
+import { ConfigError } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import { FIXTURES, fixtureHost } from '../helpers/fixtures';
 
 function tmpConfig(content: string): string {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as sinon from 'sinon';
-import { createHooks, createTapApi, PluginError, SignalError, tapErrorCause, type Registration } from '@pinhole/core';
+import { createHooks, PluginError, SignalError, TapError, tapErrorCause, type Registration } from '@pinhole/core';
+import { createTapApi } from '@pinhole/core/host';
 
 const reg = (): Registration => ({ peerId: 'p', protocolVersion: 1, candidates: [], payloadTypes: [], meta: {} });
 const ctx = { side: 'client' as const };
@@ -35,49 +36,74 @@ describe('hooks', () => {
     assert.equal(out.meta.n, '1');
   });
 
-  it('returns a Disposable that removes the tap (tapable has no untap)', async () => {
+  it('returns a Disposable that removes the tap, through tapable\'s public API only (it has no untap)', async () => {
     const hooks = createHooks();
     const spy = sinon.spy((r: Registration) => r);
+    const other = sinon.spy((r: Registration) => r);
     const d = createTapApi(hooks, 'a').register.tap({}, spy);
+    createTapApi(hooks, 'b').register.tap({ before: 'a' }, other);
     await hooks.register.promise(reg(), ctx);
     d.dispose();
     d.dispose(); // idempotent
     await hooks.register.promise(reg(), ctx);
     assert.equal(spy.callCount, 1);
-    assert.equal(hooks.register.taps.length, 0);
+    assert.equal(other.callCount, 2, 'the other tap stays');
+    assert.deepEqual(hooks.register.taps.map((t) => t.name), ['b']);
+    const again = createTapApi(hooks, 'a').register.tap({ stage: -1 }, spy);
+    assert.deepEqual(hooks.register.taps.map((t) => t.name), ['a', 'b'], 'order rebuilt from stage and before');
+    again.dispose();
   });
 
-  it('tracks every tap through the callback so activation can dispose it', () => {
-    const tracked: unknown[] = [];
-    createTapApi(createHooks(), 'a', (d) => tracked.push(d)).openWindow.tap({}, () => undefined);
-    assert.equal(tracked.length, 1);
+  it('tracks every tap and where it went, so activation can dispose it and check it', () => {
+    const tracked: string[] = [];
+    const api = createTapApi(createHooks(), 'a', (_d, where) => tracked.push(where));
+    api.openWindow.for('probe').tap({}, () => undefined);
+    api.notify.for('ready').tap({}, () => undefined);
+    assert.deepEqual(tracked, ['openWindow:probe', 'notify:ready']);
   });
 
-  it('rethrows tap errors wrapped with plugin id and hook name, keeping the cause', async () => {
+  it('wraps a tap error once: keeps its code, names plugin and hook, and tapErrorCause gives it back', async () => {
     const hooks = createHooks();
-    const refusal = new SignalError('E_REFUSED', 'no strangers');
+    const refusal = new SignalError('E_REFUSED', 'no strangers', { peer: 'mallory' });
     createTapApi(hooks, 'auth').register.tap({}, () => {
       throw refusal;
     });
     await assert.rejects(hooks.register.promise(reg(), ctx), (err: unknown) => {
-      assert.ok(err instanceof PluginError);
-      assert.equal(err.code, 'E_HOOK_TAP_FAILED');
+      assert.ok(err instanceof TapError && err instanceof PluginError);
+      assert.equal(err.code, 'E_REFUSED', 'runners branch on the code without unwrapping');
       assert.match(err.message, /plugin "auth" failed in hook "register": no strangers/);
-      assert.deepEqual({ plugin: err.details.plugin, hook: err.details.hook, causeCode: err.details.causeCode }, { plugin: 'auth', hook: 'register', causeCode: 'E_REFUSED' });
+      assert.deepEqual([err.plugin, err.hook, err.details.peer], ['auth', 'register', 'mallory']);
       assert.equal(tapErrorCause(err), refusal);
       return true;
     });
   });
 
-  it('openWindow is series-bail: the first strategy with a result wins, later ones never run', async () => {
+  it('a tap error without a code is E_HOOK_TAP_FAILED; a nested hook run is not wrapped twice', async () => {
+    const hooks = createHooks();
+    createTapApi(hooks, 'buggy').notify.for('inner').tap({}, () => {
+      throw new TypeError('x is undefined');
+    });
+    createTapApi(hooks, 'outer').notify.for('outer').tap({}, (n) => hooks.notify.for('inner').promise(n));
+    await assert.rejects(hooks.notify.for('outer').promise({ kind: 'outer', body: {} }), (err: unknown) => {
+      assert.ok(err instanceof TapError);
+      assert.deepEqual([err.code, err.plugin, err.hook], ['E_HOOK_TAP_FAILED', 'buggy', 'notify:inner']);
+      assert.ok(tapErrorCause(err) instanceof TypeError);
+      return true;
+    });
+  });
+
+  it('openWindow is keyed by strategy, each series-bail: the first tap with a result wins, later ones never run', async () => {
     const hooks = createHooks();
     const third = sinon.spy(() => undefined);
-    createTapApi(hooks, 'not-me').openWindow.tap({ stage: -1 }, () => undefined);
-    createTapApi(hooks, 'winner').openWindow.tap({}, async () => ({ strategy: 'winner', path: 'direct' as const, remote: { address: '1.2.3.4', port: 9 } }));
-    createTapApi(hooks, 'fallback').openWindow.tap({ stage: 5 }, third);
-    const res = await hooks.openWindow.promise({} as never);
+    const elsewhere = sinon.spy(() => undefined);
+    createTapApi(hooks, 'not-me').openWindow.for('s').tap({ stage: -1 }, () => undefined);
+    createTapApi(hooks, 'winner').openWindow.for('s').tap({}, async () => ({ strategy: 'winner', path: 'direct' as const, remote: { address: '1.2.3.4', port: 9 } }));
+    createTapApi(hooks, 'fallback').openWindow.for('s').tap({ stage: 5 }, third);
+    createTapApi(hooks, 'other').openWindow.for('t').tap({}, elsewhere);
+    const res = await hooks.openWindow.for('s').promise({} as never);
     assert.equal(res?.strategy, 'winner');
-    assert.equal(third.callCount, 0);
+    assert.equal(third.callCount + elsewhere.callCount, 0);
+    assert.deepEqual(hooks.openWindow.keys().sort(), ['s', 't']);
   });
 
   it('notify and stream are keyed maps: taps for one key do not see another', async () => {

@@ -1,5 +1,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
+import { checkEngine } from '@pinhole/core/host';
+import satisfies = require('semver/functions/satisfies');
+import validRange = require('semver/ranges/valid');
 import { FIXTURES, fixtureHost } from '../helpers/fixtures';
 
 describe('manifests', () => {
@@ -50,5 +53,15 @@ describe('manifests', () => {
     const dup = h.plugins.list().find((p) => p.problems.some((x) => x.code === 'E_PLUGIN_DUPLICATE'));
     assert.ok(dup, 'duplicate reported');
     assert.equal(h.plugins.get('alpha')!.state, 'inactive');
+  });
+
+  it('decides engines ranges exactly as semver does (the fast path for plain ranges, semver for the rest)', () => {
+    const versions = ['0.0.0', '0.0.3', '0.0.4', '0.1.0', '0.1.9', '0.2.0', '1.0.0', '1.2.3', '1.9.9', '2.0.0', '10.20.30', '1.0.0-rc.1'];
+    const ranges = ['*', '', 'x', '0.1.0', '=0.1.0', 'v1.2.3', '^0.0.3', '^0.1.0', '^1.2.3', '^0.0.0', '~0.1.0', '~1.2.3', '>=0.1.0', '>= 1.2.3', ' ^1.2.3 ', '>=0.1.0 <1.0.0', '1.x', '^1.2', 'not a range', '^1.0.0-rc.0'];
+    for (const v of versions)
+      for (const r of ranges) {
+        const expected = !validRange(r) ? 'invalid' : satisfies(v, r, { includePrerelease: true }) ? 'ok' : 'mismatch';
+        assert.equal(checkEngine(v, r), expected, `core ${v}, range "${r}"`);
+      }
   });
 });

@@ -3,8 +3,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createLogger, DirectoryBackend, Host } from '@pinhole/core';
-import { newPlugin, REPO_ROOT, ScaffoldError, templateKinds } from '@pinhole/core/dist/cli/new-plugin';
+import { createLogger, DirectoryBackend } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
+import { newPlugin, REPO_ROOT, ScaffoldError, templateKinds } from '@pinhole/core/host';
 import { readWav } from '@pinhole/payload-voice';
 import { speechLike } from '../helpers/audio';
 import { callPair } from '../helpers/voice';
@@ -93,10 +94,11 @@ describe('pinhole new-plugin: the plugin template, scaffolded, built, tested and
     try {
       await host.plugins.activateByEvent('onCodec:my-codec');
       assert.equal(host.plugins.get('my-codec')?.state, 'active');
-      await host.plugins.activateByEvent('onDirectory:my-directory');
-      assert.ok(host.container.getAll<DirectoryBackend>(DirectoryBackend).some((b) => b.name === 'my-directory'));
-      await host.start(); // onStartup: punch strategies
+      const backends = await host.services.loadAll<DirectoryBackend>(DirectoryBackend, 'onDirectory:my-directory');
+      assert.ok(backends.some((b) => b.name === 'my-directory'));
+      await host.plugins.activateByEvent('onPunch:my-punch'); // what a call does before opening a window
       assert.equal(host.plugins.get('my-punch')?.state, 'active');
+      assert.equal(host.hooks.openWindow.for('my-punch').taps.length, 1);
       if (kinds.includes('payload')) {
         await host.plugins.activateByEvent('onPayload:my-payload');
         assert.equal(host.plugins.get('my-payload')?.state, 'active');

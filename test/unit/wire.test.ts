@@ -21,16 +21,19 @@ describe('wire: control messages', () => {
     const env = {
       register: {
         peerId: 'alice',
-        protocolVersion: 1,
+        protocolVersion: 2,
         candidates: [{ address: '10.0.0.2', port: 5000, kind: 0 }],
         payloadTypes: ['voice', 'file'],
-        secret: 's3',
         meta: { ua: 'test' },
+        publicKey: Buffer.alloc(32, 7),
+        signature: Buffer.alloc(64, 9),
+        policy: { mode: 1, allow: ['bob', 'abcd-efgh-ijkl-mnop'], optimistic: true },
       },
     };
     const back = decodeControl(encodeControl(env));
     assert.equal(back.kind, 'register');
-    assert.deepEqual(back.register, env.register);
+    const r = back.register!;
+    assert.deepEqual({ ...r, publicKey: Buffer.from(r.publicKey!), signature: Buffer.from(r.signature!) }, env.register);
   });
 
   it('refuses an envelope with no body, and one over the cap, with WireError', () => {

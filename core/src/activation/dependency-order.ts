@@ -1,4 +1,4 @@
-import type { Problem } from '../manifest/contribution-points';
+import type { Problem } from '../manifest/types';
 
 /**
  * Orders plugins so each comes after its `pinhole.dependencies`. A plugin with a missing

@@ -1,32 +1,31 @@
-import type { ContainerModule, interfaces } from 'inversify';
+import type { ContainerModule } from 'inversify';
 import type { Disposable } from '../disposable';
-import type { CommandRegistry } from '../commands';
-import type { TapApi } from '../hooks/tap';
 import type { Logger } from '../log';
-import type { PluginManifest } from '../manifest/discovery';
+import type { PluginManifest } from '../manifest/types';
 
-/** What `activate(context)` receives (VS Code's ExtensionContext, narrowed). */
-export interface PluginContext {
+/**
+ * What a plugin's `containerModule(ctx)` and `activate(ctx)` receive. `O` is the plugin's
+ * options type; the host validated the configured options against the manifest's
+ * `contributes.configuration` (the only source of their defaults) and filled the defaults in.
+ */
+export interface PluginContext<O = Record<string, unknown>> {
   readonly pluginId: string;
   readonly manifest: PluginManifest;
   readonly dir: string;
+  readonly options: Readonly<O>;
+  readonly log: Logger;
   /** Everything pushed here is disposed, in reverse order, when the plugin is deactivated. */
   readonly subscriptions: Disposable[];
-  /** Taps named after this plugin; each returns a Disposable (also tracked in subscriptions). */
-  readonly hooks: TapApi;
-  /** Options from the config, validated against contributes.configuration, defaults filled in. */
-  readonly options: Record<string, unknown>;
-  readonly container: interfaces.Container;
-  readonly log: Logger;
-  readonly commands: Pick<CommandRegistry, 'register'>;
-  /** Lets a plugin pull in providers lazily, e.g. `onDirectory:redis` chosen by its options. */
-  activateByEvent(event: string): Promise<void>;
 }
 
-/** The shape of a plugin's main module. Everything is optional: a manifest-only plugin is valid. */
+/**
+ * The shape of a plugin's main module; everything is optional (a manifest-only plugin is valid).
+ * Services and contributions are bound in `containerModule`, loaded when the plugin activates and
+ * unloaded (exactly that module) when it deactivates. `activate`/`deactivate` are for side
+ * effects that are not services.
+ */
 export interface PluginModule {
-  /** Bound into the host container when the plugin activates, unloaded when it deactivates. */
-  containerModule?: ContainerModule;
-  activate?(context: PluginContext): void | Promise<void>;
+  containerModule?(ctx: PluginContext<Record<string, unknown>>): ContainerModule;
+  activate?(ctx: PluginContext<Record<string, unknown>>): void | Promise<void>;
   deactivate?(): void | Promise<void>;
 }

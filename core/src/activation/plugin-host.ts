@@ -1,16 +1,16 @@
-import type Ajv from 'ajv';
 import type { interfaces } from 'inversify';
-import type { CommandRegistry } from '../commands';
-import { validatePluginOptions, type LoadedConfig } from '../config/config';
+import type { CommandRegistry } from '../cli/command-registry';
+import type { LoadedConfig } from '../config/config';
+import type { Contributed, Contributions } from '../container/services';
 import { disposeAll, type Disposable } from '../disposable';
 import { PinholeError, PluginError } from '../errors';
 import type { Hooks } from '../hooks/hooks';
-import { createTapApi } from '../hooks/tap';
 import type { Logger } from '../log';
-import type { Problem } from '../manifest/contribution-points';
 import type { PluginDescription } from '../manifest/discovery';
+import type { ContributionEntries, Problem } from '../manifest/types';
+import { byCodeUnit } from '../util/compare';
 import { orderByDependencies } from './dependency-order';
-import type { PluginContext, PluginModule } from './plugin-context';
+import type { PluginModule } from './plugin-context';
 
 export type PluginState = 'invalid' | 'disabled' | 'inactive' | 'activating' | 'active' | 'failed';
 
@@ -28,9 +28,12 @@ export interface PluginInfo {
   activationMs?: number;
 }
 
-interface Entry {
+/** One discovered plugin and its activation state. */
+export interface PluginEntry {
   desc: PluginDescription;
   problems: Problem[];
+  /** Found while activating (declared but not provided …); replaced on each activation. */
+  activationProblems: Problem[];
   state: PluginState;
   activating?: Promise<void>;
   activationMs?: number;
@@ -38,21 +41,25 @@ interface Entry {
   subscriptions: Disposable[];
 }
 
-export interface PluginHostDeps {
+/** What activation needs beyond manifests; made on first activation (listing plugins needs none of it). */
+export interface PluginRuntime {
   container: interfaces.Container;
   hooks: Hooks;
-  ajv: Ajv;
-  log: Logger;
-  config: LoadedConfig;
   commands: CommandRegistry;
 }
 
+export interface PluginHostDeps {
+  runtime(): PluginRuntime;
+  log: Logger;
+  config: LoadedConfig;
+}
+
 /**
- * Loads manifests, orders plugins by dependency and activates them lazily by event.
- * Activation order is recorded so deactivation runs in exact reverse.
+ * Loads manifests, orders plugins by dependency and activates them lazily by event (the steps
+ * are in ./activator). Activation order is recorded so deactivation runs in exact reverse.
  */
 export class PluginHost {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, PluginEntry>();
   private order: string[] = [];
   private readonly activated: string[] = [];
 
@@ -64,12 +71,12 @@ export class PluginHost {
       if (this.entries.has(desc.id)) {
         const first = this.entries.get(desc.id)!.desc.dir;
         problems.push({ code: 'E_PLUGIN_DUPLICATE', path: '/name', message: `plugin id "${desc.id}" is already provided by ${first}; rename or remove one` });
-        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, state: 'invalid', subscriptions: [] });
+        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, activationProblems: [], state: 'invalid', subscriptions: [] });
         continue;
       }
       const enabled = this.deps.config.config.plugins?.[desc.id]?.enabled !== false;
       const state: PluginState = problems.length > 0 ? 'invalid' : enabled ? 'inactive' : 'disabled';
-      this.entries.set(desc.id, { desc, problems, state, subscriptions: [] });
+      this.entries.set(desc.id, { desc, problems, activationProblems: [], state, subscriptions: [] });
     }
     const loadable = [...this.entries.values()].filter((e) => e.state === 'inactive');
     const graph = new Map(loadable.map((e) => [e.desc.id, e.desc.manifest.pinhole?.dependencies ?? []]));
@@ -90,7 +97,7 @@ export class PluginHost {
   }
 
   list(): PluginInfo[] {
-    return [...this.entries.values()].map((e) => this.info(e)).sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.entries.values()].map((e) => this.info(e)).sort((a, b) => byCodeUnit(a.id, b.id));
   }
 
   get(id: string): PluginInfo | undefined {
@@ -101,6 +108,23 @@ export class PluginHost {
   /** Activation order among loadable plugins (dependencies first). */
   loadOrder(): string[] {
     return [...this.order];
+  }
+
+  /** The entries of contribution point `point` declared by plugins that can run (not invalid, disabled or failed). */
+  contributions<P extends keyof ContributionEntries>(point: P): Array<Contributed<ContributionEntries[P]>> {
+    const out: Array<Contributed<ContributionEntries[P]>> = [];
+    for (const id of this.order) {
+      const e = this.entries.get(id)!;
+      if (e.state === 'failed') continue;
+      const list = e.desc.manifest.contributes?.[point];
+      if (Array.isArray(list)) for (const c of list as Array<ContributionEntries[P]>) out.push({ ...c, pluginId: id });
+    }
+    return out;
+  }
+
+  /** The Contributions service (bound in the container) over this host's manifests. */
+  contributionsService(): Contributions {
+    return { of: (point) => this.contributions(point) };
   }
 
   /** Activates every loadable plugin listing `event` (and their dependencies); failures are reported per plugin. */
@@ -129,62 +153,29 @@ export class PluginHost {
     return e.activating;
   }
 
-  private async doActivate(e: Entry): Promise<void> {
+  private async doActivate(e: PluginEntry): Promise<void> {
     const id = e.desc.id;
     e.state = 'activating';
     const started = process.hrtime.bigint();
     try {
       for (const dep of e.desc.manifest.pinhole?.dependencies ?? []) await this.activate(dep);
-      const options = validatePluginOptions(
-        this.deps.ajv,
-        id,
-        e.desc.manifest.contributes?.configuration as Record<string, unknown> | undefined,
-        this.deps.config.config.plugins?.[id]?.options,
-        this.deps.config.file,
-      );
-      const mod = this.requireModule(e);
-      e.module = mod;
-      if (mod.containerModule) {
-        this.deps.container.load(mod.containerModule);
-        e.subscriptions.push({ dispose: () => this.deps.container.unload(mod.containerModule!) });
-      }
-      const context: PluginContext = Object.freeze({
-        pluginId: id,
-        manifest: e.desc.manifest,
-        dir: e.desc.dir,
-        subscriptions: e.subscriptions,
-        hooks: createTapApi(this.deps.hooks, id, (d) => e.subscriptions.push(d)),
-        options,
-        container: this.deps.container,
-        log: this.deps.log.child(id),
-        commands: { register: (name: string, h: Parameters<CommandRegistry['register']>[1]) => this.track(e, this.deps.commands.register(name, h)) },
-        activateByEvent: (event: string) => this.activateByEvent(event),
-      });
-      await mod.activate?.(context);
+      // The activation machinery is loaded with the first activation: listing plugins needs none of it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { activatePlugin } = require('./activator') as typeof import('./activator');
+      const problems = await activatePlugin(e, this.deps.runtime(), this.deps);
+      for (const p of problems) this.deps.log.warn(`plugin "${id}": ${p.message}`, { code: p.code, path: p.path });
+      e.activationProblems = problems;
       e.state = 'active';
       this.activated.push(id);
     } catch (err) {
       e.state = 'failed';
-      const problem = err instanceof PinholeError ? err : undefined;
-      e.problems.push({ code: problem?.code ?? 'E_ACTIVATION_FAILED', path: '/main', message: (err as Error)?.message ?? String(err) });
+      e.problems.push({ code: err instanceof PinholeError ? err.code : 'E_ACTIVATION_FAILED', path: '/main', message: (err as Error)?.message ?? String(err) });
       await disposeAll(e.subscriptions);
       if (err instanceof PinholeError) throw err;
       throw new PluginError('E_ACTIVATION_FAILED', `plugin "${id}" failed to activate: ${(err as Error)?.message ?? err}`, { plugin: id }, { cause: err });
     } finally {
       e.activationMs = Number(process.hrtime.bigint() - started) / 1e6;
     }
-  }
-
-  private track(e: Entry, d: Disposable): Disposable {
-    e.subscriptions.push(d);
-    return d;
-  }
-
-  private requireModule(e: Entry): PluginModule {
-    const main = require.resolve(`${e.desc.dir}/${e.desc.manifest.main}`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(main) as PluginModule & { default?: PluginModule };
-    return loaded.activate || loaded.containerModule ? loaded : (loaded.default ?? loaded);
   }
 
   /** Deactivates in reverse activation order; each plugin's subscriptions are disposed after its deactivate(). */
@@ -203,7 +194,7 @@ export class PluginHost {
     }
   }
 
-  private info(e: Entry): PluginInfo {
+  private info(e: PluginEntry): PluginInfo {
     const m = e.desc.manifest;
     return {
       id: e.desc.id,
@@ -214,7 +205,7 @@ export class PluginHost {
       activationEvents: e.desc.activationEvents,
       contributes: m.contributes ?? {},
       dependencies: m.pinhole?.dependencies ?? [],
-      problems: e.problems,
+      problems: [...e.problems, ...e.activationProblems],
       activationMs: e.activationMs,
     };
   }

@@ -1,108 +1,46 @@
 #!/usr/bin/env node
+import { loadConfig } from '../config/config';
+import type { CommandIO } from '../commands';
 import { PinholeError } from '../errors';
-import { Host } from '../host';
+import { Host } from '../host/host';
 import { createLogger } from '../log';
-import { CORE_VERSION } from '../version';
-import { splitGlobalOptions } from './args';
-import { NEW_PLUGIN_USAGE, runNewPlugin, templateKinds } from './new-plugin';
-import { renderPlugins } from './plugins-command';
+import type { CommandEntry } from '../manifest/types';
+import { registerBuiltins } from './builtins';
+import { parseGlobals } from './globals';
 
-const BUILTIN_HELP: Array<[string, string]> = [
-  ['plugins [--activate EVENT]', 'list discovered plugins: version, contributions, activation events, state, problems'],
-  [NEW_PLUGIN_USAGE, `create a plugin from plugin-template/ (--kind ${templateKinds().join('|')}; default --dir: the repository's plugins/)`],
-  ['lab up|exec|status|down …', 'real-firewall network lab in Linux namespaces (root)'],
-  ['version', 'print the core version'],
-  ['help', 'this text'],
-];
-
-function help(host: Host | undefined): string {
-  const contributed: Array<[string, string]> = [];
-  for (const p of host?.plugins.list() ?? [])
-    for (const c of (p.contributes.commands as Array<{ command: string; title: string; usage?: string }> | undefined) ?? [])
-      if (p.state !== 'invalid' && p.state !== 'disabled') contributed.push([c.usage ?? c.command, `${c.title} (plugin ${p.id})`]);
-  const rows = [...BUILTIN_HELP, ...contributed];
-  return [
-    `pinhole ${CORE_VERSION}: a plugin host for peer-to-peer transports through firewalls`,
-    '',
-    'usage: pinhole <command> [options]',
-    '',
-    'commands:',
-    // Usage on its own line, what it does below: long usages stay readable in 80 columns.
-    ...rows.flatMap(([a, b]) => [`  ${a}`, `      ${b}`]),
-    '',
-    'global options:',
-    '  --json              machine-readable output (NDJSON events)',
-    '  --config FILE       config file (default ./pinhole.config.json if present)',
-    '  --log-level LEVEL   debug|info|warn|error|silent (default warn)',
-  ].join('\n');
+/**
+ * `pinhole …`: global options (util.parseArgs), the config (its log.level unless --log-level
+ * says otherwise), then every command — built-ins and plugin commands alike — through the host's
+ * CommandRegistry. A plugin command activates `onStartup` and `onCommand:<name>` first.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let json = argv.includes('--json');
+  let host: Host;
+  let io: Omit<CommandIO, 'signal'>;
+  let rest: string[];
+  try {
+    const parsed = parseGlobals(argv);
+    rest = parsed.rest;
+    json = parsed.globals.json;
+    const config = loadConfig(parsed.globals.config);
+    const log = createLogger({ json, level: parsed.globals.logLevel ?? config.config.log?.level ?? 'warn' });
+    host = new Host({ config, log });
+    io = { log, json, configFile: config.file };
+  } catch (err) {
+    report(err, json);
+    return 2;
+  }
+  registerBuiltins(host);
+  const [first, ...args] = rest;
+  if (first === undefined) return (await runCommand(host, 'help', [], io), 2);
+  return runCommand(host, first === '--help' || first === '-h' ? 'help' : first, args, io);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = splitGlobalOptions(argv);
-  } catch (err) {
-    process.stderr.write(`pinhole: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const { globals, rest } = parsed;
-  const log = createLogger({ json: globals.json, level: globals.logLevel ?? 'warn' });
-  const [command, ...args] = rest;
-
-  if (command === 'version') {
-    process.stdout.write(globals.json ? JSON.stringify({ event: 'version', version: CORE_VERSION }) + '\n' : `${CORE_VERSION}\n`);
-    return 0;
-  }
-  if (command === 'lab') {
-    // The lab is a tool package, not a plugin: loaded only when asked for.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lab = require('@pinhole/lab') as { runLabCli(argv: string[], out: (l: string) => void, json: boolean): Promise<number> };
-    return lab.runLabCli(args, (l) => process.stdout.write(l + '\n'), globals.json);
-  }
-
-  let host: Host;
-  try {
-    host = new Host({ config: globals.config, log });
-  } catch (err) {
-    report(err, globals.json);
-    return 2;
-  }
-
-  if (!command || command === 'help' || (globals.help && !command)) {
-    process.stdout.write(help(host) + '\n');
-    return command || globals.help ? 0 : 2;
-  }
-
-  if (command === 'plugins') {
-    for (let i = 0; i < args.length; i++) {
-      if (args[i] === '--activate' && args[i + 1]) {
-        await host.plugins.activateByEvent(args[++i]).catch((err) => log.warn((err as Error).message));
-      } else {
-        process.stderr.write(`pinhole plugins: unknown argument ${args[i]}\n`);
-        return 2;
-      }
-    }
-    const list = host.plugins.list();
-    if (globals.json) for (const p of list) process.stdout.write(JSON.stringify({ event: 'plugin', ...p }) + '\n');
-    else process.stdout.write(renderPlugins(list) + '\n');
-    await host.dispose();
-    return 0;
-  }
-
-  if (command === 'new-plugin') {
-    try {
-      return runNewPlugin(args, host.plugins.list(), (l) => process.stdout.write(l + '\n'), globals.json);
-    } catch (err) {
-      report(err, globals.json);
-      return (err as PinholeError).code === 'E_USAGE' ? 2 : 1;
-    } finally {
-      await host.dispose();
-    }
-  }
-
-  const providers = host.plugins.list().filter((p) => (p.contributes.commands as Array<{ command: string }> | undefined)?.some((c) => c.command === command));
-  if (providers.length === 0) {
-    process.stderr.write(`pinhole: unknown command "${command}"; run "pinhole help" for the list\n`);
+/** Runs one command through the registry, activating the plugin that contributes it if needed. */
+export async function runCommand(host: Host, name: string, args: string[], base: Omit<CommandIO, 'signal'>): Promise<number> {
+  const providers = host.plugins.list().filter((p) => ((p.contributes.commands as CommandEntry[] | undefined) ?? []).some((c) => c.command === name));
+  if (!host.commands.get(name) && providers.length === 0) {
+    process.stderr.write(`pinhole: unknown command "${name}"; run "pinhole help" for the list\n`);
     return 2;
   }
   const controller = new AbortController();
@@ -110,21 +48,29 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    // onStartup plugins (punch strategies, …) are part of every running app.
-    await host.start();
-    await host.plugins.activateByEvent(`onCommand:${command}`);
-    const handler = host.commands.get(command);
-    if (!handler) throw new PinholeError('E_COMMAND_MISSING', `plugin ${providers[0].id} contributes "${command}" but did not register a handler for it`);
-    if (globals.help) args.push('--help');
-    return await handler(args, { log, json: globals.json, signal: controller.signal, configFile: host.config.file });
+    let command = host.commands.get(name);
+    if (!command) {
+      // onStartup plugins are part of every running app.
+      await host.start();
+      await host.plugins.activateByEvent(`onCommand:${name}`);
+      command = host.commands.get(name);
+      if (!command) throw new PinholeError('E_COMMAND_MISSING', `plugin ${providers[0].id} contributes "${name}" but binds no CommandContribution for it (see "pinhole plugins")`);
+    }
+    return await command.contribution.run(args, { ...base, signal: controller.signal });
   } catch (err) {
-    report(err, globals.json);
-    return 1;
+    report(err, base.json);
+    return isUsageError(err) ? 2 : 1;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await host.dispose();
   }
+}
+
+/** Usage faults: ours (E_USAGE) and util.parseArgs' (ERR_PARSE_ARGS_*) in any command. */
+function isUsageError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'E_USAGE' || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
 }
 
 function report(err: unknown, json: boolean): void {

@@ -1,13 +1,10 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { PinholeError } from '../errors';
-import { BUILTIN_PLUGINS_DIR } from '../host';
-
-/** The repository this core was built in (core/dist/cli → the root). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-/** What `pinhole new-plugin` copies: one folder per kind, each a complete plugin that builds and passes its tests. */
-export const TEMPLATE_DIR = path.join(REPO_ROOT, 'plugin-template');
+import { BUILTIN_PLUGINS_DIR } from '../host/host';
+import { NEW_PLUGIN_USAGE, REPO_ROOT, TEMPLATE_DIR, templateKinds } from './templates';
 
 /** Faults of `pinhole new-plugin`: a bad or taken name, an unknown kind, an existing target. */
 export class ScaffoldError extends PinholeError {}
@@ -32,16 +29,6 @@ export interface NewPluginResult {
   dir: string;
   /** Whether a node_modules link to the repository's was made (a folder outside the repository). */
   linkedModules: boolean;
-}
-
-/** The kinds the template offers: its sub-folders whose manifest says `pinhole.kind`. */
-export function templateKinds(templateDir = TEMPLATE_DIR): string[] {
-  if (!fs.existsSync(templateDir)) return [];
-  return fs
-    .readdirSync(templateDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(templateDir, e.name, 'package.json')))
-    .map((e) => e.name)
-    .sort();
 }
 
 /**
@@ -103,7 +90,6 @@ export function takenNames(plugins: Array<{ id: string; contributes: Record<stri
   return [...out];
 }
 
-export const NEW_PLUGIN_USAGE = 'new-plugin NAME --kind KIND [--dir DIR]';
 
 /** `pinhole new-plugin NAME --kind codec|payload|punch|directory [--dir DIR]`. */
 export function runNewPlugin(
@@ -112,18 +98,18 @@ export function runNewPlugin(
   out: (line: string) => void,
   json: boolean,
 ): number {
-  let name: string | undefined;
-  let kind: string | undefined;
-  let dir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--kind' && args[i + 1]) kind = args[++i];
-    else if (a === '--dir' && args[i + 1]) dir = args[++i];
-    else if (!a.startsWith('-') && name === undefined) name = a;
-    else throw new ScaffoldError('E_USAGE', `unexpected argument "${a}"; usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
+  const usage = (why: string) => new ScaffoldError('E_USAGE', `${why}; usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { kind: { type: 'string' }, dir: { type: 'string' } }, allowPositionals: true });
+  } catch (err) {
+    throw usage((err as Error).message);
   }
-  if (!name || !kind) throw new ScaffoldError('E_USAGE', `usage: pinhole ${NEW_PLUGIN_USAGE} (kinds: ${templateKinds().join('|')})`);
-  const res = newPlugin({ name, kind, dir, taken: takenNames(plugins) });
+  const { values, positionals } = parsed;
+  if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]}"`);
+  const [name] = positionals;
+  if (!name || !values.kind) throw usage(!name ? 'a plugin NAME is needed' : '--kind is needed');
+  const res = newPlugin({ name, kind: values.kind, dir: values.dir, taken: takenNames(plugins) });
   if (json) out(JSON.stringify({ event: 'plugin.created', ...res }));
   else
     out(

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type Ajv from 'ajv';
 import { ConfigError } from '../errors';
-import { formatAjvErrors } from '../manifest/ajv';
-import { readSchema } from '../schemas';
+import type { LogLevel } from '../log';
+import { formatAjvErrors } from '../manifest/ajv-errors';
+import { runtimeAjv } from '../manifest/ajv-runtime';
+import { validator } from '../manifest/validators';
 
 export interface PluginConfig {
   enabled?: boolean;
@@ -12,7 +13,7 @@ export interface PluginConfig {
 export interface PinholeConfig {
   pluginPaths?: string[];
   plugins?: Record<string, PluginConfig>;
-  log?: { level?: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  log?: { level?: LogLevel };
 }
 export interface LoadedConfig {
   /** The file it came from, or undefined for the embedded default. */
@@ -25,8 +26,8 @@ export interface LoadedConfig {
 export const DEFAULT_CONFIG_FILE = 'pinhole.config.json';
 
 /** Validates a config object; errors name the file, the JSON path and the expected form. */
-export function validateConfig(ajv: Ajv, value: unknown, file = '(inline config)'): PinholeConfig {
-  const validate = ajv.compile(readSchema('config.schema.json'));
+export function validateConfig(value: unknown, file = '(inline config)'): PinholeConfig {
+  const validate = validator('config');
   if (!validate(value)) {
     const faults = formatAjvErrors(validate.errors);
     throw new ConfigError(
@@ -42,7 +43,7 @@ export function validateConfig(ajv: Ajv, value: unknown, file = '(inline config)
  * Loads `--config FILE`, else ./pinhole.config.json if present, else the embedded default ({}).
  * A named file that is missing is an error; an absent default file is not.
  */
-export function loadConfig(ajv: Ajv, file?: string, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(file?: string, cwd = process.cwd()): LoadedConfig {
   const explicit = file !== undefined;
   const target = path.resolve(cwd, file ?? DEFAULT_CONFIG_FILE);
   if (!fs.existsSync(target)) {
@@ -55,14 +56,16 @@ export function loadConfig(ajv: Ajv, file?: string, cwd = process.cwd()): Loaded
   } catch (err) {
     throw new ConfigError('E_CONFIG_SYNTAX', `${target}: not valid JSON (${(err as Error).message}); fix the syntax`, { file: target });
   }
-  const config = validateConfig(ajv, raw, target);
+  const config = validateConfig(raw, target);
   const base = path.dirname(target);
   return { file: target, config, pluginPaths: (config.pluginPaths ?? []).map((p) => path.resolve(base, p)) };
 }
 
-/** Validates one plugin's options against the schema it contributes; fills in defaults. */
+/**
+ * Validates one plugin's options against the schema it contributes and fills in its defaults
+ * (the manifest is their only source). Compiled when the plugin activates, not before.
+ */
 export function validatePluginOptions(
-  ajv: Ajv,
   pluginId: string,
   schema: Record<string, unknown> | undefined,
   options: Record<string, unknown> | undefined,
@@ -74,7 +77,7 @@ export function validatePluginOptions(
       throw new ConfigError('E_CONFIG_INVALID', `${file}: /plugins/${pluginId}/options given, but plugin "${pluginId}" takes no options; remove them`, { file, plugin: pluginId });
     return value;
   }
-  const validate = ajv.compile(schema);
+  const validate = runtimeAjv().compile(schema);
   if (!validate(value)) {
     const faults = formatAjvErrors(validate.errors, `/plugins/${pluginId}/options`);
     throw new ConfigError(

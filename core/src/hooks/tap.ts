@@ -1,91 +1,60 @@
-import type { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
 import type { Disposable } from '../disposable';
-import { PinholeError, PluginError } from '../errors';
-import type { HookName, Hooks } from './hooks';
+import type { Hooks } from './hooks';
+import { tapperOf, type HookPoint } from './hook-point';
+import { TapError } from './tap-error';
 import type { Notification, RegisterContext, Registration, StreamContext, WindowRequest, WindowResult } from './types';
 
 export interface TapOptions {
   /** Lower stages run first (tapable semantics); default 0. */
   stage?: number;
-  /** Run before the taps of these plugins. */
-  before?: string | string[];
+  /** Run before the taps of this plugin. */
+  before?: string;
 }
 
 type Fn<A extends unknown[], R> = (...args: A) => R | Promise<R>;
-interface TapTarget<A extends unknown[], R> {
-  taps: Array<{ fn: Function }>;
-  tapPromise(options: { name: string; stage?: number; before?: string | string[] }, fn: (...args: A) => Promise<R>): void;
+
+/** One hook point as a plugin sees it: tap it, get a Disposable. */
+export interface Tappable<A extends unknown[], R> {
+  tap(opts: TapOptions, fn: Fn<A, R>): Disposable;
 }
 
-/** The tap surface a plugin sees: every tap is named after it and returns a Disposable. */
+/** The tap surface a plugin's HookContribution receives: every tap is named after the plugin and tracked. */
 export interface TapApi {
-  register: { tap(opts: TapOptions, fn: Fn<[Registration, RegisterContext], Registration>): Disposable };
-  notify: { for(kind: string): { tap(opts: TapOptions, fn: Fn<[Notification], void>): Disposable } };
-  openWindow: { tap(opts: TapOptions, fn: Fn<[WindowRequest], WindowResult | undefined>): Disposable };
-  stream: { for(payloadType: string): { tap(opts: TapOptions, fn: Fn<[StreamContext], void>): Disposable } };
+  register: Tappable<[Registration, RegisterContext], Registration>;
+  notify: { for(kind: string): Tappable<[Notification], void> };
+  /** Tap the punch strategy your manifest contributes (`contributes.punchStrategies[].name`). */
+  openWindow: { for(strategy: string): Tappable<[WindowRequest], WindowResult | undefined> };
+  stream: { for(payloadType: string): Tappable<[StreamContext], void> };
 }
 
-/** Finds the error a tap originally threw, through the host's wrapping. */
-export function tapErrorCause(err: unknown): unknown {
-  let e = err;
-  while (e instanceof PluginError && e.code === 'E_HOOK_TAP_FAILED' && e.cause !== undefined) e = e.cause;
-  return e;
-}
+/** Told about each tap a TapApi makes: its Disposable and where it went ("register", "openWindow:null-udp" …). */
+export type TapTracker = (tap: Disposable, where: string) => void;
 
-function tapOn<A extends unknown[], R>(
-  hook: TapTarget<A, R>,
-  pluginId: string,
-  hookName: string,
-  opts: TapOptions,
-  fn: Fn<A, R>,
-): Disposable {
-  const wrapped = async (...args: A): Promise<R> => {
-    try {
-      return await fn(...args);
-    } catch (err) {
-      const cause = err as Error;
-      const causeCode = err instanceof PinholeError ? err.code : undefined;
-      throw new PluginError(
-        'E_HOOK_TAP_FAILED',
-        `plugin "${pluginId}" failed in hook "${hookName}": ${cause?.message ?? String(err)}`,
-        { plugin: pluginId, hook: hookName, causeCode },
-        { cause: err },
-      );
-    }
-  };
-  hook.tapPromise({ name: pluginId, stage: opts.stage, before: opts.before }, wrapped);
-  return {
-    dispose() {
-      // tapable has no untap: remove our tap and make the hook recompile its call function.
-      const i = hook.taps.findIndex((t) => t.fn === wrapped);
-      if (i >= 0) {
-        hook.taps.splice(i, 1);
-        (hook as unknown as { _resetCompilation(): void })._resetCompilation();
-      }
-    },
-  };
-}
-
-export function createTapApi(hooks: Hooks, pluginId: string, track: (d: Disposable) => void = () => {}): TapApi {
-  const make = <A extends unknown[], R>(hook: unknown, name: string) => ({
-    tap(opts: TapOptions, fn: Fn<A, R>): Disposable {
-      const d = tapOn(hook as TapTarget<A, R>, pluginId, name, opts, fn);
-      track(d);
+/**
+ * The TapApi for one plugin over a host's hooks. Each tap is named after the plugin, its errors
+ * are wrapped once (TapError), and it is reported to `track` so deactivation can dispose it.
+ */
+export function createTapApi(hooks: Hooks, pluginId: string, track: TapTracker = () => {}): TapApi {
+  const on = <A extends unknown[], R>(point: HookPoint<A, R>, where: string): Tappable<A, R> => ({
+    tap(opts, fn) {
+      const tapper = tapperOf(point);
+      if (!tapper) throw new TypeError(`hook "${where}" was not made by createHooks(); tap only a host's hooks`);
+      const wrapped = async (...args: A): Promise<R> => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          throw TapError.wrap(err, pluginId, where);
+        }
+      };
+      const d = tapper({ name: pluginId, stage: opts.stage ?? 0, before: opts.before }, wrapped);
+      track(d, where);
       return d;
     },
   });
   return Object.freeze({
-    register: make<[Registration, RegisterContext], Registration>(
-      hooks.register as AsyncSeriesWaterfallHook<[Registration, RegisterContext]>,
-      'register',
-    ),
-    notify: { for: (kind: string) => make<[Notification], void>(hooks.notify.for(kind) as AsyncSeriesHook<[Notification]>, `notify:${kind}`) },
-    openWindow: make<[WindowRequest], WindowResult | undefined>(
-      hooks.openWindow as AsyncSeriesBailHook<[WindowRequest], WindowResult | undefined>,
-      'openWindow',
-    ),
-    stream: { for: (type: string) => make<[StreamContext], void>(hooks.stream.for(type) as AsyncSeriesHook<[StreamContext]>, `stream:${type}`) },
+    register: on(hooks.register, 'register'),
+    notify: { for: (kind: string) => on(hooks.notify.for(kind), `notify:${kind}`) },
+    openWindow: { for: (strategy: string) => on(hooks.openWindow.for(strategy), `openWindow:${strategy}`) },
+    stream: { for: (type: string) => on(hooks.stream.for(type), `stream:${type}`) },
   });
 }
-
-export type { HookName };

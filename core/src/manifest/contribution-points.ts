@@ -1,104 +1,46 @@
-import type Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import { formatAjvErrors } from './ajv';
+import { formatAjvErrors } from './ajv-errors';
+import { runtimeAjv } from './ajv-runtime';
+import { BUILTIN_POINT_NAMES } from './schema-sources';
+import type { Problem } from './types';
+import { validator, type Validator } from './validators';
 
 /**
- * A contribution point (VS Code's registerExtensionPoint): a name under `contributes`
- * and the JSON schema of its entry. Each point validates its own part of every manifest.
+ * A contribution point (VS Code's registerExtensionPoint): a name under `contributes`, the JSON
+ * schema of its entry, and the activation events a contribution implies. The built-in points'
+ * schemas live in schemas/contributions.schema.json (precompiled); a point registered later
+ * gives its `jsonSchema`, compiled on first use.
  */
 export interface ContributionPoint {
   name: string;
-  jsonSchema: Record<string, unknown>;
+  jsonSchema?: Record<string, unknown>;
   /** Activation events a contribution implies (VS Code adds onCommand for contributed commands). */
   impliedEvents?: (value: unknown) => string[];
 }
 
-export interface Problem {
-  code: string;
-  path: string;
-  message: string;
-}
+const named = (prefix: string, key = 'name') => (v: unknown) =>
+  Array.isArray(v) ? v.map((c: Record<string, unknown>) => `${prefix}:${String(c[key])}`) : [];
 
-const NAME = { type: 'string', pattern: '^[a-z][a-z0-9._-]*$' };
-const listOf = (item: Record<string, unknown>) => ({ type: 'array', items: item });
+const IMPLIED: Record<(typeof BUILTIN_POINT_NAMES)[number], ContributionPoint['impliedEvents']> = {
+  codecs: named('onCodec'),
+  payloadTypes: named('onPayload'),
+  punchStrategies: named('onPunch'),
+  directoryBackends: named('onDirectory'),
+  commands: named('onCommand', 'command'),
+  configuration: undefined,
+};
 
-export const BUILTIN_CONTRIBUTION_POINTS: ContributionPoint[] = [
-  {
-    name: 'codecs',
-    jsonSchema: listOf({
-      type: 'object',
-      required: ['name', 'payloadType'],
-      additionalProperties: false,
-      properties: {
-        name: NAME,
-        title: { type: 'string' },
-        payloadType: { enum: ['voice', 'video'] },
-        clockRate: { type: 'integer', minimum: 1 },
-        channels: { type: 'integer', minimum: 1, maximum: 8 },
-        frameMs: { type: 'number', exclusiveMinimum: 0 },
-      },
-    }),
-    impliedEvents: (v) => (Array.isArray(v) ? v.map((c: { name: string }) => `onCodec:${c.name}`) : []),
-  },
-  {
-    name: 'payloadTypes',
-    jsonSchema: listOf({
-      type: 'object',
-      required: ['name'],
-      additionalProperties: false,
-      properties: { name: NAME, title: { type: 'string' }, reliable: { type: 'boolean' } },
-    }),
-    impliedEvents: (v) => (Array.isArray(v) ? v.map((c: { name: string }) => `onPayload:${c.name}`) : []),
-  },
-  {
-    name: 'punchStrategies',
-    jsonSchema: listOf({
-      type: 'object',
-      required: ['name'],
-      additionalProperties: false,
-      properties: { name: NAME, title: { type: 'string' }, stage: { type: 'integer' } },
-    }),
-  },
-  {
-    name: 'directoryBackends',
-    jsonSchema: listOf({
-      type: 'object',
-      required: ['name'],
-      additionalProperties: false,
-      properties: { name: NAME, title: { type: 'string' } },
-    }),
-    impliedEvents: (v) => (Array.isArray(v) ? v.map((c: { name: string }) => `onDirectory:${c.name}`) : []),
-  },
-  {
-    name: 'commands',
-    jsonSchema: listOf({
-      type: 'object',
-      required: ['command', 'title'],
-      additionalProperties: false,
-      properties: {
-        command: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
-        title: { type: 'string', minLength: 1 },
-        usage: { type: 'string' },
-      },
-    }),
-    impliedEvents: (v) => (Array.isArray(v) ? v.map((c: { command: string }) => `onCommand:${c.command}`) : []),
-  },
-  {
-    // A plugin's options schema: itself a JSON schema, checked against the meta-schema.
-    name: 'configuration',
-    jsonSchema: { type: 'object', required: ['type'], properties: { type: { const: 'object' } } },
-  },
-];
+export const BUILTIN_CONTRIBUTION_POINTS: ContributionPoint[] = BUILTIN_POINT_NAMES.map((name) => ({ name, impliedEvents: IMPLIED[name] }));
 
 export class ContributionPointRegistry {
-  private readonly points = new Map<string, { point: ContributionPoint; validate: ValidateFunction }>();
-  constructor(private readonly ajv: Ajv) {
-    for (const p of BUILTIN_CONTRIBUTION_POINTS) this.register(p);
+  private readonly points = new Map<string, { point: ContributionPoint; validate?: Validator }>();
+  constructor() {
+    for (const p of BUILTIN_CONTRIBUTION_POINTS) this.points.set(p.name, { point: p });
   }
 
   register(point: ContributionPoint): void {
     if (this.points.has(point.name)) throw new Error(`contribution point "${point.name}" is already registered`);
-    this.points.set(point.name, { point, validate: this.ajv.compile(point.jsonSchema) });
+    if (!point.jsonSchema) throw new Error(`contribution point "${point.name}" needs a jsonSchema`);
+    this.points.set(point.name, { point });
   }
 
   names(): string[] {
@@ -118,12 +60,14 @@ export class ContributionPointRegistry {
         });
         continue;
       }
-      if (!entry.validate(value)) {
-        for (const f of formatAjvErrors(entry.validate.errors, `/contributes/${name}`))
-          problems.push({ code: 'E_MANIFEST_INVALID', ...f });
-      } else if (name === 'configuration' && !this.ajv.validateSchema(value as object)) {
-        for (const f of formatAjvErrors(this.ajv.errors, `/contributes/configuration`))
-          problems.push({ code: 'E_MANIFEST_INVALID', path: f.path, message: `not a valid JSON schema: ${f.message}` });
+      const validate = (entry.validate ??= entry.point.jsonSchema ? runtimeAjv().compile(entry.point.jsonSchema) : validator(`point:${name}`));
+      if (!validate(value)) {
+        for (const f of formatAjvErrors(validate.errors, `/contributes/${name}`)) problems.push({ code: 'E_MANIFEST_INVALID', ...f });
+      } else if (name === 'configuration') {
+        const meta = validator('meta');
+        if (!meta(value))
+          for (const f of formatAjvErrors(meta.errors, `/contributes/configuration`))
+            problems.push({ code: 'E_MANIFEST_INVALID', path: f.path, message: `not a valid JSON schema: ${f.message}` });
       }
     }
     return problems;

@@ -1,21 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ValidateFunction } from 'ajv';
-import * as semver from 'semver';
-import { readSchema } from '../schemas';
-import { formatAjvErrors } from './ajv';
-import type { ContributionPointRegistry, Problem } from './contribution-points';
-
-export interface PluginManifest {
-  name: string;
-  version: string;
-  main: string;
-  description?: string;
-  engines: { pinhole: string };
-  activationEvents?: string[];
-  pinhole?: { dependencies?: string[]; kind?: string };
-  contributes?: Record<string, unknown>;
-}
+import { byCodeUnit } from '../util/compare';
+import { formatAjvErrors } from './ajv-errors';
+import { checkEngine } from './engine-range';
+import type { ContributionPointRegistry } from './contribution-points';
+import type { PluginManifest, Problem } from './types';
+import { validator } from './validators';
 
 /** A discovered plugin: its manifest as read, and what is wrong with it (empty when loadable). */
 export interface PluginDescription {
@@ -41,7 +31,7 @@ export function listPluginDirs(roots: string[]): string[] {
       out.push(path.resolve(root));
       continue;
     }
-    for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => byCodeUnit(a.name, b.name))) {
       if (entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'package.json')))
         out.push(path.resolve(root, entry.name));
     }
@@ -50,14 +40,11 @@ export function listPluginDirs(roots: string[]): string[] {
 }
 
 export class ManifestReader {
-  private readonly validate: ValidateFunction;
+  private readonly validate = validator('manifest');
   constructor(
-    ajv: import('ajv').default,
     private readonly points: ContributionPointRegistry,
     private readonly coreVersion: string,
-  ) {
-    this.validate = ajv.compile(readSchema('manifest.schema.json'));
-  }
+  ) {}
 
   /** Reads one plugin folder; never throws: faults become problems of that plugin alone. */
   read(dir: string): PluginDescription {
@@ -81,9 +68,10 @@ export class ManifestReader {
     } else {
       problems.push(...this.points.check(manifest.contributes ?? {}));
       const range = manifest.engines.pinhole;
-      if (!semver.validRange(range)) {
+      const engine = checkEngine(this.coreVersion, range);
+      if (engine === 'invalid') {
         problems.push({ code: 'E_MANIFEST_INVALID', path: '/engines/pinhole', message: `"${range}" is not a semver range (e.g. "^0.1.0")` });
-      } else if (!semver.satisfies(this.coreVersion, range, { includePrerelease: true })) {
+      } else if (engine === 'mismatch') {
         problems.push({
           code: 'E_ENGINE_MISMATCH',
           path: '/engines/pinhole',

@@ -1,9 +1,11 @@
 import { PinholeError } from '../errors';
 
 /**
- * Codec faults: a PCM frame of the wrong size, an undecodable payload, a disposed instance,
- * a codec nobody installed. Codes: E_CODEC_FRAME_SIZE, E_CODEC_PAYLOAD, E_CODEC_DISPOSED,
- * E_CODEC_UNKNOWN, E_CODEC_INTERNAL.
+ * Codec faults, voice and video: a frame of the wrong size, an undecodable payload, a disposed
+ * instance, a codec nobody installed. Codes: E_CODEC_FRAME_SIZE, E_CODEC_PAYLOAD,
+ * E_CODEC_DISPOSED, E_CODEC_UNKNOWN, E_CODEC_INTERNAL; video adds E_CODEC_SETTINGS (bad bitrate
+ * or frame rate), E_CODEC_UNAVAILABLE (its engine, e.g. ffmpeg, cannot run here) and
+ * E_CODEC_KEYFRAME_NEEDED (a delta frame with no reference: ask for a keyframe).
  */
 export class CodecError extends PinholeError {}
 

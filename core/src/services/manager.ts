@@ -2,6 +2,8 @@
 export interface ManagerAddress {
   tcp: { host: string; port: number };
   udp: { host: string; port: number };
+  /** Present when the control port speaks TLS: the certificate's pin (spkiPinText) and whether it is self-signed. */
+  tls?: { pin: string; selfSigned: boolean };
 }
 
 export interface ManagerServer {

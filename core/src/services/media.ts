@@ -1,5 +1,6 @@
 import type { Disposable } from '../disposable';
 import type { Candidate, DatagramAddress, DatagramSocket, StreamContext } from '../hooks/types';
+import type { HandshakeResult } from './security';
 import type { DatagramTypeId } from '../wire/datagram';
 
 /** Where a direct session goes: ids from the manager, the remote address the window was opened to. */
@@ -16,12 +17,20 @@ export interface SessionParams {
   alternates?: DatagramAddress[];
   /** Idle interval after which a KEEPALIVE datagram is sent so both windows stay open (spec ¶52–¶53). */
   keepaliveMs?: number;
+  /**
+   * The completed handshake that keys this session. The `stream:session` taps turn it into the
+   * session's protection (secure-noise); a session with a handshake that no tap protected
+   * refuses to open.
+   */
+  handshake?: HandshakeResult;
+  /** An unencrypted session, by explicit choice (--insecure on both ends). Without a handshake, this must be set. */
+  insecure?: boolean;
 }
 
 export interface SessionStats {
   sent: number;
   received: number;
-  /** Datagrams for this session's address that failed validation (bad ids, CRC, version …). */
+  /** Datagrams for this session that failed validation (bad ids or source, CRC, forged, replayed, plaintext on a sealed session …). */
   dropped: number;
   bytesSent: number;
   bytesReceived: number;
@@ -51,6 +60,8 @@ export interface ReliableStream {
 export interface DatagramSession {
   readonly params: SessionParams;
   readonly stats: SessionStats;
+  /** The authenticated peer and how, for a secure session; undefined for an --insecure one. */
+  readonly security?: { remoteFingerprint: string; remotePublicKey: Uint8Array; pattern: 'IK' | 'XX' };
   /** Sends one datagram of the given type (DATA by default); payload ≤ MAX_DATAGRAM_PAYLOAD. */
   send(payload: Buffer, type?: DatagramTypeId): void;
   /** DATA payloads as they arrive (already validated). */
@@ -82,7 +93,12 @@ export interface MediaTransport {
   hostCandidates(): Candidate[];
   /** STUN Binding request from the media socket; resolves to the reflexive (public) address. */
   discoverReflexive(server: DatagramAddress, opts?: { username?: string; timeoutMs?: number }): Promise<Candidate>;
-  openSession(params: SessionParams): DatagramSession;
+  /**
+   * Opens a session: runs the `stream:session` taps once (they install the protection), then
+   * claims the session's datagrams. Rejects with E_SESSION_UNPROTECTED when a handshake was
+   * given and no tap protected the session, and when neither a handshake nor `insecure` was.
+   */
+  openSession(params: SessionParams): Promise<DatagramSession>;
   close(): Promise<void>;
 }
 export const MediaTransport = Symbol('MediaTransport');

@@ -1,5 +1,6 @@
 import type { Disposable } from '../disposable';
 import type { Logger } from '../log';
+import type { CallPolicy } from '../security/policy';
 import type { Candidate, WindowResult } from '../hooks/types';
 import type { DatagramSession } from './media';
 
@@ -32,6 +33,8 @@ export interface EstablishedCall {
   window: WindowResult;
   session: DatagramSession;
   payloadTypes: string[];
+  /** The authenticated remote key (fingerprint) and handshake pattern; undefined on an --insecure call. */
+  security?: { remoteFingerprint: string; pattern: 'IK' | 'XX' };
   /** Milliseconds from the start of setup to each step (callRequest, openWindow, windowOpened, ready, firstDatagram …). */
   timeline: Record<string, number>;
   setupMs: number;
@@ -51,18 +54,37 @@ export interface PeerClient {
 }
 export const PeerClient = Symbol('PeerClient');
 
+/** What a peer client is made from (`pinhole peer` / `pinhole call` flags in brackets). */
+export interface PeerClientOptions {
+  peerId: string;
+  /**
+   * HOST:PORT (TLS), tls://, wss://; tcp:// and ws:// only with `insecure`. Several (a list, or
+   * comma-separated) are manager nodes sharing one directory: the client fails over between them.
+   * Default: manager-client's `managers` option.
+   */
+  manager?: string | string[];
+  payloadTypes?: string[];
+  udpPort?: number;
+  udpHost?: string;
+  /** The identity key file [--identity]; default $PINHOLE_HOME/identity.pem, else ~/.pinhole/identity.pem. */
+  identity?: string;
+  /** The pin store [--known-peers]; default known_peers next to the identity file. */
+  knownPeers?: string;
+  /** Who may call this peer [--allow, --allow-file, --allow-any, --optimistic]; default: nobody. */
+  policy?: CallPolicy;
+  /** PEM CA certificate(s) the manager's certificate must validate against [--ca]. */
+  ca?: string | Buffer;
+  /** The manager certificate's pin, `sha256:…` [--manager-fingerprint]; default: pinned on first contact. */
+  managerFingerprint?: string;
+  /** Plain control channel and unencrypted sessions, for debugging [--insecure]. */
+  insecure?: boolean;
+  /** Where this client's events and diagnostics go (default: the host's logger). */
+  log?: Logger;
+}
+
 /** Builds PeerClients; bound by the manager-client plugin. */
 export interface PeerClientFactory {
-  create(opts: {
-    peerId: string;
-    manager: string;
-    secret?: string;
-    payloadTypes?: string[];
-    udpPort?: number;
-    udpHost?: string;
-    /** Where this client's events and diagnostics go (default: the host's logger). */
-    log?: Logger;
-  }): Promise<PeerClient>;
+  create(opts: PeerClientOptions): Promise<PeerClient>;
 }
 export const PeerClientFactory = Symbol('PeerClientFactory');
 

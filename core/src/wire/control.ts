@@ -3,18 +3,30 @@ import * as protobuf from 'protobufjs';
 import { WireError } from '../errors';
 import { SCHEMAS_DIR } from '../schemas';
 import type { Candidate } from '../hooks/types';
+import type { CallPolicy } from '../security/policy';
 
 /** Plain-object view of the control messages in schemas/control.proto (camelCase fields). */
 export interface CandidateMsg { address: string; port: number; kind?: number }
+export interface CallPolicyMsg { mode?: number; allow?: string[]; optimistic?: boolean }
 export interface ControlEnvelope {
-  register?: { peerId: string; protocolVersion: number; candidates?: CandidateMsg[]; payloadTypes?: string[]; secret?: string; meta?: Record<string, string> };
-  registered?: { peerId: string; secret: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string };
+  hello?: { protocolVersion: number; nonce: Uint8Array };
+  register?: {
+    peerId: string;
+    protocolVersion: number;
+    candidates?: CandidateMsg[];
+    payloadTypes?: string[];
+    meta?: Record<string, string>;
+    publicKey?: Uint8Array;
+    signature?: Uint8Array;
+    policy?: CallPolicyMsg | null;
+  };
+  registered?: { peerId: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string };
   keepAlive?: { seq: number | Long };
   keepAliveAck?: { seq: number | Long };
-  callRequest?: { callId: string; calleeId: string; payloadTypes?: string[]; optimistic?: boolean };
-  openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[] };
+  callRequest?: { callId: string; calleeId: string; payloadTypes?: string[]; optimistic?: boolean; expectedCalleeKey?: Uint8Array };
+  openWindow?: { callId: string; callerId: string; callerCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; payloadTypes?: string[]; callerKey?: Uint8Array };
   windowOpened?: { callId: string; nullPackets?: number };
-  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; optimistic?: boolean; payloadTypes?: string[] };
+  ready?: { callId: string; calleeId: string; calleeCandidates?: CandidateMsg[]; callerEndpoint: number; calleeEndpoint: number; optimistic?: boolean; payloadTypes?: string[]; calleeKey?: Uint8Array };
   reject?: { callId?: string; code: string; reason?: string };
   hangup?: { callId: string; reason?: string };
   error?: { code: string; message: string; fatal?: boolean };
@@ -26,16 +38,26 @@ export type ControlKind = keyof ControlEnvelope;
 export type ControlMsg<K extends ControlKind> = NonNullable<ControlEnvelope[K]>;
 
 /** The control protocol version this build speaks (Register.protocol_version). */
-export const CONTROL_PROTOCOL_VERSION = 1;
+export const CONTROL_PROTOCOL_VERSION = 2;
 
 const KIND_NUMBER = { host: 0, reflexive: 1, relay: 2 } as const;
 const KIND_NAME = ['host', 'reflexive', 'relay'] as const;
 export const toCandidateMsg = (c: Candidate): CandidateMsg => ({ address: c.address, port: c.port, kind: KIND_NUMBER[c.kind] });
 export const fromCandidateMsg = (m: CandidateMsg): Candidate => ({ address: m.address, port: m.port, kind: KIND_NAME[m.kind ?? 0] ?? 'host' });
 
+const MODE_NUMBER = { none: 0, list: 1, any: 2 } as const;
+const MODE_NAME = ['none', 'list', 'any'] as const;
+export const toPolicyMsg = (p: CallPolicy): CallPolicyMsg => ({ mode: MODE_NUMBER[p.mode], allow: [...p.allow], optimistic: p.optimistic });
+/** An absent policy is `none`: a peer that said nothing about its callers takes no calls. */
+export const fromPolicyMsg = (m: CallPolicyMsg | null | undefined): CallPolicy => ({
+  mode: MODE_NAME[m?.mode ?? 0] ?? 'none',
+  allow: [...(m?.allow ?? [])],
+  optimistic: !!m?.optimistic,
+});
+
 export const CONTROL_KINDS: readonly ControlKind[] = Object.freeze([
   'register', 'registered', 'keepAlive', 'keepAliveAck', 'callRequest', 'openWindow',
-  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye',
+  'windowOpened', 'ready', 'reject', 'hangup', 'error', 'bye', 'hello',
 ]);
 
 /** Default cap on one control message; framing enforces the same cap before buffering. */

@@ -5,14 +5,15 @@ import { WireError } from '../errors';
  * The datagram header of the spec's Figure 8 as a fixed 16-byte layout (schemas/DATAGRAM.md):
  *
  *   0  u8   version/reserved  high nibble 0x5 (marker), low nibble version (1)
- *   1  u8   message id        NULL, DATA, KEEPALIVE, HANGUP, PING, PONG
+ *   1  u8   message id        NULL, DATA, KEEPALIVE, HANGUP, PING, PONG, HANDSHAKE_INIT, HANDSHAKE_RESP
  *   2  u16  payload size      bytes after the header; must equal the rest of the datagram
  *   4  u32  destination endpoint id (the receiver's id for this call, from the manager)
  *   8  u32  source endpoint id
  *  12  u32  CRC-32 over bytes 0–11 and the payload
  *
  * The first byte keeps Pinhole datagrams apart from STUN (first byte 0–3) and udx (0xff)
- * on the same socket. All multi-byte fields are big-endian.
+ * on the same socket. All multi-byte fields are big-endian. Version 2 (0x52) is the sealed
+ * (encrypted) layout of a secure session: see sealed-datagram.ts.
  */
 export const DATAGRAM_HEADER_BYTES = 16;
 export const DATAGRAM_VERSION = 1;
@@ -29,6 +30,10 @@ export const DatagramType = Object.freeze({
   HANGUP: 3,
   PING: 4,
   PONG: 5,
+  /** Noise handshake messages from the initiator (msg 1, and msg 3 of XX); v1 header only. */
+  HANDSHAKE_INIT: 6,
+  /** Noise handshake message 2 (the responder's answer); v1 header only. */
+  HANDSHAKE_RESP: 7,
 } as const);
 export type DatagramTypeId = (typeof DatagramType)[keyof typeof DatagramType];
 const TYPE_NAMES = Object.keys(DatagramType);

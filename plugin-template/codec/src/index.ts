@@ -1,17 +1,16 @@
 import { ContainerModule } from 'inversify';
-import { Codec } from '@pinhole/core';
+import { Codec, type PluginContext } from '@pinhole/core';
 import { L16Codec } from './l16-codec';
 
-export { L16Codec } from './l16-codec';
-
-/** The codec's name: the `contributes.codecs[0].name` of this plugin's manifest. */
-export const CODEC_NAME = 'template-codec';
+export { L16Codec, CODEC_NAME } from './l16-codec';
 
 /**
- * Bound while the plugin is active (the host activates it on `onCodec:template-codec`, or on
- * `onPayload:voice` when a call asks for voice); consumers take every Codec through
- * `contributionProvider(container, Codec)` and pick one by name.
+ * The one way to bind: a ContainerModule made from the plugin's context. A voice call finds the
+ * codec through this plugin's `contributes.codecs` entry (activating `onCodec:template-codec`)
+ * and takes every Codec through a ContributionProvider, picking this one by name.
  */
-export const containerModule = new ContainerModule((bind) => {
-  bind<Codec>(Codec).toConstantValue(new L16Codec(CODEC_NAME));
-});
+export function containerModule(_ctx: PluginContext): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(Codec).to(L16Codec).inSingletonScope();
+  });
+}

@@ -1,5 +1,9 @@
+import { injectable } from 'inversify';
 import { CodecError, type Codec, type CodecDecoder, type CodecEncoder } from '@pinhole/core';
 import { crc32 } from 'zlib';
+
+/** The codec's name: the `contributes.codecs[0].name` of this plugin's manifest. */
+export const CODEC_NAME = 'template-codec';
 
 /**
  * L16: lossless 16-bit linear PCM (big-endian, as in RTP, RFC 3551) at 8 kHz mono, 20 ms
@@ -12,7 +16,9 @@ export const FRAME_SAMPLES = (CLOCK_RATE * FRAME_MS) / 1000;
 /** 2 bytes per sample + 4 bytes of CRC-32. */
 export const PAYLOAD_BYTES = FRAME_SAMPLES * 2 + 4;
 
+@injectable()
 export class L16Codec implements Codec {
+  readonly name = CODEC_NAME;
   /** E-model figures (ITU-T G.113): no coding impairment; robustness to loss like G.711 with PLC. */
   readonly impairment = { ie: 0, bpl: 25.1, source: 'ITU-T G.113 Appendix I (waveform codec with PLC)' };
   /** Mono voice at 8 kHz in 20 ms frames; a waveform coder has no look-ahead. */
@@ -22,8 +28,6 @@ export class L16Codec implements Codec {
   readonly clockRate = CLOCK_RATE;
   readonly frameSamples = FRAME_SAMPLES;
   readonly frameMs = FRAME_MS;
-
-  constructor(readonly name: string) {}
 
   createEncoder(): CodecEncoder {
     const name = this.name;

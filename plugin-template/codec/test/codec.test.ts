@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { codecCompliance } from '@pinhole/compliance';
-import { Codec, contributionProvider, createLogger, Host } from '@pinhole/core';
+import { Codec, createLogger } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 
 /** This plugin's folder (the test runs from dist/test/). */
 const PLUGIN_DIR = path.resolve(__dirname, '../..');
@@ -15,10 +16,9 @@ describe(NAME, () => {
   });
   after(() => host.dispose());
 
-  /** The codec as a call finds it: activated by its event, taken from the container by name. */
+  /** The codec as a call finds it: activated by its event, picked by name among every bound Codec. */
   async function codec(): Promise<Codec> {
-    await host.plugins.activateByEvent(`onCodec:${NAME}`);
-    const found = contributionProvider<Codec>(host.container, Codec).getContributions().find((c) => c.name === NAME);
+    const found = (await host.services.loadAll<Codec>(Codec, `onCodec:${NAME}`)).find((c) => c.name === NAME);
     assert.ok(found, `the plugin binds a Codec named ${NAME}`);
     return found;
   }

@@ -1,9 +1,12 @@
-import { PinholeError, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
+import { DEFAULT_NAME_TTL_MS, PinholeError, type ClaimResult, type Directory, type Disposable, type PeerRecord } from '@pinhole/core';
 
-/** The shared state: every Directory connected to one Table sees the same records and messages. */
+/** The shared state: every Directory connected to one Table sees the same records, name bindings and messages. */
 export class Table {
   readonly records = new Map<string, PeerRecord>();
+  /** Each name's key and when the name was last used: a name belongs to the key that first claimed it. */
+  readonly bindings = new Map<string, { key: string; usedAt: number }>();
   readonly subscribers = new Map<string, Set<(message: Uint8Array) => void>>();
+  constructor(readonly nameTtlMs = DEFAULT_NAME_TTL_MS) {}
 }
 
 const copy = (r: PeerRecord): PeerRecord => structuredClone(r);
@@ -27,12 +30,32 @@ export class TableDirectory implements Directory {
     if (this.closed) throw new PinholeError('E_DIRECTORY_CLOSED', 'this directory was closed; create a new one from the backend');
   }
 
+  /** The name's binding, unless it lapsed (no record, unused for nameTtlMs). */
+  private bound(peerId: string, now: number): { key: string; usedAt: number } | undefined {
+    const b = this.table.bindings.get(peerId);
+    if (b && !this.table.records.has(peerId) && b.usedAt + this.table.nameTtlMs <= now) {
+      this.table.bindings.delete(peerId);
+      return undefined;
+    }
+    return b;
+  }
+
   async claim(record: PeerRecord, now: number): Promise<ClaimResult> {
     this.open();
     const held = this.table.records.get(record.peerId);
-    if (held && held.expiresAt > now && held.secretHash !== record.secretHash) return { ok: false, holder: copy(held) };
+    const b = this.bound(record.peerId, now);
+    if (b && b.key !== record.publicKey) {
+      const live = held && held.expiresAt > now ? copy(held) : undefined;
+      return live ? { ok: false, boundKey: b.key, holder: live } : { ok: false, boundKey: b.key };
+    }
+    this.table.bindings.set(record.peerId, { key: record.publicKey, usedAt: now });
     this.table.records.set(record.peerId, copy(record));
-    return held ? { ok: true, previous: copy(held) } : { ok: true };
+    return held && held.publicKey === record.publicKey ? { ok: true, previous: copy(held) } : { ok: true };
+  }
+
+  async binding(peerId: string): Promise<string | undefined> {
+    this.open();
+    return this.bound(peerId, Date.now())?.key;
   }
 
   async get(peerId: string): Promise<PeerRecord | undefined> {
@@ -47,6 +70,8 @@ export class TableDirectory implements Directory {
     if (!r) return false;
     r.lastSeen = now;
     r.expiresAt = now + ttlMs;
+    const b = this.table.bindings.get(peerId);
+    if (b) b.usedAt = now;
     return true;
   }
 
@@ -63,10 +88,11 @@ export class TableDirectory implements Directory {
     return true;
   }
 
-  async remove(peerId: string, ifSecretHash?: string): Promise<boolean> {
+  /** The live record goes; the name stays bound to its key. */
+  async remove(peerId: string, ifPublicKey?: string): Promise<boolean> {
     this.open();
     const r = this.table.records.get(peerId);
-    if (!r || (ifSecretHash !== undefined && r.secretHash !== ifSecretHash)) return false;
+    if (!r || (ifPublicKey !== undefined && r.publicKey !== ifPublicKey)) return false;
     return this.table.records.delete(peerId);
   }
 
@@ -78,6 +104,7 @@ export class TableDirectory implements Directory {
         this.table.records.delete(id);
         gone.push(id);
       }
+    for (const id of [...this.table.bindings.keys()]) this.bound(id, now);
     return gone;
   }
 

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { directoryCompliance } from '@pinhole/compliance';
-import { createLogger, DirectoryBackend, Host, type Directory } from '@pinhole/core';
+import { createLogger, DirectoryBackend, type Directory } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { TableDirectory } from '../src';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../..');
@@ -13,8 +14,7 @@ describe(NAME, () => {
   before(async () => {
     host = new Host({ config: {}, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
     // The backend exactly as the manager finds it: activated by its event, picked by name.
-    await host.plugins.activateByEvent(`onDirectory:${NAME}`);
-    const found = host.container.getAll<DirectoryBackend>(DirectoryBackend).find((b) => b.name === NAME);
+    const found = (await host.services.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${NAME}`)).find((b) => b.name === NAME);
     assert.ok(found, `the plugin binds a DirectoryBackend named ${NAME}`);
     backend = found;
   });
@@ -26,7 +26,7 @@ describe(NAME, () => {
   });
 
   directoryCompliance(NAME, {
-    create: () => backend.create({}),
+    create: (options) => backend.create({ ...options }),
     connect: async (d: Directory) => (d as TableDirectory).connect(),
   });
 });

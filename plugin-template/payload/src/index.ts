@@ -1,19 +1,13 @@
 import { ContainerModule } from 'inversify';
 import { PayloadType, type PluginContext } from '@pinhole/core';
-import { TextPayload } from './text-payload';
+import { PAYLOAD_NAME, TextPayload, TextPayloadOptions } from './text-payload';
 
-export { TextPayload, type TextOptions } from './text-payload';
+export { TextPayload, PAYLOAD_NAME, type TextOptions, type TextPayloadOptions } from './text-payload';
 
-/** The payload type's name: `contributes.payloadTypes[0].name`; the host activates it on `onPayload:<name>`. */
-export const PAYLOAD_NAME = 'template-payload';
-
-/** Options (contributes.configuration), validated by the host; set before the container module is used. */
-const settings = { maxBytes: 1 << 20 };
-
-export const containerModule = new ContainerModule((bind) => {
-  bind(PayloadType).toDynamicValue(() => new TextPayload(PAYLOAD_NAME, settings)).inSingletonScope().whenTargetNamed(PAYLOAD_NAME);
-});
-
-export function activate(context: PluginContext): void {
-  settings.maxBytes = context.options.maxBytes as number;
+/** The text payload type, bound by name and configured from the plugin's validated options. */
+export function containerModule(ctx: PluginContext<TextPayloadOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(TextPayloadOptions).toConstantValue(ctx.options);
+    bind(PayloadType).to(TextPayload).inSingletonScope().whenTargetNamed(PAYLOAD_NAME);
+  });
 }

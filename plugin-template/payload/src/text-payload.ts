@@ -1,4 +1,5 @@
 import { crc32 } from 'zlib';
+import { inject, injectable } from 'inversify';
 import {
   FrameDecoder,
   PayloadError,
@@ -11,6 +12,16 @@ import {
   type ReliableStream,
 } from '@pinhole/core';
 import { CHUNK_BYTES, decodeTextFrame, encodeTextFrame, MAX_FRAME, type TextFrame } from './wire';
+
+/** The payload type's name: `contributes.payloadTypes[0].name`; the host activates it on `onPayload:<name>`. */
+export const PAYLOAD_NAME = 'template-payload';
+
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
+export interface TextPayloadOptions {
+  maxBytes: number;
+}
+/** Plugin-private token for the validated options. */
+export const TextPayloadOptions = Symbol('TextPayloadOptions');
 
 /** What a receiving side attaches with. */
 export interface TextOptions {
@@ -28,17 +39,16 @@ const CLOSE_GRACE_MS = 2000;
  * size; the receiver accepts or refuses; the text follows in chunks, then `done`; the receiver
  * delivers it whole and answers `received`, which resolves send(). One message at a time.
  */
+@injectable()
 export class TextPayload implements PayloadType<string, void, string, TextOptions> {
+  readonly name = PAYLOAD_NAME;
   readonly reliable = true;
   readonly carrier: { kind: 'reliable'; channel: number };
   private readonly attached = new WeakSet<DatagramSession>();
 
-  constructor(
-    readonly name: string,
-    private readonly defaults: { maxBytes: number },
-  ) {
+  constructor(@inject(TextPayloadOptions) private readonly defaults: TextPayloadOptions) {
     // A channel of its own, derived from the name, so several payload types share a session.
-    this.carrier = { kind: 'reliable', channel: 0x1000 + (crc32(name) % 0xe000) };
+    this.carrier = { kind: 'reliable', channel: 0x1000 + (crc32(PAYLOAD_NAME) % 0xe000) };
   }
 
   attach(session: DatagramSession, options: TextOptions = {}): PayloadEndpoint<string, void, string> {

@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { payloadCompliance } from '@pinhole/compliance';
-import { createLogger, Host } from '@pinhole/core';
+import { createLogger } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { TextOptions } from '../src';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../..');

@@ -1,11 +1,14 @@
+import { ContainerModule, inject, injectable } from 'inversify';
 import {
+  contribute,
   DatagramType,
-  decodeDatagram,
   encodeDatagram,
+  HookContribution,
   SignalError,
   type Candidate,
   type DatagramAddress,
   type PluginContext,
+  type TapApi,
   type WindowRequest,
   type WindowResult,
 } from '@pinhole/core';
@@ -14,23 +17,34 @@ import { randomBytes } from 'crypto';
 /** The strategy's name: `contributes.punchStrategies[0].name` in the manifest. */
 export const STRATEGY = 'template-punch';
 
-/** Mirrors `contributes.configuration` (the host has validated and defaulted them). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface Options {
   probeIntervalMs: number;
   probeTimeoutMs: number;
-  stage: number;
 }
-const DEFAULTS: Options = { probeIntervalMs: 100, probeTimeoutMs: 5000, stage: 10 };
+/** Plugin-private token for the validated options. */
+export const Options = Symbol('TemplatePunchOptions');
 
 /**
- * Taps openWindow. The host calls every strategy in stage order until one returns a result;
- * returning undefined passes the request to the next. The tap is disposed on deactivation
- * (context.hooks taps are tracked by the host; pushing into context.subscriptions is for
- * anything else the plugin opens).
+ * Taps openWindow for this strategy. A call tries the strategies the plugins contribute in their
+ * manifests' `stage` order until one returns a result; returning undefined passes to the next.
+ * The host disposes the tap when the plugin deactivates.
  */
-export function activate(context: PluginContext): void {
-  const o: Options = { ...DEFAULTS, ...(context.options as Partial<Options>) };
-  context.hooks.openWindow.tap({ stage: o.stage }, (req) => (req.role === 'callee' ? callee(req) : caller(req, o)));
+@injectable()
+export class ProbeStrategy implements HookContribution {
+  constructor(@inject(Options) private readonly o: Options) {}
+
+  apply(hooks: TapApi): void {
+    hooks.openWindow.for(STRATEGY).tap({}, (req) => (req.role === 'callee' ? callee(req) : caller(req, this.o)));
+  }
+}
+
+/** The one way to bind: a ContainerModule made from the plugin's context (its validated options). */
+export function containerModule(ctx: PluginContext<Options>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(Options).toConstantValue(ctx.options);
+    contribute(bind, ctx, HookContribution, ProbeStrategy);
+  });
 }
 
 /** IPv4 candidates, the public (reflexive) ones first. */
@@ -48,12 +62,15 @@ async function callee(req: WindowRequest): Promise<WindowResult | undefined> {
   return { strategy: STRATEGY, path: 'direct', remote: { address: to[0].address, port: to[0].port }, detail: { probes: to.length } };
 }
 
-/** Caller: PING every callee candidate until one answers with a PONG carrying our ids and nonce. */
+/**
+ * Caller: send the request's probe to every callee candidate until one answers. The probe is the
+ * peer client's (the first Noise handshake message on a secure call, a PING when insecure); the
+ * strategy only carries it and asks `probe.accept` whether an incoming datagram is the answer.
+ */
 function caller(req: WindowRequest, o: Options): Promise<WindowResult | undefined> {
   const to = targets(req.remoteCandidates);
-  if (to.length === 0) return Promise.resolve(undefined);
-  const nonce = randomBytes(4);
-  const probe = encodeDatagram(DatagramType.PING, req.remoteEndpoint, req.localEndpoint, nonce);
+  const probe = req.probe;
+  if (to.length === 0 || !probe) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const done = (err?: Error, from?: DatagramAddress): void => {
       clearInterval(timer);
@@ -64,15 +81,10 @@ function caller(req: WindowRequest, o: Options): Promise<WindowResult | undefine
       else resolve({ strategy: STRATEGY, path: 'direct', remote: from! });
     };
     const sub = req.socket.onDatagram((data, from) => {
-      try {
-        const d = decodeDatagram(data);
-        if (d.type === DatagramType.PONG && d.dst === req.localEndpoint && d.src === req.remoteEndpoint && d.payload.equals(nonce)) done(undefined, from);
-      } catch {
-        // not a Pinhole datagram: ignore
-      }
+      if (probe.accept(data, from)) done(undefined, from);
     });
     const send = (): void => {
-      for (const t of to) req.socket.send(probe, t.port, t.address).catch(() => undefined);
+      for (const t of to) req.socket.send(probe.datagram, t.port, t.address).catch(() => undefined);
     };
     const timer = setInterval(send, o.probeIntervalMs);
     const deadline = setTimeout(

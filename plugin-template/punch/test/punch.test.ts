@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { punchCompliance } from '@pinhole/compliance';
-import { createLogger, Host } from '@pinhole/core';
+import { createLogger } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../..');
 const NAME = 'template-punch';
@@ -15,10 +16,10 @@ async function createHost(options: Record<string, unknown> = {}): Promise<Host> 
 }
 
 describe(NAME, () => {
-  it('is discovered with a valid manifest, activates onStartup and refuses bad options by path', async () => {
+  it('is discovered with a valid manifest, activates on onPunch:<name> and refuses bad options by path', async () => {
     const host = await createHost();
     assert.deepEqual(host.plugins.get(NAME)?.problems, []);
-    assert.ok(host.plugins.get(NAME)?.activationEvents.includes('onStartup'));
+    assert.ok(host.plugins.get(NAME)?.activationEvents.includes(`onPunch:${NAME}`));
     await host.dispose();
     const bad = new Host({ config: { plugins: { [NAME]: { options: { probeIntervalMs: 1 } } } }, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
     await assert.rejects(bad.plugins.activate(NAME), /probeIntervalMs must be >= 10/);

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { CommandIO } from '@pinhole/core';
 
@@ -19,6 +21,7 @@ export async function labDemo(io: CommandIO, kinds: { a: string; b: string; dela
   }
   const print = (who: string) => (e: Record<string, unknown>) =>
     io.json ? process.stdout.write(JSON.stringify({ ...e, node: who }) + '\n') : process.stdout.write(`${who.padEnd(8)} ${String(e.event).padEnd(18)} ${summary(e)}\n`);
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-lab-demo-'));
   const l = await lab.Lab.up({ a: kinds.a as never, b: kinds.b as never, delayMs: kinds.delayMs, prefix: 'phdemo' });
   const procs: InstanceType<LabModule['NdjsonProc']>[] = [];
   const start = (node: 'a' | 'b' | 'manager', args: string[]) => {
@@ -30,14 +33,17 @@ export async function labDemo(io: CommandIO, kinds: { a: string; b: string; dela
     process.stdout.write(io.json ? '' : `lab      up                 a=${kinds.a} b=${kinds.b}${kinds.delayMs ? ` delay=${kinds.delayMs}ms` : ''}; manager at ${lab.MANAGER_ADDRESS}\n`);
     const managerAt = `${lab.MANAGER_ADDRESS}:8080`;
     await start('manager', ['manager', '--listen', managerAt, '--udp', `${lab.MANAGER_ADDRESS}:3478`]).waitFor('manager.ready', 10000);
-    await start('b', ['peer', '--id', 'bob', '--manager', managerAt]).waitFor('peer.registered', 10000);
-    const caller = start('a', ['call', 'bob', '--id', 'alice', '--manager', managerAt, ...(kinds.optimistic ? ['--optimistic'] : [])]);
+    // The demo's peers get throw-away keys and pins, never the user's own.
+    const keys = (id: string) => ['--identity', path.join(home, `${id}.pem`), '--known-peers', path.join(home, `${id}.known_peers`)];
+    await start('b', ['peer', '--id', 'bob', '--manager', managerAt, '--allow-any', ...keys('bob'), ...(kinds.optimistic ? ['--optimistic'] : [])]).waitFor('peer.registered', 10000);
+    const caller = start('a', ['call', 'bob', '--id', 'alice', '--manager', managerAt, ...keys('alice'), ...(kinds.optimistic ? ['--optimistic'] : [])]);
     const code = await caller.exited;
     await new Promise((r) => setTimeout(r, 300));
     return code;
   } finally {
     for (const p of procs.reverse()) await p.stop();
     await l.down();
+    fs.rmSync(home, { recursive: true, force: true });
   }
 }
 

@@ -33,6 +33,8 @@ export function readyFields(call: EstablishedCall, local: { address: string; por
     strategy: call.window.strategy,
     local: `${local.address}:${local.port}`,
     remote: `${call.session.params.remote.address}:${call.session.params.remote.port}`,
+    encrypted: !!call.security,
+    ...(call.security ? { remoteFingerprint: call.security.remoteFingerprint, handshake: call.security.pattern } : {}),
     timeline: Object.fromEntries(Object.entries(call.timeline).map(([k, v]) => [k, round(v)])),
   };
 }

@@ -1,4 +1,4 @@
-import { PluginError, VoiceService, type CommandIO, type PluginContext, type VoiceStats, type VoiceTarget } from '@pinhole/core';
+import { VoiceService, type CommandIO, type ServiceLoader, type VoiceCall, type VoiceTarget } from '@pinhole/core';
 
 export interface VoiceCommandOptions {
   /** WAV to say (PCM 16-bit mono); none = listen only. */
@@ -8,22 +8,10 @@ export interface VoiceCommandOptions {
   codec?: string;
 }
 
-/**
- * Voice over an established call (payload-voice, activated on demand): streams `input` in real
- * time, records what comes back, and at the end — both streams done, or Ctrl-C — prints
- * `voice.stats` (packets, loss, jitter, buffer delay, E-model R/MOS).
- */
-export async function runVoice(context: PluginContext, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceStats> {
-  await context.activateByEvent('onPayload:voice');
-  if (!context.container.isBound(VoiceService))
-    throw new PluginError('E_PAYLOAD_MISSING', 'voice needs the payload-voice plugin (and a codec plugin); install it or enable it in pinhole.config.json');
-  const voice = await context.container.get<VoiceService>(VoiceService).start(call, { ...opts, log: io.log });
+/** Starts voice over an established call (payload-voice, activated on demand). */
+export async function startVoice(loader: ServiceLoader, call: VoiceTarget, opts: VoiceCommandOptions, io: CommandIO): Promise<VoiceCall> {
+  const service = await loader.load<VoiceService>(VoiceService, 'onPayload:voice', 'voice needs the payload-voice plugin (and a codec plugin)');
+  const voice = await service.start(call, { ...opts, log: io.log });
   io.log.event('voice.started', { callId: call.callId, codec: voice.codec, input: opts.input, record: opts.record });
-  const aborted = new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
-  try {
-    await Promise.race([voice.finished, aborted]);
-  } finally {
-    io.log.event('voice.stats', { ...(await voice.stop()) });
-  }
-  return voice.stats();
+  return voice;
 }

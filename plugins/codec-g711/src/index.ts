@@ -1,12 +1,16 @@
 import { ContainerModule } from 'inversify';
-import { Codec } from '@pinhole/core';
+import { Codec, type PluginContext } from '@pinhole/core';
 import { G711Codec } from './g711-codec';
 
 export { G711Codec } from './g711-codec';
 export { PitchRepeatConcealer } from './plc';
 
-/** Binds PCMU and PCMA to the shared Codec symbol; consumers take them via contributionProvider. */
-export const containerModule = new ContainerModule((bind) => {
-  bind<Codec>(Codec).toConstantValue(new G711Codec('pcmu'));
-  bind<Codec>(Codec).toConstantValue(new G711Codec('pcma'));
-});
+/**
+ * PCMU and PCMA, each a Codec named as in contributes.codecs; a voice call finds them through
+ * that contribution point (activating `onCodec:pcmu` / `onCodec:pcma`) and the Codec provider.
+ */
+export function containerModule(_ctx: PluginContext): ContainerModule {
+  return new ContainerModule((bind) => {
+    for (const law of ['pcmu', 'pcma'] as const) bind<Codec>(Codec).toDynamicValue(() => new G711Codec(law)).inSingletonScope();
+  });
+}

@@ -1,4 +1,5 @@
 import OpusScript = require('opusscript');
+import { inject, injectable } from 'inversify';
 import { CodecError, type Codec, type CodecDecoder, type CodecEncoder, type CodecImpairment } from '@pinhole/core';
 import { concealmentToc, opusPacketSamples } from './toc';
 
@@ -17,18 +18,24 @@ const OPUS_SIGNAL_VOICE = 3001;
  */
 const IMPAIRMENT: CodecImpairment = { ie: 0, bpl: 20, source: 'estimate (no ITU-T G.113 entry for Opus)' };
 
+/**
+ * The plugin's options (contributes.configuration: their schema and their only defaults;
+ * complexity 5 there because libopus as WebAssembly costs ~5× native, and 5 cuts encoding 5×
+ * (bench/voice.js) for little loss on speech).
+ */
 export interface OpusOptions {
   bitrate: number;
   complexity: number;
 }
-/** Complexity 5: libopus as WebAssembly costs ~5× native, and 5 cuts encoding 5× (bench/voice.js) for little loss on speech. */
-export const DEFAULT_OPUS_OPTIONS: OpusOptions = { bitrate: 24000, complexity: 5 };
+/** Plugin-private token for the validated options. */
+export const OpusOptions = Symbol('OpusOptions');
 
 /**
  * Opus (RFC 6716), 48 kHz mono, 20 ms frames, VOIP application. libopus runs as WebAssembly
  * (opusscript), one instance per encoder or decoder since Opus state is per stream. opusscript
  * exposes no FEC decode, so loss is concealed by libopus's own PLC (see CodecDecoder.conceal).
  */
+@injectable()
 export class OpusCodec implements Codec {
   readonly name = 'opus';
   readonly payloadType = 'voice' as const;
@@ -40,7 +47,7 @@ export class OpusCodec implements Codec {
   readonly lookaheadMs = 6.5;
   readonly impairment = IMPAIRMENT;
 
-  constructor(private readonly options: OpusOptions = DEFAULT_OPUS_OPTIONS) {}
+  constructor(@inject(OpusOptions) private readonly options: OpusOptions) {}
 
   createEncoder(): CodecEncoder {
     const opus = new OpusScript(CLOCK_RATE, 1, OpusScript.Application.VOIP);

@@ -10,10 +10,11 @@ export const copyCandidate = (c: Candidate): Candidate => ({ address: c.address,
 export function copyRecord(r: PeerRecord): PeerRecord {
   const copy: PeerRecord = {
     peerId: r.peerId,
-    secretHash: r.secretHash,
+    publicKey: r.publicKey,
     candidates: r.candidates.map(copyCandidate),
     payloadTypes: [...r.payloadTypes],
     meta: { ...r.meta },
+    policy: { mode: r.policy.mode, allow: [...r.policy.allow], optimistic: r.policy.optimistic },
     node: r.node,
     registeredAt: r.registeredAt,
     lastSeen: r.lastSeen,

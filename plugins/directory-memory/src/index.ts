@@ -1,13 +1,17 @@
 import { ContainerModule } from 'inversify';
-import { DirectoryBackend, Logger } from '@pinhole/core';
-import { memoryBackend } from './backend';
+import { DirectoryBackend, type PluginContext } from '@pinhole/core';
+import { MemoryBackend, MemoryDirectoryOptions } from './backend';
 
-export { memoryBackend, MEMORY_BACKEND_NAME } from './backend';
-export { MemoryDirectory } from './memory-directory';
+export { MemoryBackend, MEMORY_BACKEND_NAME, type MemoryDirectoryOptions } from './backend';
+export { MemoryDirectory, type SnapshotOptions } from './memory-directory';
 
-/** Binds the `memory` DirectoryBackend; the manager picks it by name from getAll(DirectoryBackend). */
-export const containerModule = new ContainerModule((bind) => {
-  bind<DirectoryBackend>(DirectoryBackend)
-    .toDynamicValue((ctx) => memoryBackend(ctx.container.get<Logger>(Logger).child('directory-memory')))
-    .inSingletonScope();
-});
+/**
+ * The `memory` DirectoryBackend; the manager picks backends by name (its `directory` option).
+ * Its options (manifest defaults) are overlaid per create() by the manager's directoryOptions.
+ */
+export function containerModule(ctx: PluginContext<MemoryDirectoryOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(MemoryDirectoryOptions).toConstantValue(ctx.options);
+    bind(DirectoryBackend).to(MemoryBackend).inSingletonScope();
+  });
+}

@@ -1,28 +1,54 @@
-import type { interfaces } from 'inversify';
-import { Hooks, Logger, MediaTransportFactory } from '@pinhole/core';
-import { ManagerPeerClient, type PeerClientParams } from './client/peer-client';
-import { ClientOptions, DEFAULT_CLIENT_OPTIONS } from './options';
+import { inject, injectable } from 'inversify';
+import { Hooks, IdentityStore, Logger, MediaTransportFactory, SessionSecurity, type PeerClientFactory, type PeerClientOptions } from '@pinhole/core';
+import { ManagerPeerClient } from './client/peer-client';
+import { ClientOptions } from './options';
+import { PunchStrategies } from './strategies';
 
-export interface CreatePeerOptions extends PeerClientParams {
-  udpPort?: number;
-  udpHost?: string;
-  log?: Logger;
-}
+export type CreatePeerOptions = PeerClientOptions;
 
 /**
- * A client with its own media socket from media-udp (the one port registered with the manager
- * and punched through the firewall); closing the client closes the socket.
+ * PeerClientFactory: each client gets its own media socket from media-udp (the one port
+ * registered with the manager and punched through the firewall) and its identity key from
+ * identity-ed25519; closing the client closes the socket.
  */
-export async function createPeerClient(container: interfaces.Container, o: CreatePeerOptions): Promise<ManagerPeerClient> {
-  const options = container.isBound(ClientOptions) ? container.get<ClientOptions>(ClientOptions) : DEFAULT_CLIENT_OPTIONS;
-  const media = await container.get<MediaTransportFactory>(MediaTransportFactory).create({ port: o.udpPort ?? 0, host: o.udpHost });
-  try {
-    return new ManagerPeerClient(
-      { peerId: o.peerId, manager: o.manager, secret: o.secret, payloadTypes: o.payloadTypes },
-      { hooks: container.get<Hooks>(Hooks), log: (o.log ?? container.get<Logger>(Logger)).child('manager-client'), media, options, ownsMedia: true },
-    );
-  } catch (err) {
-    await media.close();
-    throw err;
+@injectable()
+export class ManagerPeerClientFactory implements PeerClientFactory {
+  constructor(
+    @inject(ClientOptions) private readonly options: ClientOptions,
+    @inject(MediaTransportFactory) private readonly media: MediaTransportFactory,
+    @inject(Hooks) private readonly hooks: Hooks,
+    @inject(Logger) private readonly log: Logger,
+    @inject(PunchStrategies) private readonly strategies: PunchStrategies,
+    @inject(IdentityStore) private readonly identities: IdentityStore,
+    @inject(SessionSecurity) private readonly security: SessionSecurity,
+  ) {}
+
+  async create(o: CreatePeerOptions): Promise<ManagerPeerClient> {
+    // Strategies are activated now, so the first call does not pay for loading their plugins.
+    await this.strategies.names();
+    const { identity, created } = await this.identities.load(o.identity);
+    const knownPeers = await this.identities.knownPeers(o.knownPeers, identity.file);
+    const log = (o.log ?? this.log).child('manager-client');
+    if (created) log.event('identity.created', { file: identity.file, fingerprint: identity.fingerprint });
+    const media = await this.media.create({ port: o.udpPort ?? 0, host: o.udpHost });
+    try {
+      return new ManagerPeerClient(
+        { peerId: o.peerId, manager: o.manager?.length ? o.manager : this.options.managers, payloadTypes: o.payloadTypes, policy: o.policy, ca: o.ca, managerFingerprint: o.managerFingerprint, insecure: o.insecure },
+        {
+          hooks: this.hooks,
+          log,
+          media,
+          options: this.options,
+          identity,
+          knownPeers,
+          security: this.security,
+          ownsMedia: true,
+          strategies: () => this.strategies.names(),
+        },
+      );
+    } catch (err) {
+      await media.close();
+      throw err;
+    }
   }
 }

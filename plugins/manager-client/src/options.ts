@@ -1,21 +1,14 @@
-/** The plugin's options as validated against contributes.configuration (defaults filled in by the host). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface ClientOptions {
+  /** Used when a client is created without a manager (peer/call without --manager). */
+  managers: string[];
   connectTimeoutMs: number;
   callTimeoutMs: number;
   stunTimeoutMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
   sessionKeepaliveMs: number;
+  callsPerMinutePerCaller: number;
 }
-
-export const DEFAULT_CLIENT_OPTIONS: ClientOptions = {
-  connectTimeoutMs: 5000,
-  callTimeoutMs: 15000,
-  stunTimeoutMs: 2000,
-  reconnectMinMs: 250,
-  reconnectMaxMs: 10000,
-  sessionKeepaliveMs: 15000,
-};
-
-/** Bound by activate() so the factory (bound by the container module) sees this host's options. */
+/** Plugin-private token for the validated options. */
 export const ClientOptions = Symbol('ManagerClientOptions');

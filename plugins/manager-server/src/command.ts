@@ -1,13 +1,21 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { ConfigError, type CommandIO, type ManagerServerFactory } from '@pinhole/core';
-import { parseHostPort } from './host-port';
+import * as path from 'path';
+import { inject, injectable } from 'inversify';
+import { ConfigError, ManagerServerFactory, pinholeHome, type CommandContribution, type CommandIO } from '@pinhole/core';
+import { formatHostPort, parseHostPort } from './host-port';
+import type { RunningManagerFactory } from './factory';
 
-const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE] [--json]';
+const USAGE = 'usage: pinhole manager [--listen HOST:PORT] [--udp HOST:PORT] [--tls-cert FILE --tls-key FILE | --insecure] [--json]';
 
 /** `pinhole manager`: runs the external manager until SIGINT/SIGTERM; prints one manager.ready event. */
-export function managerCommand(factory: ManagerServerFactory) {
-  return async (argv: string[], io: CommandIO): Promise<number> => {
+@injectable()
+export class ManagerCommand implements CommandContribution {
+  readonly command = 'manager';
+
+  constructor(@inject(ManagerServerFactory) private readonly factory: RunningManagerFactory) {}
+
+  async run(argv: string[], io: CommandIO): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: {
@@ -15,6 +23,7 @@ export function managerCommand(factory: ManagerServerFactory) {
         udp: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        insecure: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -26,16 +35,30 @@ export function managerCommand(factory: ManagerServerFactory) {
     const udp = values.udp ? parseHostPort(values.udp, '--udp') : undefined;
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new ConfigError('E_TLS_INCOMPLETE', '--tls-cert and --tls-key go together (PEM files)');
     const tls = values['tls-cert'] ? { cert: readPem(values['tls-cert'], '--tls-cert'), key: readPem(values['tls-key']!, '--tls-key') } : undefined;
+    if (tls && values.insecure) throw new ConfigError('E_USAGE', '--insecure turns TLS off; it cannot go with --tls-cert/--tls-key');
+    const home = pinholeHome();
+    const selfSignedDir = home && path.join(home, 'manager');
 
-    const manager = await factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls });
-    const { tcp, udp: u } = manager.address();
-    const scheme = tls ? 'wss' : 'ws';
-    io.log.event('manager.ready', { tcp: `${tcp.host}:${tcp.port}`, udp: `${u.host}:${u.port}`, ws: `${scheme}://${tcp.host}:${tcp.port}/`, tls: !!tls });
+    // Without --udp, STUN binds where --listen does (the options leave udpHost to follow host).
+    const manager = await this.factory.start({ host: listen?.host, port: listen?.port, udpHost: udp?.host, udpPort: udp?.port, tls, selfSignedDir, insecure: values.insecure });
+    const { tcp, udp: u, tls: t } = manager.address();
+    const hostPort = formatHostPort(tcp.host, tcp.port);
+    io.log.event('manager.ready', {
+      tcp: hostPort,
+      udp: formatHostPort(u.host, u.port),
+      ws: `${t ? 'wss' : 'ws'}://${hostPort}/`,
+      tls: t ? (t.selfSigned ? 'self-signed' : 'certificate') : 'off',
+      ...(t ? { pin: t.pin } : {}),
+      node: manager.nodeId,
+      directory: manager.directoryName,
+    });
+    if (t?.selfSigned && !io.json)
+      io.log.warn(`self-signed TLS certificate (kept in ${selfSignedDir ?? 'memory only'}); peers pin it on first contact, or give them --manager-fingerprint ${t.pin}. For production use --tls-cert/--tls-key from a CA`);
     await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
     await manager.close();
-    io.log.event('manager.stopped', manager.stats());
+    io.log.event('manager.stopped', { node: manager.nodeId, directory: manager.directoryName, ...manager.stats() });
     return 0;
-  };
+  }
 }
 
 function readPem(file: string, flag: string): Buffer {

@@ -1,72 +1,66 @@
+import { inject, injectable } from 'inversify';
 import {
-  ConfigError,
+  Contributions,
   DirectoryBackend,
+  DirectoryError,
   Hooks,
   Logger,
+  ServiceLoader,
   type Directory,
   type ManagerServerFactory,
   type ManagerServerOptions,
-  type PluginContext,
 } from '@pinhole/core';
 import { startManager, type RunningManager } from './manager';
-import type { ManagerLimits, StartManagerOptions } from './options';
+import { ManagerOptions, type StartManagerOptions } from './options';
 
-/** The plugin's options as validated against contributes.configuration (defaults filled in). */
-export interface ManagerPluginOptions {
-  host: string;
-  port: number;
-  udpHost: string;
-  udpPort: number;
-  keepaliveMs: number;
-  expiryMs: number;
-  callTimeoutMs: number;
-  maxCallsPerPeer: number;
-  maxFrameBytes: number;
-  directory: string;
-  directoryOptions: Record<string, unknown>;
-  limits: ManagerLimits;
+/** A ManagerServerFactory whose managers tell their node id and directory backend. */
+export interface RunningManagerFactory extends ManagerServerFactory {
+  start(overrides?: ManagerServerOptions & Partial<StartManagerOptions>): Promise<RunningManager>;
 }
 
-/**
- * Picks the directory backend named by the `directory` option: activates the plugins that
- * contribute it (`onDirectory:<name>`) and takes it from the container.
- */
-export async function openDirectory(context: PluginContext, name: string, options: Record<string, unknown>): Promise<Directory> {
-  await context.activateByEvent(`onDirectory:${name}`);
-  const backends = context.container.isBound(DirectoryBackend) ? context.container.getAll<DirectoryBackend>(DirectoryBackend) : [];
-  const backend = backends.find((b) => b.name === name);
-  if (!backend)
-    throw new ConfigError(
-      'E_DIRECTORY_UNKNOWN',
-      `no directory backend "${name}"${backends.length ? ` (available: ${backends.map((b) => b.name).join(', ')})` : ''}; install or enable the plugin contributing it, or set plugins.manager-server.options.directory`,
-    );
-  return backend.create(options);
-}
+/** ManagerServerFactory: the plugin's options, overridden per start(), with a directory it owns. */
+@injectable()
+export class PluginManagerFactory implements RunningManagerFactory {
+  constructor(
+    @inject(ManagerOptions) private readonly options: ManagerOptions,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(Contributions) private readonly contributions: Contributions,
+    @inject(Hooks) private readonly hooks: Hooks,
+    @inject(Logger) private readonly log: Logger,
+  ) {}
 
-/** ManagerServerFactory: the plugin's options, overridden per call, with a directory it owns. */
-export function managerFactory(context: PluginContext): ManagerServerFactory {
-  const base = context.options as unknown as ManagerPluginOptions;
-  return {
-    async start(overrides: ManagerServerOptions & Partial<StartManagerOptions> = {}): Promise<RunningManager> {
-      const { directory: given, ...rest } = overrides;
-      const directory = given ?? (await openDirectory(context, base.directory, base.directoryOptions));
-      try {
-        const manager = await startManager({
-          ...base,
-          ...stripUndefined(rest),
-          limits: { ...base.limits, ...(rest.limits ?? {}) },
-          directory,
-          hooks: context.container.get<Hooks>(Hooks),
-          log: rest.log ?? context.container.get<Logger>(Logger).child('manager'),
-        });
-        if (given) return manager;
-        return { ...manager, close: async () => (await manager.close(), await directory.close()) };
-      } catch (err) {
-        if (!given) await directory.close();
-        throw err;
-      }
-    },
-  };
+  async start(overrides: ManagerServerOptions & Partial<StartManagerOptions> = {}): Promise<RunningManager> {
+    const { directory: given, ...rest } = overrides;
+    const { directory: backendName, directoryOptions, ...base } = this.options;
+    const directory = given ?? (await this.openDirectory(backendName, directoryOptions));
+    try {
+      const manager = await startManager({
+        ...base,
+        ...stripUndefined(rest),
+        limits: { ...base.limits, ...stripUndefined(rest.limits ?? {}) },
+        directory,
+        directoryName: given ? (rest.directoryName ?? 'given') : backendName,
+        hooks: this.hooks,
+        log: rest.log ?? this.log.child('manager'),
+      });
+      if (given) return manager;
+      return { ...manager, close: async () => (await manager.close(), await directory.close()) };
+    } catch (err) {
+      if (!given) await directory.close();
+      throw err;
+    }
+  }
+
+  /**
+   * The backend named by the `directory` option: its plugins activated (`onDirectory:<name>`),
+   * then picked by name; unknown, the error lists what the installed manifests contribute.
+   */
+  private async openDirectory(name: string, options: Record<string, unknown>): Promise<Directory> {
+    const backends = await this.loader.loadAll<DirectoryBackend>(DirectoryBackend, `onDirectory:${name}`);
+    const backend = backends.find((b) => b.name === name);
+    if (!backend) throw DirectoryError.UNKNOWN(name, [...new Set(this.contributions.of('directoryBackends').map((c) => c.name))].sort());
+    return backend.create(options);
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

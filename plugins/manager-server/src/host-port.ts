@@ -7,3 +7,8 @@ export function parseHostPort(value: string, flag: string): { host: string; port
   if (!m || port > 65535) throw new ConfigError('E_BAD_ADDRESS', `${flag} ${value}: expected HOST:PORT (e.g. 0.0.0.0:8080; port 0 picks a free one)`);
   return { host: m[1] ?? m[2], port };
 }
+
+/** HOST:PORT with an IPv6 host in brackets, as every address is printed. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -20,6 +20,20 @@ export function reachableCandidates(record: { reflexive?: Candidate; candidates:
   return out;
 }
 
+/** How many addresses a peer reported itself a callee sends null packets to (besides the observed one). */
+export const MAX_REPORTED_TARGETS = 2;
+
+/**
+ * Where a callee is told to send its null packets: the caller's reflexive address as this
+ * manager observed it (STUN from the caller's media socket), then at most MAX_REPORTED_TARGETS
+ * of the addresses the caller reported. A caller cannot point the callee at a list of
+ * third parties: that would turn the callee into a reflector.
+ */
+export function windowTargets(record: { reflexive?: Candidate; candidates: Candidate[] }): CandidateMsg[] {
+  const all = reachableCandidates(record);
+  return all.slice(0, (record.reflexive ? 1 : 0) + MAX_REPORTED_TARGETS);
+}
+
 /** Error codes a peer may put in a Reject are relayed only in this shape. */
 export function safeCode(code: string | undefined, fallback: string): string {
   return code && /^E_[A-Z0-9_]{1,40}$/.test(code) ? code : fallback;

@@ -1,18 +1,22 @@
 import { crc32 } from 'zlib';
 import {
   DatagramType,
+  encodeDatagram,
+  SecurityErrors,
+  SESSION_STREAM,
   SignalError,
   toDisposable,
   type DatagramAddress,
   type DatagramSession,
   type DatagramTypeId,
-  type Datagram,
   type Disposable,
   type Hooks,
   type PacketTransform,
   type ReliableStream,
   type SessionParams,
+  type SessionProtection,
   type SessionStats,
+  type SessionStreamContext,
   type StreamContext,
 } from '@pinhole/core';
 
@@ -24,14 +28,22 @@ const streamId = (endpoint: number, channel: number) => (Math.imul(endpoint ^ 0x
 export interface SessionOwner {
   /** A udx stream with this local id, connected to remoteId at `to` over the media socket. */
   connectStream(localId: number, remoteId: number, to: DatagramAddress): ReliableStream;
-  sendDatagram(type: DatagramTypeId, dst: number, src: number, payload: Buffer, to: DatagramAddress, channel?: number): void;
+  /** Sends one finished datagram (no promise per packet). */
+  sendBytes(datagram: Buffer, to: DatagramAddress): void;
   release(session: UdpDatagramSession): void;
 }
+
+type ChannelContext = StreamContext & { deliver(p: Buffer): void };
 
 /**
  * One direct session on the media socket. Only datagrams carrying its endpoint ids and coming
  * from its remote (or, before the first one, from one of the peer's candidates) reach it; the
  * first valid source latches and all others are dropped without reply.
+ *
+ * A secure session (the normal case) is protected by what the `stream:session` taps installed
+ * from the call's handshake: every datagram is sealed (AEAD, replay window), every reliable
+ * stream wrapped; a plaintext datagram for a secure session — a forged HANGUP, say — is dropped
+ * and counted. An --insecure session speaks the v1 layout with its CRC.
  */
 export class UdpDatagramSession implements DatagramSession {
   readonly stats: SessionStats = { sent: 0, received: 0, dropped: 0, bytesSent: 0, bytesReceived: 0 };
@@ -42,74 +54,91 @@ export class UdpDatagramSession implements DatagramSession {
   private readonly closeHandlers = new Set<(reason: string) => void>();
   private readonly pings = new Map<number, (rtt: number) => void>();
   private readonly firstWaiters: Array<() => void> = [];
-  private readonly channels = new Map<number, StreamContext>();
+  private readonly channels = new Map<number, ChannelContext>();
   private readonly streams = new Set<ReliableStream>();
+  private protection?: SessionProtection;
   private lastSent = Date.now();
   private keepalive?: NodeJS.Timeout;
   private closed = false;
   private pingSeq = 0;
 
-  constructor(
+  /** Opens a session: runs the `stream:session` taps (protection), then starts keep-alives. */
+  static async open(params: SessionParams, owner: SessionOwner, hooks: Hooks): Promise<UdpDatagramSession> {
+    const s = new UdpDatagramSession(params, owner, hooks);
+    if (params.handshake || !params.insecure) {
+      const ctx = s.sessionContext();
+      await hooks.stream.for(SESSION_STREAM).promise(ctx);
+      if (!ctx.protection || !params.handshake) throw SecurityErrors.SESSION_UNPROTECTED(params.callId);
+      s.protection = ctx.protection;
+    }
+    s.startKeepalive();
+    return s;
+  }
+
+  private constructor(
     readonly params: SessionParams,
     private readonly owner: SessionOwner,
     private readonly hooks: Hooks,
   ) {
     this.remote = params.remote;
     this.allowed = new Set([params.remote, ...(params.alternates ?? [])].map(key));
-    const every = params.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
-    if (every > 0) {
-      this.keepalive = setInterval(() => {
-        if (Date.now() - this.lastSent >= every - 5) this.send(Buffer.alloc(0), DatagramType.KEEPALIVE);
-      }, every);
-      this.keepalive.unref();
-    }
   }
 
   get remoteAddress(): DatagramAddress {
     return this.remote;
   }
 
-  /** Whether a datagram with these ids from this source belongs here (called by the transport). */
-  accepts(d: Datagram, from: DatagramAddress): boolean {
-    if (d.dst !== this.params.localEndpoint || d.src !== this.params.remoteEndpoint) return false;
-    const k = key(from);
-    if (this.latched ? k !== key(this.remote) : !this.allowed.has(k)) {
-      this.stats.dropped++; // right ids, wrong source: spoofed or a stale path
-      return false;
-    }
-    return true;
+  get security(): DatagramSession['security'] {
+    const p = this.protection;
+    return p && { remoteFingerprint: p.remoteFingerprint, remotePublicKey: p.remotePublicKey, pattern: this.params.handshake!.pattern };
   }
 
-  deliver(d: Datagram, from: DatagramAddress): void {
+  get secure(): boolean {
+    return this.protection !== undefined;
+  }
+
+  /** Whether a datagram from `from` may be this session's (ids already matched by the transport). */
+  acceptsSource(from: DatagramAddress): boolean {
+    const k = key(from);
+    if (this.latched ? k === key(this.remote) : this.allowed.has(k)) return true;
+    this.stats.dropped++; // right ids, wrong source: spoofed or a stale path
+    return false;
+  }
+
+  /** A v1 (plaintext, CRC-checked) datagram with this session's ids: only an --insecure session takes it. */
+  deliverPlain(type: DatagramTypeId, payload: Buffer, from: DatagramAddress): void {
     if (this.closed) return;
-    if (!this.latched) {
-      this.latched = true;
-      this.remote = { address: from.address, port: from.port };
+    if (this.protection) {
+      // Plaintext on a sealed session is never trusted (a forged HANGUP, say). A late null packet
+      // of the window opening carries nothing and is no attack: ignored without counting.
+      if (type !== DatagramType.NULL) this.stats.dropped++;
+      return;
     }
-    this.stats.received++;
-    this.stats.bytesReceived += d.payload.length;
-    if (this.firstWaiters.length) for (const w of this.firstWaiters.splice(0)) w();
-    switch (d.type) {
-      case DatagramType.DATA:
-        this.onDataDatagram(d.payload);
-        break;
-      case DatagramType.PING:
-        this.send(d.payload, DatagramType.PONG);
-        break;
-      case DatagramType.PONG:
-        if (d.payload.length >= 4) this.pings.get(d.payload.readUInt32BE(0))?.(0);
-        break;
-      case DatagramType.HANGUP:
-        void this.shutdown('remote hung up', false);
-        break;
-      default:
-        break; // NULL and KEEPALIVE only refresh the path
+    this.dispatch(type, payload, from);
+  }
+
+  /** A sealed (v2) datagram with this session's ids: authenticated and decrypted in place, or dropped. */
+  deliverSealed(datagram: Buffer, from: DatagramAddress): void {
+    if (this.closed) return;
+    const cipher = this.protection?.datagrams;
+    if (!cipher) {
+      this.stats.dropped++;
+      return;
     }
+    const r = cipher.open(datagram);
+    if (!r.ok) {
+      this.stats.dropped++;
+      return;
+    }
+    this.dispatch(r.type, r.payload, from);
   }
 
   send(payload: Buffer, type: DatagramTypeId = DatagramType.DATA, channel?: number): void {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
-    this.owner.sendDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, this.remote, channel);
+    const datagram = this.protection
+      ? this.protection.datagrams.seal(type, payload, channel)
+      : encodeDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, channel);
+    this.owner.sendBytes(datagram, this.remote);
     this.lastSent = Date.now();
     this.stats.sent++;
     this.stats.bytesSent += payload.length;
@@ -156,6 +185,7 @@ export class UdpDatagramSession implements DatagramSession {
    * carry a one-byte channel derived from the payload type so several streams share a session.
    */
   async openStream(payloadType: string): Promise<StreamContext> {
+    if (payloadType === SESSION_STREAM) throw new SignalError('E_STREAM_CHANNEL', `"${SESSION_STREAM}" is the session itself, not a payload type`);
     const channel = crc32(payloadType) & 0xff;
     const existing = this.channels.get(channel);
     if (existing) {
@@ -165,7 +195,7 @@ export class UdpDatagramSession implements DatagramSession {
     const handlers = new Set<(p: Buffer) => void>();
     const outbound: PacketTransform[] = [];
     const inbound: PacketTransform[] = [];
-    const ctx: StreamContext = {
+    const ctx: ChannelContext = {
       callId: this.params.callId,
       payloadType,
       role: this.params.role,
@@ -181,10 +211,10 @@ export class UdpDatagramSession implements DatagramSession {
         handlers.add(h);
         return toDisposable(() => void handlers.delete(h));
       },
-    };
-    (ctx as StreamContext & { deliver(p: Buffer): void }).deliver = (p: Buffer) => {
-      for (const t of inbound) p = t(p);
-      for (const h of handlers) h(p);
+      deliver: (p: Buffer) => {
+        for (const t of inbound) p = t(p);
+        for (const h of handlers) h(p);
+      },
     };
     this.channels.set(channel, ctx);
     await this.hooks.stream.for(payloadType).promise(ctx);
@@ -194,7 +224,8 @@ export class UdpDatagramSession implements DatagramSession {
   openReliableStream(channel: number): ReliableStream {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
     if (!Number.isInteger(channel) || channel < 0 || channel > 0xffff) throw new SignalError('E_STREAM_CHANNEL', `reliable stream channel must be an integer 0–65535, got ${channel}`);
-    const stream = this.owner.connectStream(streamId(this.params.localEndpoint, channel), streamId(this.params.remoteEndpoint, channel), this.remote);
+    const raw = this.owner.connectStream(streamId(this.params.localEndpoint, channel), streamId(this.params.remoteEndpoint, channel), this.remote);
+    const stream = this.protection ? this.protection.protectStream(raw, channel) : raw;
     this.streams.add(stream);
     stream.once('close', () => this.streams.delete(stream));
     return stream;
@@ -213,11 +244,65 @@ export class UdpDatagramSession implements DatagramSession {
     return this.closed;
   }
 
+  /** The context of the `stream:session` taps: who the session is with and the handshake that keys it. */
+  private sessionContext(): SessionStreamContext {
+    const p = this.params;
+    return {
+      callId: p.callId,
+      payloadType: SESSION_STREAM,
+      role: p.role,
+      remote: this.remote,
+      localEndpoint: p.localEndpoint,
+      remoteEndpoint: p.remoteEndpoint,
+      handshake: p.handshake,
+      outbound: [],
+      inbound: [],
+      send: () => {
+        throw new SignalError('E_STREAM_CHANNEL', 'the session context carries no payload; open a payload stream');
+      },
+      onPayload: () => toDisposable(() => undefined),
+    };
+  }
+
+  private startKeepalive(): void {
+    const every = this.params.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
+    if (every <= 0) return;
+    this.keepalive = setInterval(() => {
+      if (Date.now() - this.lastSent >= every - 5) this.send(Buffer.alloc(0), DatagramType.KEEPALIVE);
+    }, every);
+    this.keepalive.unref();
+  }
+
+  private dispatch(type: DatagramTypeId, payload: Buffer, from: DatagramAddress): void {
+    if (!this.latched) {
+      this.latched = true;
+      this.remote = { address: from.address, port: from.port };
+    }
+    this.stats.received++;
+    this.stats.bytesReceived += payload.length;
+    if (this.firstWaiters.length) for (const w of this.firstWaiters.splice(0)) w();
+    switch (type) {
+      case DatagramType.DATA:
+        this.onDataDatagram(payload);
+        break;
+      case DatagramType.PING:
+        this.send(payload.length <= 64 ? payload : payload.subarray(0, 64), DatagramType.PONG);
+        break;
+      case DatagramType.PONG:
+        if (payload.length >= 4) this.pings.get(payload.readUInt32BE(0))?.(0);
+        break;
+      case DatagramType.HANGUP:
+        void this.shutdown('remote hung up', false);
+        break;
+      default:
+        break; // NULL and KEEPALIVE only refresh the path
+    }
+  }
+
   private onDataDatagram(payload: Buffer): void {
     for (const h of this.dataHandlers) h(payload);
     if (payload.length === 0 || this.channels.size === 0) return;
-    const ctx = this.channels.get(payload[0]) as (StreamContext & { deliver(p: Buffer): void }) | undefined;
-    ctx?.deliver(payload.subarray(1));
+    this.channels.get(payload[0])?.deliver(payload.subarray(1));
   }
 
   private async shutdown(reason: string, notifyPeer: boolean): Promise<void> {
@@ -232,6 +317,7 @@ export class UdpDatagramSession implements DatagramSession {
     this.closed = true;
     clearInterval(this.keepalive);
     for (const s of this.streams) s.destroy();
+    this.protection?.destroy();
     this.owner.release(this);
     for (const h of this.closeHandlers) h(reason);
   }

@@ -1,9 +1,10 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const UDX = require('udx-native') as UdxConstructor;
 import {
+  DatagramType,
   decodeDatagram,
-  encodeDatagram,
   isPinholeDatagram,
+  isSealedDatagram,
   isStunPacket,
   MAX_DATAGRAM_BYTES,
   SignalError,
@@ -11,7 +12,6 @@ import {
   type Candidate,
   type DatagramAddress,
   type DatagramSocket,
-  type DatagramTypeId,
   type Disposable,
   type Hooks,
   type Logger,
@@ -55,7 +55,8 @@ const MAX_INBOUND = 2048;
 export class UdpMediaTransport implements MediaTransport {
   readonly socket: DatagramSocket;
   private readonly stun: StunClient;
-  private readonly sessions = new Set<UdpDatagramSession>();
+  /** Sessions by their local endpoint id (the datagram's destination): one lookup per datagram, no scan. */
+  private readonly sessions = new Map<number, UdpDatagramSession[]>();
   private readonly raw = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private readonly otherHandlers = new Set<(data: Buffer, from: DatagramAddress) => void>();
   private closed = false;
@@ -110,15 +111,16 @@ export class UdpMediaTransport implements MediaTransport {
     return this.stun.discover(server, opts);
   }
 
-  openSession(params: SessionParams): UdpDatagramSession {
-    const s = new UdpDatagramSession(
+  async openSession(params: SessionParams): Promise<UdpDatagramSession> {
+    if (this.closed) throw new SignalError('E_TRANSPORT_CLOSED', 'media socket is closed');
+    const s = await UdpDatagramSession.open(
       params,
       {
-        sendDatagram: (type: DatagramTypeId, dst, src, payload, to, channel) => {
+        sendBytes: (datagram, to) => {
           // Hot path: no promise per packet; send errors surface as socket 'error' events.
-          if (!this.closed) this.udxSocket.trySend(encodeDatagram(type, dst, src, payload, channel), to.port, to.address);
+          if (!this.closed) this.udxSocket.trySend(datagram, to.port, to.address);
         },
-        release: (x) => void this.sessions.delete(x),
+        release: (x) => this.forget(x),
         connectStream: (localId, remoteId, to) => {
           const stream = this.udx.createStream(localId);
           stream.connect(this.udxSocket, remoteId, to.port, to.address);
@@ -127,7 +129,9 @@ export class UdpMediaTransport implements MediaTransport {
       },
       this.hooks,
     );
-    this.sessions.add(s);
+    const list = this.sessions.get(params.localEndpoint);
+    if (list) list.push(s);
+    else this.sessions.set(params.localEndpoint, [s]);
     return s;
   }
 
@@ -140,7 +144,7 @@ export class UdpMediaTransport implements MediaTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of [...this.sessions]) await s.close('transport closed');
+    for (const list of [...this.sessions.values()]) for (const s of [...list]) await s.close('transport closed');
     await this.udxSocket.close();
   }
 
@@ -152,16 +156,42 @@ export class UdpMediaTransport implements MediaTransport {
       return;
     }
     if (msg.length > MAX_DATAGRAM_BYTES) return;
+    if (isSealedDatagram(msg)) {
+      // Only the ids are read before the session's cipher authenticates the whole datagram.
+      const s = this.session(msg.readUInt32BE(4), msg.readUInt32BE(8));
+      if (s && s.acceptsSource(from)) s.deliverSealed(msg, from);
+      return; // a sealed datagram nobody can open is dropped without reply
+    }
     let d;
     try {
       d = decodeDatagram(msg);
     } catch {
       return; // bad CRC, size, version: dropped without reply
     }
-    for (const s of this.sessions) {
-      if (s.accepts(d, from)) return s.deliver(d, from);
+    // Handshake messages go to whoever is setting up that call (strategies, the callee's responder).
+    if (d.type !== DatagramType.HANDSHAKE_INIT && d.type !== DatagramType.HANDSHAKE_RESP) {
+      const s = this.session(d.dst, d.src);
+      if (s) {
+        if (s.acceptsSource(from)) s.deliverPlain(d.type, d.payload, from);
+        return;
+      }
     }
     for (const h of this.raw) h(msg, from);
+  }
+
+  private session(dst: number, src: number): UdpDatagramSession | undefined {
+    const list = this.sessions.get(dst);
+    if (!list) return undefined;
+    for (const s of list) if (s.params.remoteEndpoint === src) return s;
+    return undefined;
+  }
+
+  private forget(s: UdpDatagramSession): void {
+    const list = this.sessions.get(s.params.localEndpoint);
+    if (!list) return;
+    const rest = list.filter((x) => x !== s);
+    if (rest.length) this.sessions.set(s.params.localEndpoint, rest);
+    else this.sessions.delete(s.params.localEndpoint);
   }
 
   private async sendRaw(data: Buffer, port: number, address: string, ttl?: number): Promise<void> {

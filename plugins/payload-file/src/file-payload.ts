@@ -1,21 +1,23 @@
 import * as fs from 'fs';
+import { inject, injectable, preDestroy } from 'inversify';
 import type { DatagramSession } from '@pinhole/core';
 import { PayloadError, type FileAttachOptions, type FileItem, type FileReceived, type FileSent, type PayloadType } from '@pinhole/core';
 import { BufferPool } from './buffer-pool';
 import { FileEndpoint } from './endpoint';
 import { fileError } from './errors';
-import { FILE_CHANNEL, type FileOptions } from './options';
+import { FILE_CHANNEL, FILE_PAYLOAD, FileOptions } from './options';
 
 /** The `file` payload type: bound by name in the container, attached once per session. */
+@injectable()
 export class FilePayloadType implements PayloadType<FileItem, FileSent, FileReceived, FileAttachOptions> {
-  readonly name = 'file';
+  readonly name = FILE_PAYLOAD;
   readonly reliable = true;
   readonly carrier = { kind: 'reliable', channel: FILE_CHANNEL } as const;
   private readonly endpoints = new Map<DatagramSession, FileEndpoint>();
   /** Piece buffers shared by every endpoint's sends, one pool per piece size. */
   private readonly pools = new Map<number, BufferPool>();
 
-  constructor(private readonly opts: FileOptions) {}
+  constructor(@inject(FileOptions) private readonly opts: FileOptions) {}
 
   attach(session: DatagramSession, options: FileAttachOptions = {}): FileEndpoint {
     if (this.endpoints.has(session))
@@ -32,7 +34,8 @@ export class FilePayloadType implements PayloadType<FileItem, FileSent, FileRece
     return p;
   }
 
-  /** Closes every endpoint (plugin deactivation). */
+  /** Closes every endpoint (plugin deactivation unloads the binding). */
+  @preDestroy()
   async closeAll(): Promise<void> {
     await Promise.all([...this.endpoints.values()].map((e) => e.close()));
   }

@@ -1,4 +1,4 @@
-/** Plugin options as validated against contributes.configuration (defaults filled in by the host). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface FileOptions {
   maxStreams: number;
   /** Fixed data-stream count; 0 adapts it (StreamCount). */
@@ -7,14 +7,11 @@ export interface FileOptions {
   offerTimeoutMs: number;
   idleTimeoutMs: number;
 }
+/** Plugin-private token for the validated options. */
+export const FileOptions = Symbol('FileOptions');
 
-export const DEFAULT_OPTIONS: FileOptions = {
-  maxStreams: 8,
-  streams: 0,
-  windowBytes: 32 * 1024 * 1024,
-  offerTimeoutMs: 30000,
-  idleTimeoutMs: 30000,
-};
+/** The payload type's name: `contributes.payloadTypes[0].name`. */
+export const FILE_PAYLOAD = 'file';
 
 /** The udx channel of the file control stream on a session (the same number on both sides; voice uses datagrams). Data channels follow it. */
 export const FILE_CHANNEL = 0xf11e;

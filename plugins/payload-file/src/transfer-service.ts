@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { PinholeError } from '@pinhole/core';
+import { inject, injectable, named } from 'inversify';
+import { PayloadType, PinholeError } from '@pinhole/core';
 import {
   PayloadError,
   type FileInbox,
@@ -11,14 +12,16 @@ import {
   type TransferCall,
 } from '@pinhole/core';
 import type { FilePayloadType } from './file-payload';
+import { FILE_PAYLOAD } from './options';
 import { ProgressView } from './progress-view';
 
 const asPinholeError = (err: unknown): PinholeError =>
   err instanceof PinholeError ? err : new PayloadError('E_PAYLOAD_INTERNAL', `file transfer failed: ${(err as Error)?.message ?? err}`, {}, { cause: err });
 
 /** What `pinhole call --send` and `pinhole peer --inbox` call: transfers plus their progress display. */
+@injectable()
 export class FileTransferService implements FileTransfer {
-  constructor(private readonly payload: FilePayloadType) {}
+  constructor(@inject(PayloadType) @named(FILE_PAYLOAD) private readonly payload: FilePayloadType) {}
 
   async sendFiles(call: TransferCall, files: string[], opts: FileTransferOptions = {}): Promise<FileOutcome[]> {
     const view = new ProgressView({ log: opts.log, json: opts.json, bar: opts.bar, peer: call.remotePeerId });

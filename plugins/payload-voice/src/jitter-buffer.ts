@@ -1,7 +1,7 @@
 export interface JitterBufferOptions {
   clockRate: number;
   frameSamples: number;
-  /** Playout delay bounds beyond the fastest recent packet (ms): a steady path plays minDelayMs close. */
+  /** Playout delay bounds beyond the fastest recent packet (ms), the plugin's options: a steady path plays minDelayMs close. */
   minDelayMs: number;
   maxDelayMs: number;
   /**
@@ -9,7 +9,8 @@ export interface JitterBufferOptions {
    * measured spread + 2 ms) above the fastest packet. The spread (95 % quantile − fastest) is
    * what the recent packets showed, so on a steady path the floor falls toward minDelayMs, and
    * on a jittery one (spread ≥ 11.5 ms) it is this full margin, as a fixed floor would be. The
-   * default 25 ms is the former fixed 20 ms floor plus the 5 ms a 10 ms playout poll added on average.
+   * plugin's default 25 ms is the former fixed 20 ms floor plus the 5 ms a 10 ms playout poll
+   * added on average.
    */
   floorDelayMs: number;
   /** Packets in the delay statistics (250 = 5 s of 20 ms frames). */
@@ -28,10 +29,8 @@ export interface JitterBufferOptions {
    */
   settleMs: number;
 }
-export const DEFAULT_JITTER_BUFFER: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples'> = {
-  minDelayMs: 2,
-  maxDelayMs: 500,
-  floorDelayMs: 25,
+/** The algorithm's tuning (not plugin options: the delay bounds and floor come from the manifest's options). */
+export const JITTER_TUNING: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'> = {
   window: 250,
   quantile: 0.95,
   shrinkMsPerFrame: 2,
@@ -106,8 +105,8 @@ export class JitterBuffer<T> {
   private quantileDelay = 0;
   private firstArrival: number | undefined;
 
-  constructor(opts: Partial<JitterBufferOptions> & { clockRate: number; frameSamples: number }, startPosition = 0) {
-    this.o = { ...DEFAULT_JITTER_BUFFER, ...opts };
+  constructor(opts: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>, startPosition = 0) {
+    this.o = { ...JITTER_TUNING, ...opts };
     this.next = startPosition;
   }
 

@@ -1,4 +1,4 @@
-/** payload-voice plugin options (contributes.configuration in package.json). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface VoicePluginOptions {
   codecs: string[];
   vad: boolean;
@@ -7,12 +7,5 @@ export interface VoicePluginOptions {
   floorDelayMs: number;
   maxDelayMs: number;
 }
-
-export const DEFAULT_VOICE_OPTIONS: VoicePluginOptions = {
-  codecs: ['opus', 'pcmu', 'pcma'],
-  vad: true,
-  comfortNoiseIntervalMs: 400,
-  minDelayMs: 2,
-  floorDelayMs: 25,
-  maxDelayMs: 500,
-};
+/** Plugin-private token for the validated options. */
+export const VoicePluginOptions = Symbol('VoicePluginOptions');

@@ -14,7 +14,7 @@ export interface ReceiverOptions {
   sequenceBase: number;
   /** Extra playout after the end so the codec's look-ahead drains (samples). */
   tailSamples: number;
-  jitter: Partial<JitterBufferOptions>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>;
   /** Sees each frame as it is played (the speaker end). */
   onPlayout?: (pcm: Int16Array) => void;
 }

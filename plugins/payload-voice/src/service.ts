@@ -1,40 +1,58 @@
+import { inject, injectable, named } from 'inversify';
 import {
   Codec,
-  contributionProvider,
+  ContributionProvider,
+  Contributions,
+  Logger,
+  ServiceLoader,
   VoiceError,
-  type ContributionProvider,
-  type Logger,
   type PcmAudio,
-  type PluginContext,
   type VoiceCall,
   type VoiceOptions,
   type VoiceService,
   type VoiceTarget,
 } from '@pinhole/core';
 import { orderCodecs } from './negotiation';
-import type { VoicePluginOptions } from './options';
+import { VoicePluginOptions } from './options';
 import { VoiceCallSession } from './voice-call';
 import { readWav } from './wav';
 
 /**
- * The VoiceService the payload-voice plugin binds. Codecs are whatever codec plugins have bound
- * to the Codec symbol; starting a call first activates `onPayload:voice` (which codec plugins
- * list) and `onCodec:<name>` for a codec asked for by name, so they are there even when loaded lazily.
+ * The VoiceService the payload-voice plugin binds. Its codecs are picked through the `codecs`
+ * contribution point: every voice codec an enabled plugin declares, that plugin activated
+ * (`onCodec:<name>`), taken from the Codec bindings by that name.
  */
+@injectable()
 export class PayloadVoiceService implements VoiceService {
-  private readonly provider: ContributionProvider<Codec>;
+  private readonly log: Logger;
 
   constructor(
-    private readonly context: Pick<PluginContext, 'container' | 'activateByEvent'>,
-    private readonly options: VoicePluginOptions,
-    private readonly log: Logger,
+    @inject(VoicePluginOptions) private readonly options: VoicePluginOptions,
+    @inject(Contributions) private readonly contributions: Contributions,
+    @inject(ServiceLoader) private readonly loader: ServiceLoader,
+    @inject(ContributionProvider) @named(Codec) private readonly provider: ContributionProvider<Codec>,
+    @inject(Logger) log: Logger,
   ) {
-    this.provider = contributionProvider<Codec>(context.container, Codec);
+    this.log = log.child('payload-voice');
   }
 
   async codecs(): Promise<string[]> {
-    await this.context.activateByEvent('onPayload:voice');
-    return orderCodecs(this.provider.getContributions(), this.options.codecs).map((c) => c.name);
+    return orderCodecs(await this.installed(), this.options.codecs).map((c) => c.name);
+  }
+
+  /** The voice codecs the manifests declare whose plugins activate; one that fails is left out (and logged). */
+  private async installed(): Promise<Codec[]> {
+    const names = new Set<string>();
+    for (const c of this.contributions.of('codecs')) {
+      if (c.payloadType !== 'voice') continue;
+      try {
+        await this.loader.activate(`onCodec:${c.name}`);
+        names.add(c.name);
+      } catch (err) {
+        this.log.warn(`codec "${c.name}" of plugin "${c.pluginId}" is left out: ${(err as Error).message}`);
+      }
+    }
+    return this.provider.getContributions().filter((c) => names.has(c.name));
   }
 
   async start(call: VoiceTarget, opts: VoiceOptions = {}): Promise<VoiceCall> {
@@ -42,11 +60,9 @@ export class PayloadVoiceService implements VoiceService {
     if (!(speed > 0 && Number.isFinite(speed))) throw new VoiceError('E_VOICE_OPTIONS', `speed must be a positive number, got ${opts.speed}`);
     const input = typeof opts.input === 'string' ? readWav(opts.input) : opts.input;
     if (input) checkAudio(input);
-    await this.context.activateByEvent('onPayload:voice');
-    if (opts.codec) await this.context.activateByEvent(`onCodec:${opts.codec}`);
     const first = call.role === 'caller' ? opts.codec : undefined;
     // An explicit per-call list is the exact offer; the plugin option only orders what is installed.
-    const codecs = orderCodecs(this.provider.getContributions(), opts.codecs ?? this.options.codecs, first, opts.codecs !== undefined);
+    const codecs = orderCodecs(await this.installed(), opts.codecs ?? this.options.codecs, first, opts.codecs !== undefined);
     return VoiceCallSession.start(call, opts, {
       codecs,
       input,

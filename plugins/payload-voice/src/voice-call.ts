@@ -1,6 +1,8 @@
 import { randomInt } from 'crypto';
 import {
   CodecError,
+  Deferred,
+  RoundTrip,
   VoiceError,
   type Codec,
   type CodecDecoder,
@@ -33,29 +35,13 @@ export interface VoiceCallConfig {
   input?: PcmAudio;
   vad: boolean;
   comfortNoiseIntervalMs: number;
-  jitter: Partial<JitterBufferOptions>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>;
   log: Logger;
 }
 
 const HELLO_EVERY_MS = 100;
 const REPORT_EVERY_MS = 1000;
 const BYE_REPEATS = 3;
-
-class Deferred<T = void> {
-  settled = false;
-  resolve!: (v: T) => void;
-  reject!: (e: unknown) => void;
-  readonly promise = new Promise<T>((res, rej) => {
-    this.resolve = (v) => {
-      this.settled = true;
-      res(v);
-    };
-    this.reject = (e) => {
-      this.settled = true;
-      rej(e);
-    };
-  });
-}
 
 /**
  * One voice call over a session's `voice` stream, both directions at once: the Hello exchange
@@ -85,9 +71,8 @@ export class VoiceCallSession implements VoiceCall {
   private helloTimer?: NodeJS.Timeout;
   private playoutTimer?: NodeJS.Timeout;
   private playoutAt = Infinity;
-  private lastPeerReport?: { sentAtMs: number; at: number };
+  private readonly rtt = new RoundTrip();
   private remoteReport?: ReportMsg;
-  private rttMs?: number;
   private malformed = 0;
   private closed = false;
   private stopping?: Promise<VoiceStats>;
@@ -311,21 +296,15 @@ export class VoiceCallSession implements VoiceCall {
         lost: rx?.lost ?? 0,
         highestSequence: rx ? rx.highest >>> 0 : 0,
         jitterMs: rx?.jitterMs ?? 0,
-        sentAtMs: now,
-        echoMs: this.lastPeerReport?.sentAtMs ?? 0,
-        echoDelayMs: this.lastPeerReport ? now - this.lastPeerReport.at : 0,
+        ...this.rtt.echo(now),
       },
     });
   }
 
   /** RTCP's LSR/DLSR: our own send time comes back with how long the peer held it. */
   private onReport(r: ReportMsg, now: number): void {
-    this.lastPeerReport = { sentAtMs: r.sentAtMs, at: now };
+    this.rtt.onReport(r, now);
     this.remoteReport = r;
-    if (r.echoMs > 0) {
-      const rtt = now - r.echoMs - r.echoDelayMs;
-      if (rtt >= 0) this.rttMs = this.rttMs === undefined ? rtt : 0.8 * this.rttMs + 0.2 * rtt;
-    }
   }
 
   private sendHello(): void {
@@ -408,7 +387,7 @@ export class VoiceCallSession implements VoiceCall {
     const jb = this.receiver?.jb;
     const bufferDelayMs = jb && jb.stats.played > 0 ? jb.stats.delaySumMs / jb.stats.played : 0;
     const frameMs = codec?.frameMs ?? 0;
-    const mouthToEarMs = (this.rttMs ?? 0) / 2 + bufferDelayMs + frameMs + (codec?.lookaheadMs ?? 0);
+    const mouthToEarMs = (this.rtt.rttMs ?? 0) / 2 + bufferDelayMs + frameMs + (codec?.lookaheadMs ?? 0);
     const lossPercent = rx?.effectiveLossPercent ?? 0;
     const burstRatio = rx?.burstRatio() ?? 1;
     const q = eModel({ delayMs: mouthToEarMs, lossPercent, burstRatio, ie: codec?.impairment.ie ?? 0, bpl: codec?.impairment.bpl ?? 1 });
@@ -428,7 +407,7 @@ export class VoiceCallSession implements VoiceCall {
       framesConcealed: this.receiver?.concealed ?? 0,
       jitterMs: round(rx?.jitterMs ?? 0),
       bufferDelayMs: round(bufferDelayMs),
-      ...(this.rttMs !== undefined ? { rttMs: round(this.rttMs) } : {}),
+      ...(this.rtt.rttMs !== undefined ? { rttMs: round(this.rtt.rttMs) } : {}),
       mouthToEarMs: round(mouthToEarMs),
       lossPercent: round(lossPercent),
       burstRatio: round(burstRatio),

@@ -1,26 +1,17 @@
-import {
-  decodeDatagram,
-  DatagramType,
-  encodeDatagram,
-  SignalError,
-  type DatagramAddress,
-  type WindowRequest,
-  type WindowResult,
-} from '@pinhole/core';
-import { randomBytes } from 'crypto';
-import type { NullUdpOptions } from './options';
+import { SignalError, type DatagramAddress, type WindowRequest, type WindowResult } from '@pinhole/core';
+import { STRATEGY, type NullUdpOptions } from './options';
 import { orderTargets } from './targets';
 
 /**
- * Caller side (spec ¶49–¶51, step 89): the window is open, so send to the callee. Probes (PING)
- * go to every callee candidate, reflexive first, until one is answered (PONG with this call's
- * endpoint ids and our nonce): then datagrams have flowed both ways and the path is known.
+ * Caller side (spec ¶49–¶51, step 89): the window is open, so send to the callee. The request's
+ * probe (the first handshake message of a secure call) goes to every callee candidate,
+ * reflexive first, until one is answered: then datagrams have flowed both ways and the path is
+ * known. What the probe is and what a valid answer looks like is the probe's business.
  */
 export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<WindowResult | undefined> {
-  const targets = orderTargets(req.remoteCandidates);
-  if (targets.length === 0) return Promise.resolve(undefined);
-  const nonce = randomBytes(4);
-  const probe = encodeDatagram(DatagramType.PING, req.remoteEndpoint, req.localEndpoint, nonce);
+  const targets = orderTargets(req.remoteCandidates).slice(0, o.maxTargets);
+  const probe = req.probe;
+  if (targets.length === 0 || !probe) return Promise.resolve(undefined);
   const started = process.hrtime.bigint();
   let probes = 0;
 
@@ -32,25 +23,19 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
       req.signal.removeEventListener('abort', onAbort);
       if (err) return reject(err);
       resolve({
-        strategy: 'null-udp',
+        strategy: STRATEGY,
         path: 'direct',
         remote: from!,
         detail: { probes, firstAnswerMs: Number(process.hrtime.bigint() - started) / 1e6 },
       });
     };
     const listener = req.socket.onDatagram((data, from) => {
-      let d;
-      try {
-        d = decodeDatagram(data);
-      } catch {
-        return;
-      }
-      if (d.type === DatagramType.PONG && d.dst === req.localEndpoint && d.src === req.remoteEndpoint && d.payload.equals(nonce)) finish(undefined, from);
+      if (probe.accept(data, from)) finish(undefined, { address: from.address, port: from.port });
     });
     const send = () => {
       for (const t of targets) {
         probes++;
-        req.socket.send(probe, t.port, t.address).catch(() => undefined);
+        req.socket.send(probe.datagram, t.port, t.address).catch(() => undefined);
       }
     };
     const interval = setInterval(send, o.probeIntervalMs);

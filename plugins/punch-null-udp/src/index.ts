@@ -1,14 +1,16 @@
-import type { PluginContext } from '@pinhole/core';
-import { openAsCallee } from './callee';
-import { openAsCaller } from './caller';
-import { DEFAULT_OPTIONS, type NullUdpOptions } from './options';
+import { ContainerModule } from 'inversify';
+import { contribute, HookContribution, type PluginContext } from '@pinhole/core';
+import { NullUdpOptions } from './options';
+import { NullUdpStrategy } from './strategy';
 
 export { openAsCallee } from './callee';
 export { openAsCaller } from './caller';
-export type { NullUdpOptions } from './options';
+export { STRATEGY, type NullUdpOptions } from './options';
 
-/** Taps openWindow: the callee sends the null packet, the caller probes through the opened window. */
-export function activate(context: PluginContext): void {
-  const o: NullUdpOptions = { ...DEFAULT_OPTIONS, ...(context.options as Partial<NullUdpOptions>) };
-  context.hooks.openWindow.tap({ stage: o.stage }, (req) => (req.role === 'callee' ? openAsCallee(req, o) : openAsCaller(req, o)));
+/** The null-packet strategy (spec ¶42–¶51): one HookContribution tapping openWindow for "null-udp". */
+export function containerModule(ctx: PluginContext<NullUdpOptions>): ContainerModule {
+  return new ContainerModule((bind) => {
+    bind(NullUdpOptions).toConstantValue(ctx.options);
+    contribute(bind, ctx, HookContribution, NullUdpStrategy);
+  });
 }

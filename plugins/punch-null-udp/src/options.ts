@@ -1,4 +1,4 @@
-/** Options as validated against contributes.configuration (defaults filled in by the host). */
+/** The plugin's options: contributes.configuration in package.json is their schema and the only source of defaults. */
 export interface NullUdpOptions {
   ttl: number;
   sendNullPacket: boolean;
@@ -6,15 +6,10 @@ export interface NullUdpOptions {
   spreadMs: number;
   probeIntervalMs: number;
   probeTimeoutMs: number;
-  stage: number;
+  maxTargets: number;
 }
+/** Plugin-private token for the validated options. */
+export const NullUdpOptions = Symbol('NullUdpOptions');
 
-export const DEFAULT_OPTIONS: NullUdpOptions = {
-  ttl: 3,
-  sendNullPacket: true,
-  repeats: 5,
-  spreadMs: 1000,
-  probeIntervalMs: 100,
-  probeTimeoutMs: 5000,
-  stage: 0,
-};
+/** The strategy's name: `contributes.punchStrategies[0].name`. */
+export const STRATEGY = 'null-udp';

@@ -1,11 +1,11 @@
 import { strict as assert } from 'assert';
 import { createHash } from 'crypto';
-import type { Candidate, ClaimResult, Directory, Disposable, PeerRecord } from '@pinhole/core';
+import type { Candidate, ClaimResult, Directory, DirectoryOptions, Disposable, PeerRecord } from '@pinhole/core';
 
 /** What a directory backend provides to the suite. */
 export interface DirectorySetup {
-  /** A new, empty directory, isolated from every other create() (e.g. a fresh key prefix). */
-  create(): Promise<Directory>;
+  /** A new, empty directory, isolated from every other create() (e.g. a fresh key prefix), with these options. */
+  create(options?: DirectoryOptions): Promise<Directory>;
   /** Backend clean-up after each test (e.g. delete the test's keys); runs before the suite calls close(). */
   teardown?(d: Directory): Promise<void>;
   /**
@@ -16,19 +16,21 @@ export interface DirectorySetup {
 }
 
 const TTL = 30_000;
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+/** A stand-in public key per owner label: 32 bytes as base64url, the shape of an Ed25519 key. */
+const key = (owner: string): string => createHash('sha256').update(owner).digest('base64url');
 
-/** A full record as the manager would claim it, alive for TTL from `now`. */
-function record(peerId: string, secret: string, now: number, over: Partial<PeerRecord> = {}): PeerRecord {
+/** A full record as the manager would claim it for `owner`'s key, alive for TTL from `now`. */
+function record(peerId: string, owner: string, now: number, over: Partial<PeerRecord> = {}): PeerRecord {
   return {
     peerId,
-    secretHash: sha256(secret),
+    publicKey: key(owner),
     candidates: [
       { address: '10.0.0.2', port: 40000, kind: 'host' },
       { address: '192.168.1.7', port: 40001, kind: 'host' },
     ],
     payloadTypes: ['voice', 'file'],
     meta: { agent: 'compliance', lang: 'en' },
+    policy: { mode: 'list', allow: ['bob', 'abcd-efgh-ijkl-mnop'], optimistic: false },
     node: 'node-a',
     registeredAt: now,
     lastSeen: now,
@@ -37,9 +39,21 @@ function record(peerId: string, secret: string, now: number, over: Partial<PeerR
   };
 }
 
+/** The refusal's live holder (asserting there is one) and that it names the bound key. */
 function refused(r: ClaimResult): PeerRecord {
   assert.equal(r.ok, false, 'claim should have been refused');
-  return (r as Extract<ClaimResult, { ok: false }>).holder;
+  const no = r as Extract<ClaimResult, { ok: false }>;
+  assert.ok(no.holder, 'a live holder is reported');
+  assert.equal(no.boundKey, no.holder.publicKey, 'the bound key is the holder\'s');
+  return no.holder;
+}
+
+/** A refusal by a binding whose record is gone: the bound key, and no holder. */
+function refusedByBinding(r: ClaimResult, owner: string): void {
+  assert.equal(r.ok, false, 'claim should have been refused');
+  const no = r as Extract<ClaimResult, { ok: false }>;
+  assert.equal(no.boundKey, key(owner));
+  assert.equal(no.holder, undefined, 'no live holder');
 }
 
 function accepted(r: ClaimResult): PeerRecord | undefined {
@@ -80,6 +94,13 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
     let d: Directory;
     let now: number;
     const extra: Directory[] = [];
+    const created: Directory[] = [];
+    /** Another directory of this backend with other options (torn down and closed after the test). */
+    const fresh = async (options: DirectoryOptions): Promise<Directory> => {
+      const x = await setup.create(options);
+      created.push(x);
+      return x;
+    };
 
     beforeEach(async () => {
       d = await setup.create();
@@ -87,20 +108,25 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
     });
     afterEach(async () => {
       for (const x of extra.splice(0)) await x.close();
+      for (const x of created.splice(0)) {
+        await setup.teardown?.(x);
+        await x.close();
+      }
       await setup.teardown?.(d);
       await d.close();
     });
 
     describe('claim', () => {
-      it('registers a new id: ok with no previous, then get returns the record and count is 1', async () => {
-        const r = record('alice', 's-alice', now);
+      it('registers a new name: ok with no previous, then get returns the record, binding the key, count 1', async () => {
+        const r = record('alice', 'alice-key', now);
         assert.equal(accepted(await d.claim(r, now)), undefined);
         assert.deepStrictEqual(await d.get('alice'), r);
+        assert.equal(await d.binding('alice'), key('alice-key'));
         assert.equal(await d.count(), 1);
       });
 
-      it('refuses a live id to a different secret, returns the holder and leaves the record untouched', async () => {
-        const first = record('alice', 's-alice', now);
+      it('refuses a live name to another key, names the bound key and the holder, leaves the record untouched', async () => {
+        const first = record('alice', 'alice-key', now);
         await d.claim(first, now);
         const holder = refused(await d.claim(record('alice', 'intruder', now + 1, { node: 'node-b' }), now + 1));
         assert.deepStrictEqual(holder, first);
@@ -108,19 +134,21 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         assert.equal(await d.count(), 1);
       });
 
-      it('treats a record as live while expiresAt > now and as expired at expiresAt', async () => {
-        const first = record('alice', 's-alice', now);
+      it('keeps the name bound to its key after the record expired: another key is still refused', async () => {
+        const first = record('alice', 'alice-key', now);
         await d.claim(first, now);
         refused(await d.claim(record('alice', 'other', first.expiresAt - 1), first.expiresAt - 1));
-        const prev = accepted(await d.claim(record('alice', 'other', first.expiresAt), first.expiresAt));
-        assert.deepStrictEqual(prev, first);
+        refusedByBinding(await d.claim(record('alice', 'other', first.expiresAt), first.expiresAt), 'alice-key');
+        assert.deepStrictEqual(await d.expire(first.expiresAt), ['alice']);
+        refusedByBinding(await d.claim(record('alice', 'other', first.expiresAt + 1), first.expiresAt + 1), 'alice-key');
+        assert.equal(await d.binding('alice'), key('alice-key'));
       });
 
-      it('renews with the same secretHash: ok, returns the previous record, stores the new one', async () => {
-        const first = record('alice', 's-alice', now);
+      it('renews with the same key at once, live or not: ok, returns the previous record, stores the new one', async () => {
+        const first = record('alice', 'alice-key', now);
         await d.claim(first, now);
         const later = now + 5_000;
-        const renewed = record('alice', 's-alice', later, {
+        const renewed = record('alice', 'alice-key', later, {
           registeredAt: now,
           node: 'node-b',
           candidates: [{ address: '10.9.9.9', port: 50000, kind: 'host' }],
@@ -128,36 +156,32 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         assert.deepStrictEqual(accepted(await d.claim(renewed, later)), first);
         assert.deepStrictEqual(await d.get('alice'), renewed);
         assert.equal(await d.count(), 1, 'a renewal does not add a record');
+        const afterExpiry = renewed.expiresAt + 1_000;
+        const back = record('alice', 'alice-key', afterExpiry);
+        assert.deepStrictEqual(accepted(await d.claim(back, afterExpiry)), renewed, 'the expired record of the same key is the previous');
+        assert.deepStrictEqual(await d.get('alice'), back);
       });
 
-      it('gives an expired record to a different secret and returns the expired one as previous', async () => {
-        const first = record('alice', 's-alice', now);
-        await d.claim(first, now);
-        const later = first.expiresAt + 1_000;
-        const taker = record('alice', 'new-owner', later);
-        assert.deepStrictEqual(accepted(await d.claim(taker, later)), first);
-        assert.deepStrictEqual(await d.get('alice'), taker);
-      });
-
-      it('20 concurrent claims for one id with different secrets: exactly one wins, the rest name the winner', async () => {
-        const claims = Array.from({ length: 20 }, (_, i) => record('contested', `secret-${i}`, now, { node: `node-${i}` }));
+      it('20 concurrent claims for one name with different keys: exactly one wins, the rest name its key', async () => {
+        const claims = Array.from({ length: 20 }, (_, i) => record('contested', `key-${i}`, now, { node: `node-${i}` }));
         const results = await Promise.all(claims.map((r) => d.claim(r, now)));
         const winners = results.map((r, i) => (r.ok ? i : -1)).filter((i) => i >= 0);
         assert.equal(winners.length, 1, `winners: ${winners.join(',')}`);
         const winner = claims[winners[0]];
-        for (const r of results) if (!r.ok) assert.deepStrictEqual(r.holder, winner);
+        for (const r of results) if (!r.ok) assert.equal(r.boundKey, winner.publicKey);
         assert.deepStrictEqual(await d.get('contested'), winner);
+        assert.equal(await d.binding('contested'), winner.publicKey);
         assert.equal(await d.count(), 1);
       });
 
-      it('20 concurrent claims for different ids all succeed', async () => {
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => d.claim(record(`peer-${i}`, `s-${i}`, now), now)));
+      it('20 concurrent claims for different names all succeed', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => d.claim(record(`peer-${i}`, `k-${i}`, now), now)));
         assert.ok(results.every((r) => r.ok));
         assert.equal(await d.count(), 20);
       });
 
       it('stores a copy: changing the claimed object afterwards does not change the store', async () => {
-        const r = record('alice', 's-alice', now, { reflexive: { address: '203.0.113.5', port: 61000, kind: 'reflexive' } });
+        const r = record('alice', 'alice-key', now, { reflexive: { address: '203.0.113.5', port: 61000, kind: 'reflexive' } });
         const kept = structuredClone(r);
         await d.claim(r, now);
         r.candidates[0].port = 1;
@@ -165,8 +189,36 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         r.reflexive!.port = 2;
         r.meta.agent = 'changed';
         r.payloadTypes.push('video');
+        r.policy.allow.push('mallory');
+        r.policy.mode = 'any';
         r.node = 'elsewhere';
         assert.deepStrictEqual(await d.get('alice'), kept);
+      });
+    });
+
+    describe('binding', () => {
+      it('is undefined for a name never claimed', async () => {
+        assert.equal(await d.binding('nobody'), undefined);
+      });
+
+      it('releases a name nobody used for nameTtlMs: then another key may claim it', async () => {
+        const short = await fresh({ nameTtlMs: 1_000 });
+        const first = record('alice', 'alice-key', now, { expiresAt: now + 100 });
+        await short.claim(first, now);
+        assert.deepStrictEqual(await short.expire(now + 100), ['alice']);
+        refusedByBinding(await short.claim(record('alice', 'other', now + 900), now + 900), 'alice-key');
+        await short.expire(now + 1_000 + 100);
+        const taker = record('alice', 'other', now + 1_200);
+        assert.equal(accepted(await short.claim(taker, now + 1_200)), undefined, 'a lapsed binding is no previous record');
+        assert.equal(await short.binding('alice'), key('other'));
+      });
+
+      it('keeps a name bound while its record lives, however long', async () => {
+        const short = await fresh({ nameTtlMs: 1_000 });
+        await short.claim(record('alice', 'alice-key', now, { expiresAt: now + 10_000 }), now);
+        await short.touch('alice', now + 5_000, 10_000);
+        await short.expire(now + 9_000);
+        refused(await short.claim(record('alice', 'other', now + 9_000), now + 9_000));
       });
     });
 
@@ -185,7 +237,8 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         got.meta.lang = 'xx';
         got.payloadTypes.length = 0;
         got.expiresAt = 0;
-        got.secretHash = 'forged';
+        got.publicKey = 'forged';
+        got.policy.allow.push('mallory');
         assert.deepStrictEqual(await d.get('alice'), r);
       });
 
@@ -225,7 +278,7 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         assert.equal(await d.count(), 0);
       });
 
-      it('keeps a touched record live past its old expiry, against expire and against other secrets', async () => {
+      it('keeps a touched record live past its old expiry, against expire and against other keys', async () => {
         const r = record('alice', 's-alice', now);
         await d.claim(r, now);
         await d.touch('alice', now + TTL - 1, TTL);
@@ -267,7 +320,7 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
       it('ignores any other field smuggled into the patch', async () => {
         const r = record('alice', 's-alice', now);
         await d.claim(r, now);
-        const smuggled = { node: 'node-b', secretHash: 'forged', expiresAt: 0, peerId: 'mallory', meta: { admin: 'yes' }, payloadTypes: ['x'] };
+        const smuggled = { node: 'node-b', publicKey: 'forged', policy: { mode: 'any', allow: [], optimistic: true }, expiresAt: 0, peerId: 'mallory', meta: { admin: 'yes' }, payloadTypes: ['x'] };
         await d.update('alice', smuggled as Parameters<Directory['update']>[1]);
         assert.deepStrictEqual(await d.get('alice'), { ...r, node: 'node-b' });
         assert.equal(await d.get('mallory'), undefined);
@@ -289,31 +342,33 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
     });
 
     describe('remove', () => {
-      it('removes a record; a second remove and an unknown id return false', async () => {
-        await d.claim(record('alice', 's-alice', now), now);
+      it('removes the live record; a second remove and an unknown id return false; the binding stays', async () => {
+        await d.claim(record('alice', 'alice-key', now), now);
         assert.equal(await d.remove('alice'), true);
         assert.equal(await d.get('alice'), undefined);
         assert.equal(await d.count(), 0);
         assert.equal(await d.remove('alice'), false);
         assert.equal(await d.remove('nobody'), false);
+        assert.equal(await d.binding('alice'), key('alice-key'));
       });
 
-      it('with ifSecretHash removes only the registration holding that secret', async () => {
-        const r = record('alice', 's-alice', now);
+      it('with ifPublicKey removes only the record of that key', async () => {
+        const r = record('alice', 'alice-key', now);
         await d.claim(r, now);
-        assert.equal(await d.remove('alice', sha256('someone-else')), false);
+        assert.equal(await d.remove('alice', key('someone-else')), false);
         assert.deepStrictEqual(await d.get('alice'), r);
-        assert.equal(await d.remove('alice', r.secretHash), true);
+        assert.equal(await d.remove('alice', r.publicKey), true);
         assert.equal(await d.get('alice'), undefined);
       });
 
-      it('frees the id at once for another secret, and the removed record never comes back from expire', async () => {
-        const r = record('alice', 's-alice', now);
+      it('after remove, the same key re-claims at once, another key is refused, and the removed record never comes back from expire', async () => {
+        const r = record('alice', 'alice-key', now);
         await d.claim(r, now);
         await d.remove('alice');
-        accepted(await d.claim(record('alice', 'new-owner', now + 1, { expiresAt: now + 10 * TTL }), now + 1));
+        refusedByBinding(await d.claim(record('alice', 'new-owner', now + 1), now + 1), 'alice-key');
+        accepted(await d.claim(record('alice', 'alice-key', now + 1, { expiresAt: now + 10 * TTL }), now + 1));
         assert.deepStrictEqual(await d.expire(r.expiresAt), []);
-        assert.equal((await d.get('alice'))!.secretHash, sha256('new-owner'));
+        assert.equal((await d.get('alice'))!.publicKey, key('alice-key'));
       });
     });
 
@@ -341,13 +396,13 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
 
       it('skips records renewed or re-claimed after expiry with a later expiresAt', async () => {
         const a = record('renewed', 's-renewed', now);
-        const b = record('retaken', 's-old', now);
+        const b = record('retaken', 's-retaken', now);
         await d.claim(a, now);
         await d.claim(b, now);
         await d.claim(record('renewed', 's-renewed', now + TTL - 1), now + TTL - 1);
-        await d.claim(record('retaken', 's-new', now + TTL), now + TTL);
+        await d.claim(record('retaken', 's-retaken', now + TTL, { node: 'node-b' }), now + TTL);
         assert.deepStrictEqual(await d.expire(now + TTL), []);
-        assert.equal((await d.get('retaken'))!.secretHash, sha256('s-new'));
+        assert.equal((await d.get('retaken'))!.node, 'node-b');
         assert.deepStrictEqual([...(await d.expire(now + 2 * TTL))].sort(), ['renewed', 'retaken']);
       });
 
@@ -513,12 +568,13 @@ export default function directoryCompliance(name: string, setup: DirectorySetup)
         assert.deepStrictEqual(await other.get('alice'), r);
         assert.equal(await other.count(), 1);
         assert.deepStrictEqual(refused(await other.claim(record('alice', 'other', now), now)), r);
+        assert.equal(await other.binding('alice'), r.publicKey);
       });
 
       it('20 concurrent claims for one id split across two nodes: exactly one wins', async () => {
         const other = await second();
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : d).claim(record('contested', `secret-${i}`, now), now)),
+          Array.from({ length: 20 }, (_, i) => (i % 2 ? other : d).claim(record('contested', `key-${i}`, now), now)),
         );
         assert.equal(results.filter((r) => r.ok).length, 1);
       });

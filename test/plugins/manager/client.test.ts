@@ -1,66 +1,8 @@
 import { strict as assert } from 'assert';
-import {
-  createLogger,
-  createTapApi,
-  Host,
-  ManagerServerFactory,
-  PeerClientFactory,
-  SignalError,
-  type EstablishedCall,
-  type ManagerServer,
-  type PeerClient,
-  type PinholeConfig,
-} from '@pinhole/core';
-import type { ManagerPeerClient } from '@pinhole/manager-client';
+import { SignalError, type ManagerServer, type PeerClient } from '@pinhole/core';
+import { createTapApi, Host } from '@pinhole/core/host';
 import { until } from '../../helpers/manager';
-
-type Ev = Record<string, unknown> & { event?: string };
-
-/** A real host with the repository's plugins: media-udp + manager-client (+ punch-null-udp unless `punch` is false). */
-async function peerHost(o: { punch?: boolean; config?: PinholeConfig } = {}): Promise<{ host: Host; events: Ev[] }> {
-  const events: Ev[] = [];
-  const host = new Host({
-    config: {
-      plugins: {
-        'manager-client': { options: { reconnectMinMs: 20, reconnectMaxMs: 200, stunTimeoutMs: 500, callTimeoutMs: 4000, connectTimeoutMs: 1000 } },
-        'punch-null-udp': { enabled: o.punch !== false, options: { probeTimeoutMs: 1500, spreadMs: 100, repeats: 2 } },
-      },
-      ...o.config,
-    },
-    log: createLogger({ json: true, level: 'silent', write: (l) => events.push(JSON.parse(l)) }),
-  });
-  await host.start();
-  await host.plugins.activate('manager-client');
-  return { host, events };
-}
-
-async function manager(host: Host, opts: Record<string, unknown> = {}): Promise<ManagerServer> {
-  await host.plugins.activateByEvent('onManager');
-  return host.container.get<ManagerServerFactory>(ManagerServerFactory).start({ host: '127.0.0.1', port: 0, udpHost: '127.0.0.1', udpPort: 0, ...opts });
-}
-
-const at = (m: ManagerServer) => `127.0.0.1:${m.address().tcp.port}`;
-
-function client(host: Host, peerId: string, managerAt: string): Promise<ManagerPeerClient> {
-  return host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId, manager: managerAt, udpHost: '127.0.0.1' }) as Promise<ManagerPeerClient>;
-}
-
-const nextIncoming = (p: PeerClient) =>
-  new Promise<EstablishedCall>((resolve) => {
-    const d = p.onIncomingCall((c) => {
-      d.dispose();
-      resolve(c);
-    });
-  });
-
-async function exchange(a: EstablishedCall, b: EstablishedCall): Promise<void> {
-  const got = new Promise<string>((resolve) => b.session.onData((p) => resolve(p.toString())));
-  const back = new Promise<string>((resolve) => a.session.onData((p) => resolve(p.toString())));
-  a.session.send(Buffer.from('hello bob'));
-  assert.equal(await got, 'hello bob');
-  b.session.send(Buffer.from('hello alice'));
-  assert.equal(await back, 'hello alice');
-}
+import { at, client, exchange, manager, nextIncoming, peerHost } from '../../helpers/peer-host';
 
 describe('manager-client: registration and calls through a real manager, media-udp and punch-null-udp', function () {
   this.timeout(10000);
@@ -69,7 +11,7 @@ describe('manager-client: registration and calls through a real manager, media-u
   let mgr: ManagerServer;
   const clients: PeerClient[] = [];
   const make = async (h: Host, id: string, where = at(mgr)) => {
-    const c = await client(h, id, where);
+    const c = await client(h, id, mgr, where);
     clients.push(c);
     return c;
   };
@@ -87,7 +29,7 @@ describe('manager-client: registration and calls through a real manager, media-u
 
   for (const transport of ['tcp', 'ws'] as const) {
     it(`registers over ${transport === 'tcp' ? 'raw TCP' : 'WebSocket'} (reflexive address from the STUN probe) and sets up a direct call`, async () => {
-      const where = transport === 'tcp' ? at(mgr) : `ws://${at(mgr)}/`;
+      const where = transport === 'tcp' ? at(mgr) : `wss://${at(mgr)}/`;
       const alice = await make(hostA.host, 'alice', where);
       const bob = await make(hostB.host, 'bob', where);
       const ra = await alice.start();
@@ -110,6 +52,9 @@ describe('manager-client: registration and calls through a real manager, media-u
       assert.equal(answered.callId, call.callId);
       assert.equal(answered.remotePeerId, 'alice');
       assert.equal(answered.window.detail!.nullPackets, 1, 'bob sent the null packet to alice');
+      assert.equal(call.security?.pattern, 'IK', 'the caller knew bob\'s key: one round trip');
+      assert.equal(call.security?.remoteFingerprint, bob.identity.fingerprint, 'alice authenticated bob\'s key');
+      assert.equal(answered.security?.remoteFingerprint, alice.identity.fingerprint, 'bob authenticated alice\'s key');
       assert.equal(call.session.params.localEndpoint, answered.session.params.remoteEndpoint);
       for (const k of ['callRequest', 'ready', 'windowOpen', 'session']) assert.equal(typeof call.timeline[k], 'number', `caller timeline has ${k}`);
       for (const k of ['openWindow', 'windowOpen', 'windowOpened', 'firstDatagram']) assert.equal(typeof answered.timeline[k], 'number', `callee timeline has ${k}`);
@@ -151,14 +96,14 @@ describe('manager-client: registration and calls through a real manager, media-u
     assert.deepEqual(seen, ['b:openWindow:alice', 'a:ready:string', 'b:hangup']);
   });
 
-  it('refusals reach the caller as SignalErrors with the manager code: E_PEER_UNKNOWN, a callee Reject, E_BUSY', async () => {
+  it('refusals reach the caller as SignalErrors with the manager code: E_PEER_UNAVAILABLE, a callee Reject, E_BUSY', async () => {
     await mgr.close();
     mgr = await manager(hostA.host, { maxCallsPerPeer: 1 });
     const alice = await make(hostA.host, 'alice');
     const bob = await make(hostB.host, 'bob');
     const carol = await make(hostA.host, 'carol');
     await Promise.all([alice.start(), bob.start(), carol.start()]);
-    await assert.rejects(alice.call('nobody'), (e: SignalError) => e.code === 'E_PEER_UNKNOWN' && /nobody/.test(e.message));
+    await assert.rejects(alice.call('nobody'), (e: SignalError) => e.code === 'E_PEER_UNAVAILABLE' && /nobody/.test(e.message) && /--allow alice/.test(e.message));
 
     const dnd = createTapApi(hostB.host.hooks, 'do-not-disturb').notify.for('openWindow').tap({}, () => {
       throw new SignalError('E_DO_NOT_DISTURB', 'bob is in a meeting');
@@ -198,15 +143,15 @@ describe('manager-client: registration and calls through a real manager, media-u
     await alice.start();
     await bob.start();
     // As if bob's firewall dropped everything: alice's strategy aims at a port nobody answers on.
-    createTapApi(hostA.host.hooks, 'dead-path').openWindow.tap({ stage: -1 }, (req) => {
+    createTapApi(hostA.host.hooks, 'dead-path').openWindow.for('null-udp').tap({ stage: -1 }, (req) => {
       if (req.role === 'caller') req.remoteCandidates = [{ address: '127.0.0.1', port: 9, kind: 'reflexive' }];
       return undefined;
     });
     const bobEnded = new Promise<{ received: number; established: boolean }>((resolve) => bob.on('ended', resolve));
     await assert.rejects(alice.call('bob'), (e: SignalError) => e.code === 'E_WINDOW_TIMEOUT' && /127\.0\.0\.1:9/.test(e.message));
     const ended = await bobEnded;
-    assert.equal(ended.established, true, "bob's window and session were open");
-    assert.equal(ended.received, 0, 'but nothing from alice arrived');
+    assert.equal(ended.established, false, "bob's window was open, but alice's handshake never reached it: no session");
+    assert.equal(ended.received, 0, 'nothing from alice arrived');
     await until(() => mgr.stats().callLegs === 0, 1000, 'the manager freed both legs');
   });
 
@@ -221,11 +166,11 @@ describe('manager-client: registration and calls through a real manager, media-u
     assert.equal(mgr.stats().peers, 1);
   });
 
-  it('a peer replaced by a re-registration with its secret does not reconnect (no tug of war)', async () => {
-    const first = await hostA.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+  it('a peer replaced by a re-registration with its key does not reconnect (no tug of war)', async () => {
+    const first = await client(hostA.host, 'dup', mgr);
     clients.push(first);
     await first.start();
-    const second = await hostB.host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'dup', manager: at(mgr), udpHost: '127.0.0.1', secret: 'shared-secret' });
+    const second = await client(hostB.host, 'dup', mgr);
     clients.push(second);
     await second.start();
     await until(() => !first.registered, 1000, 'the first was replaced');

@@ -1,15 +1,19 @@
 import { strict as assert } from 'assert';
-import { silentDirectory, testManager, rawPeerPool } from '../../helpers/manager';
+import { publicKeyText, type CallPolicyMsg } from '@pinhole/core';
+import { silentDirectory, testManager, rawPeerPool, TestKey } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
+/** CallPolicy.Mode on the wire. */
+const ANY: CallPolicyMsg = { mode: 2 };
 
 describe('manager-server: call control (spec Figure 6)', () => {
   let m: Manager;
   let extra: Manager | undefined;
   const pool = rawPeerPool(() => m.address().tcp.port);
-  const peer = async (id: string, port = 40000, mgr = m) => {
+  /** A raw peer that takes calls from anyone unless given another policy. */
+  const peer = async (id: string, port = 40000, mgr = m, policy: CallPolicyMsg = ANY, key = new TestKey()) => {
     const p = await pool.tcp(mgr.address().tcp.port);
-    await p.register(id, { candidates: [{ address: '127.0.0.1', port, kind: 0 }] });
+    await p.register(id, { key, candidates: [{ address: '127.0.0.1', port, kind: 0 }], policy });
     return p;
   };
   afterEach(async () => {
@@ -40,16 +44,18 @@ describe('manager-server: call control (spec Figure 6)', () => {
       'reflexive first, then host candidates',
     );
     assert.deepEqual([ready.callerEndpoint, ready.calleeEndpoint], [ow.callerEndpoint, ow.calleeEndpoint]);
+    assert.deepEqual(Buffer.from(ow.callerKey!), Buffer.from(a.key!.publicKey), 'the callee learns the caller\'s proven key');
+    assert.deepEqual(Buffer.from(ready.calleeKey!), Buffer.from(b.key!.publicKey), 'the caller learns the callee\'s proven key');
     assert.equal(m.stats().callLegs, 2);
     a.send({ hangup: { callId: 'c1', reason: 'bye' } });
     assert.deepEqual((await b.next('hangup')).hangup, { callId: 'c1', reason: 'bye' });
     assert.equal(m.stats().callLegs, 0);
   });
 
-  it('optimistic: Ready goes out at once (optimistic=true), WindowOpened follows to the caller', async () => {
+  it('optimistic, when the callee opted in: Ready goes out at once (optimistic=true), WindowOpened follows to the caller', async () => {
     m = await testManager();
     const a = await peer('alice');
-    const b = await peer('bob');
+    const b = await peer('bob', 40000, m, { mode: 2, optimistic: true });
     a.send({ callRequest: { callId: 'o1', calleeId: 'bob', optimistic: true } as never });
     const ready = (await a.next('ready')).ready as { optimistic?: boolean; callerEndpoint: number };
     assert.equal(ready.optimistic, true);
@@ -59,14 +65,90 @@ describe('manager-server: call control (spec Figure 6)', () => {
     assert.equal((await a.next('windowOpened')).windowOpened!.nullPackets, 2);
   });
 
-  it('E_PEER_UNKNOWN for a callee nobody registered', async () => {
+  it('optimistic, when the callee did not opt in: no addresses before it confirms', async () => {
     m = await testManager();
     const a = await peer('alice');
-    a.send({ callRequest: { callId: 'u1', calleeId: 'nobody' } });
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 'o2', calleeId: 'bob', optimistic: true } });
+    await b.next('openWindow');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(a.received.filter((x) => x.kind === 'ready').length, 0, 'no early Ready');
+    b.send({ windowOpened: { callId: 'o2' } });
+    assert.equal((await a.next('ready')).ready!.optimistic, false);
+  });
+
+  it('E_PEER_UNAVAILABLE for a callee nobody registered, and the same refusal for one that does not allow the caller: no enumeration, no disturbance, no addresses', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob', 42000, m, { mode: 1, allow: ['carol'] });
+    const silent = await peer('sam', 43000, m, {});
+    const refusal = async (callee: string) => {
+      a.send({ callRequest: { callId: `u-${callee}`, calleeId: callee } });
+      return (await a.next('reject')).reject!;
+    };
+    const unknown = await refusal('nobody');
+    assert.equal(unknown.code, 'E_PEER_UNAVAILABLE');
+    assert.equal(unknown.callId, 'u-nobody');
+    assert.match(unknown.reason!, /"nobody"/);
+    assert.match(unknown.reason!, new RegExp(`--allow alice .*--allow ${a.key!.fingerprint}`), 'names the remedy and our fingerprint');
+    for (const callee of ['bob', 'sam']) {
+      const r = await refusal(callee);
+      assert.equal(r.code, unknown.code);
+      assert.equal(r.reason, unknown.reason!.replace('"nobody"', `"${callee}"`), 'word for word the unknown-peer refusal');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(b.received.length + silent.received.length, 0, 'the callees never heard of it');
+    assert.ok(!JSON.stringify(a.received).includes('42000') && !JSON.stringify(a.received).includes('43000'), 'no address of theirs reached the caller');
+    assert.equal(m.stats()['calls.refusedByPolicy'], 2);
+  });
+
+  it('admits a caller allowed by name, by fingerprint or by key', async () => {
+    m = await testManager();
+    const keys = { byName: new TestKey(), byFp: new TestKey(), byKey: new TestKey() };
+    const b = await peer('bob', 42000, m, { mode: 1, allow: ['byName', keys.byFp.fingerprint.toUpperCase(), publicKeyText(keys.byKey.publicKey)] });
+    for (const [name, key] of Object.entries(keys)) {
+      const caller = await peer(name, 41000, m, {}, key);
+      caller.send({ callRequest: { callId: `ok-${name}`, calleeId: 'bob' } });
+      assert.equal((await b.next('openWindow')).openWindow!.callerId, name);
+      caller.send({ hangup: { callId: `ok-${name}` } });
+    }
+  });
+
+  it('E_PEER_KEY_CHANGED when the caller pinned another key for the callee: nothing reaches the callee', async () => {
+    m = await testManager();
+    const a = await peer('alice');
+    const b = await peer('bob');
+    const pinned = new TestKey();
+    a.send({ callRequest: { callId: 'k1', calleeId: 'bob', expectedCalleeKey: pinned.publicKey } });
     const r = (await a.next('reject')).reject!;
-    assert.equal(r.code, 'E_PEER_UNKNOWN');
-    assert.equal(r.callId, 'u1');
-    assert.match(r.reason!, /nobody/);
+    assert.equal(r.code, 'E_PEER_KEY_CHANGED');
+    assert.ok(r.reason!.includes(pinned.fingerprint) && r.reason!.includes(b.key!.fingerprint), 'both fingerprints');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(b.received.length, 0, 'the holder of the name heard nothing');
+    a.send({ callRequest: { callId: 'k2', calleeId: 'bob', expectedCalleeKey: b.key!.publicKey } });
+    assert.equal((await b.next('openWindow')).openWindow!.callId, 'k2', 'the right pin goes through');
+  });
+
+  it('rate-limits CallRequests per caller (E_RATE_LIMITED) without disturbing the callee', async () => {
+    m = await testManager({ callsPerSecondPerPeer: 2 });
+    const a = await peer('alice');
+    await peer('bob');
+    for (let i = 0; i < 8; i++) a.send({ callRequest: { callId: `r${i}`, calleeId: 'nobody' } });
+    const codes = [];
+    for (let i = 0; i < 8; i++) codes.push((await a.next('reject')).reject!.code);
+    assert.ok(codes.filter((c) => c === 'E_RATE_LIMITED').length >= 3, `codes: ${codes.join(',')}`);
+  });
+
+  it('tells the callee to open its window toward the observed address and at most two reported ones, whatever the caller claims', async () => {
+    m = await testManager();
+    const a = await pool.tcp(m.address().tcp.port);
+    const many = Array.from({ length: 16 }, (_, i) => ({ address: `198.51.100.${i + 1}`, port: 5000 + i, kind: 0 }));
+    await a.register('liar', { candidates: many });
+    await m.directory.update('liar', { reflexive: { address: '203.0.113.9', port: 7000, kind: 'reflexive' } });
+    const b = await peer('bob');
+    a.send({ callRequest: { callId: 'l1', calleeId: 'bob' } });
+    const ow = (await b.next('openWindow')).openWindow!;
+    assert.deepEqual(ow.callerCandidates!.map((c) => `${c.address}:${c.port}`), ['203.0.113.9:7000', '198.51.100.1:5000', '198.51.100.2:5001']);
   });
 
   it('E_BUSY when the callee is at its call limit', async () => {
@@ -128,7 +210,8 @@ describe('manager-server: call control (spec Figure 6)', () => {
   it('an established call outlives a dropped control connection: the peer may come back and hang up, else the other side hears after expiryMs', async () => {
     m = await testManager({ expiryMs: 300, limits: { idleTimeoutMs: 10000 } });
     const a = await pool.tcp(m.address().tcp.port);
-    const { secret } = await a.register('alice');
+    const aliceKey = new TestKey();
+    await a.register('alice', { key: aliceKey });
     const c = await peer('carol');
     let seq = 0;
     let caller = a;
@@ -145,7 +228,7 @@ describe('manager-server: call control (spec Figure 6)', () => {
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(c.received.filter((x) => x.kind === 'hangup').length, 0, 'no Hangup: the media path does not need the manager');
       const back = await pool.tcp(m.address().tcp.port);
-      await back.register('alice', { secret });
+      await back.register('alice', { key: aliceKey });
       caller = back;
       back.send({ hangup: { callId: 'g2', reason: 'later' } });
       assert.equal((await c.next('hangup')).hangup!.reason, 'later', 'the reconnected peer hangs up its old call');
@@ -214,9 +297,10 @@ describe('manager-server: call control (spec Figure 6)', () => {
     m = await testManager({ directory: shared });
     extra = await testManager({ directory: shared.connect() });
     const old = await pool.tcp(m.address().tcp.port);
-    const { secret } = await old.register('roamer');
+    const key = new TestKey();
+    await old.register('roamer', { key });
     const moved = await pool.tcp(extra.address().tcp.port);
-    await moved.register('roamer', { secret });
+    await moved.register('roamer', { key });
     assert.equal((await old.next('error')).error!.code, 'E_REPLACED');
     await old.closed;
     assert.equal((await shared.get('roamer'))!.node, extra.nodeId);

@@ -1,8 +1,8 @@
 import { strict as assert } from 'assert';
-import { createHash } from 'crypto';
 import * as http from 'http';
-import { createHooks, createTapApi, SignalError } from '@pinhole/core';
-import { testManager, until, rawPeerPool } from '../../helpers/manager';
+import { createHooks, publicKeyText, SignalError } from '@pinhole/core';
+import { createTapApi } from '@pinhole/core/host';
+import { testManager, until, rawPeerPool, TestKey } from '../../helpers/manager';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
 const tcpOf = (m: Manager) => m.address().tcp.port;
@@ -18,12 +18,17 @@ describe('manager-server: registration', () => {
     await m?.close();
   });
 
-  it('registers over raw TCP: Registered carries a secret, timers, the STUN port and a probe token; the directory has the record', async () => {
+  it('speaks first (Hello with a fresh 32-byte nonce per connection); a key-signed Register gets Registered with timers, the STUN port and a probe token; the directory has the record and the binding', async () => {
     m = await testManager({ keepaliveMs: 1234, expiryMs: 5678 });
     const a = await tcp();
-    const reg = await a.register('alice', { payloadTypes: ['voice'], meta: { app: 'test' } });
+    const other = await tcp();
+    const nonce = await a.challenge();
+    assert.equal(nonce.length, 32);
+    assert.notDeepEqual(await other.challenge(), nonce, 'a fresh nonce per connection');
+    const key = new TestKey();
+    const reg = await a.register('alice', { key, payloadTypes: ['voice'], meta: { app: 'test' } });
     assert.equal(reg.peerId, 'alice');
-    assert.ok(reg.secret.length >= 24, 'a fresh random secret');
+    assert.equal((reg as Record<string, unknown>).secret, undefined, 'no shared secret any more');
     assert.equal(reg.keepaliveMs, 1234);
     assert.equal(reg.expiryMs, 5678);
     assert.equal(reg.stunPort, m.address().udp.port);
@@ -31,26 +36,35 @@ describe('manager-server: registration', () => {
     const rec = await m.directory.get('alice');
     assert.ok(rec);
     assert.equal(rec.node, m.nodeId);
-    assert.equal(rec.secretHash, createHash('sha256').update(reg.secret).digest('hex'), 'only the hash of the secret is stored');
+    assert.equal(rec.publicKey, publicKeyText(key.publicKey), 'the proven key is stored');
+    assert.equal(await m.directory.binding('alice'), publicKeyText(key.publicKey), 'the name is bound to it');
+    assert.deepEqual(rec.policy, { mode: 'none', allow: [], optimistic: false }, 'no policy given: takes no calls');
     assert.deepEqual(rec.candidates, [{ address: '127.0.0.1', port: 40000, kind: 'host' }]);
     assert.deepEqual(rec.payloadTypes, ['voice']);
     assert.deepEqual(rec.meta, { app: 'test' });
   });
 
-  it('frees the id at once on Bye (a dropped connection keeps it for the secret holder instead)', async () => {
+  it('ends the registration at once on Bye; the name stays bound to its key (others get E_ID_TAKEN, the key comes back at once)', async () => {
     m = await testManager();
     const a = await tcp();
-    await a.register('leaver');
+    const key = new TestKey();
+    await a.register('leaver', { key });
     a.send({ bye: { reason: 'done' } });
     await until(async () => !(await m.directory.get('leaver')), 2000, 'record removed');
-    const b = await tcp();
-    const reg = await b.register('leaver');
-    assert.equal(reg.peerId, 'leaver', 'a new peer without the secret takes the id');
-    const c = await tcp();
-    await c.register('dropper');
-    c.close();
-    const d = await tcp();
-    await assert.rejects(d.register('dropper'), /E_ID_TAKEN/);
+    await assert.rejects((await tcp()).register('leaver'), { code: 'E_ID_TAKEN' });
+    assert.equal((await (await tcp()).register('leaver', { key })).peerId, 'leaver', 'the same key re-registers at once');
+  });
+
+  it('a crashed peer (connection dropped, record still live) re-registers at once with its key: no lockout', async () => {
+    m = await testManager({ expiryMs: 60_000 });
+    const key = new TestKey();
+    const a = await tcp();
+    await a.register('crasher', { key });
+    a.close();
+    const t0 = Date.now();
+    const back = await tcp();
+    assert.equal((await back.register('crasher', { key })).peerId, 'crasher');
+    assert.ok(Date.now() - t0 < 1000, 'no waiting for the old record to expire');
   });
 
   it('registers over WebSocket on the same port (one binary message per envelope)', async () => {
@@ -102,9 +116,7 @@ describe('manager-server: registration', () => {
     await a.closed;
     assert.equal(await m.directory.get('sleepy'), undefined);
     assert.equal(m.stats().expired, 1);
-    const b = await tcp();
-    const reg = await b.register('sleepy');
-    assert.equal(reg.peerId, 'sleepy', 'someone else may take the expired id, without its secret');
+    await assert.rejects((await tcp()).register('sleepy'), { code: 'E_ID_TAKEN' }, 'the name outlives the registration: it stays bound to its key');
   });
 });
 
@@ -117,23 +129,47 @@ describe('manager-server: registration refusals', () => {
     await m?.close();
   });
 
-  it('E_ID_TAKEN: a live id cannot be registered again without its secret', async () => {
+  it('E_ID_TAKEN: a name bound to one key is refused to another, naming both fingerprints and the remedy', async () => {
     m = await testManager();
-    await (await tcp()).register('carol');
+    const owner = new TestKey();
+    await (await tcp()).register('carol', { key: owner });
     const b = await tcp();
-    await assert.rejects(b.register('carol'), (e: { code: string; message: string }) => e.code === 'E_ID_TAKEN' && /secret/.test(e.message));
+    const intruder = new TestKey();
+    await assert.rejects(
+      b.register('carol', { key: intruder }),
+      (e: { code: string; message: string }) =>
+        e.code === 'E_ID_TAKEN' && e.message.includes(owner.fingerprint) && e.message.includes(intruder.fingerprint) && /--identity/.test(e.message),
+    );
     await b.closed;
-    const c = await tcp();
-    await assert.rejects(c.register('carol', { secret: 'guessed' }), { code: 'E_ID_TAKEN' });
   });
 
-  it('a re-registration presenting the secret succeeds, keeps the secret, and closes the old connection with E_REPLACED', async () => {
+  it('refuses a registration whose signature does not check out: wrong key, another connection\'s nonce, altered fields, none at all', async () => {
     m = await testManager();
+    const key = new TestKey();
+    const wrong = await tcp();
+    await assert.rejects(wrong.register('eve', { key, signature: new TestKey().sign(await wrong.challenge()) }), { code: 'E_REGISTER_AUTH' });
+    // A registration signed for one connection, replayed on another (whose nonce differs).
+    const first = await tcp();
+    const nonce = await first.challenge();
+    const other = await tcp();
+    const msg = { peerId: 'eve', protocolVersion: 2, candidates: [{ address: '127.0.0.1', port: 40000, kind: 0 }], publicKey: key.publicKey };
+    const { registrationDigest, fromCandidateMsg, fromPolicyMsg } = await import('@pinhole/core');
+    const signature = key.sign(registrationDigest(nonce, { ...msg, candidates: msg.candidates.map(fromCandidateMsg), payloadTypes: [], meta: {}, identity: { publicKey: key.publicKey }, policy: fromPolicyMsg(undefined) }));
+    await assert.rejects(other.register('eve', { key, signature }), { code: 'E_REGISTER_AUTH' });
+    // The same signature on its own connection, but with a field changed after signing.
+    await assert.rejects(first.register('eve', { key, signature, payloadTypes: ['voice'] }), { code: 'E_REGISTER_AUTH' });
+    await assert.rejects((await tcp()).register('eve', { key, sign: false }), { code: 'E_REGISTER_INVALID' });
+    assert.equal(await m.directory.get('eve'), undefined);
+  });
+
+  it('a re-registration with the same key succeeds and closes the old connection with E_REPLACED', async () => {
+    m = await testManager();
+    const key = new TestKey();
     const a = await tcp();
-    const first = await a.register('dave');
+    const first = await a.register('dave', { key });
     const b = await tcp();
-    const again = await b.register('dave', { secret: first.secret });
-    assert.equal(again.secret, first.secret);
+    const again = await b.register('dave', { key });
+    assert.equal(again.peerId, 'dave');
     assert.notEqual(again.probeToken, first.probeToken, 'a new probe token per registration');
     assert.equal((await a.next('error')).error!.code, 'E_REPLACED');
     await a.closed;
@@ -142,22 +178,36 @@ describe('manager-server: registration refusals', () => {
     assert.equal(m.stats().peers, 1);
   });
 
-  it('the secret holder may reclaim its id after its connection dropped (spec ¶40), others may not', async () => {
+  it('the key holder may reclaim its name after its connection dropped (spec ¶40), others may not', async () => {
     m = await testManager();
+    const key = new TestKey();
     const a = await tcp();
-    const reg = await a.register('erin');
+    await a.register('erin', { key });
     a.close();
     await a.closed;
     const thief = await tcp();
     await assert.rejects(thief.register('erin'), { code: 'E_ID_TAKEN' });
     const back = await tcp();
-    assert.equal((await back.register('erin', { secret: reg.secret })).peerId, 'erin');
+    assert.equal((await back.register('erin', { key })).peerId, 'erin');
+  });
+
+  it('a manager restarted on a persisted directory keeps every name bound to its key', async () => {
+    const { MemoryDirectory } = await import('@pinhole/directory-memory');
+    const directory = MemoryDirectory.create(() => undefined);
+    const key = new TestKey();
+    m = await testManager({ directory });
+    await (await tcp()).register('persisted', { key });
+    await m.close();
+    m = await testManager({ directory });
+    await assert.rejects((await tcp()).register('persisted'), { code: 'E_ID_TAKEN' });
+    assert.equal((await (await tcp()).register('persisted', { key })).peerId, 'persisted');
+    await directory.close();
   });
 
   it('E_PROTOCOL_VERSION names both versions', async () => {
     m = await testManager();
     const a = await tcp();
-    await assert.rejects(a.register('frank', { protocolVersion: 99 }), (e: { code: string; message: string }) => e.code === 'E_PROTOCOL_VERSION' && /99/.test(e.message) && /version 1/.test(e.message));
+    await assert.rejects(a.register('frank', { protocolVersion: 99 }), (e: { code: string; message: string }) => e.code === 'E_PROTOCOL_VERSION' && /99/.test(e.message) && /version 2/.test(e.message));
     await a.closed;
   });
 
@@ -176,7 +226,9 @@ describe('manager-server: registration refusals', () => {
     const good = await tcp();
     await good.register('gina', { meta: { token: 'letmein' } });
     assert.equal((await m.directory.get('gina'))!.meta.admittedBy, 'test-auth', 'the waterfall result is what gets registered');
-    assert.deepEqual(seen[0], { side: 'manager', remoteAddress: '127.0.0.1', transport: 'tcp' });
+    const ctx = seen[0] as { side: string; remoteAddress: string; transport: string; challenge: Uint8Array };
+    assert.deepEqual({ side: ctx.side, remoteAddress: ctx.remoteAddress, transport: ctx.transport }, { side: 'manager', remoteAddress: '127.0.0.1', transport: 'tcp' });
+    assert.equal(ctx.challenge.length, 32, 'the tap sees the connection\'s nonce');
   });
 
   it('refuses malformed registrations with E_REGISTER_INVALID', async () => {

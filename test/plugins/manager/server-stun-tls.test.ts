@@ -76,7 +76,7 @@ describe('manager-server: STUN responder', () => {
     const a = await RawPeer.tcp(m.address().tcp.port);
     const b = await RawPeer.tcp(m.address().tcp.port);
     try {
-      const reg = await a.register('alice', { candidates: [{ address: '127.0.0.1', port: 41000, kind: 0 }] });
+      const reg = await a.register('alice', { candidates: [{ address: '127.0.0.1', port: 41000, kind: 0 }], policy: { mode: 2 } });
       await b.register('bob');
       const media = await udpSocket();
       sockets.push(media);
@@ -146,22 +146,15 @@ describe('manager-server: TLS (port 443 style)', () => {
   it('serves framed TCP and WebSocket inside TLS on one port', async () => {
     m = await testManager({ tls: { cert, key } });
     const port = m.address().tcp.port;
-    const sock = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
-    await new Promise((r, j) => sock.once('secureConnect', r).once('error', j));
-    const decoder = new FrameDecoder();
-    const got = new Promise<string>((resolve) => sock.on('data', (c) => decoder.push(c).forEach((f) => resolve(decodeControl(f).kind))));
-    sock.write(encodeFrame(encodeControl({ register: { peerId: 'tlsalice', protocolVersion: 1 } })));
-    assert.equal(await got, 'registered');
-    sock.destroy();
+    const framed = await RawPeer.tcp(port, '127.0.0.1', { ca: cert, servername: 'localhost' });
+    assert.equal((await framed.register('tlsalice')).peerId, 'tlsalice');
+    framed.close();
 
     const ws = await RawPeer.ws(`wss://localhost:${port}/`).catch(() => undefined);
     assert.equal(ws, undefined, 'an untrusted certificate is refused by a default client');
-    const wss = new WebSocket(`wss://localhost:${port}/`, { ca: cert });
-    await new Promise((r, j) => wss.once('open', r).once('error', j));
-    const reply = new Promise<string>((resolve) => wss.once('message', (d) => resolve(decodeControl(d as Buffer).kind)));
-    wss.send(encodeControl({ register: { peerId: 'tlsbob', protocolVersion: 1 } }));
-    assert.equal(await reply, 'registered');
-    wss.terminate();
+    const wss = await RawPeer.ws(`wss://localhost:${port}/`, { ca: cert });
+    assert.equal((await wss.register('tlsbob')).peerId, 'tlsbob');
+    wss.close();
     await until(() => m.stats().peers === 0, 1000, 'both closed');
   });
 });

@@ -3,11 +3,14 @@ import { fileHash } from '@pinhole/payload-file';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createLogger, Host, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { createLogger, PeerClientFactory, type PeerClient } from '@pinhole/core';
+import { Host } from '@pinhole/core/host';
 import type { FileInbox, FileTransfer } from '@pinhole/core';
 import { FileTransfer as FileTransferId } from '@pinhole/core';
 import { NdjsonProc } from '@pinhole/lab';
 import { randomFile, sha256Of, tempDir } from '../../helpers/files';
+import { identityArgs } from '../../helpers/lab-procs';
+import { peerOptions } from '../../helpers/peers';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', '..', 'core', 'bin', 'pinhole.js');
 const pinhole = (args: string[]) => new NdjsonProc(spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] }));
@@ -37,16 +40,15 @@ describe('cli: pinhole call --send', function () {
     host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
     await host.start();
     await host.plugins.activate('manager-client');
-    await host.plugins.activateByEvent('onPayload:file');
-    const transfer = host.container.get<FileTransfer>(FileTransferId);
-    bob = await host.container.get<PeerClientFactory>(PeerClientFactory).create({ peerId: 'bob', manager: String(ready.tcp), udpHost: '127.0.0.1' });
+    const transfer = await host.services.load<FileTransfer>(FileTransferId, 'onPayload:file');
+    bob = await (await host.services.load<PeerClientFactory>(PeerClientFactory)).create(peerOptions('file-bob', { tcp: String(ready.tcp), pin: String(ready.pin) }));
     const inboxes: FileInbox[] = [];
     bob.onIncomingCall((call) => inboxes.push(transfer.receiveFiles(call, inbox)));
     await bob.start();
 
     const big = await randomFile(dir, 'big.bin', 24 << 20);
     const small = await randomFile(dir, 'small.txt', 1234);
-    const call = pinhole(['call', 'bob', '--id', 'alice', '--manager', String(ready.tcp), '--pings', '1', '--send', big, '--send', small]);
+    const call = pinhole(['call', 'file-bob', '--id', 'file-alice', '--manager', String(ready.tcp), '--manager-fingerprint', String(ready.pin), ...identityArgs('file-alice'), '--pings', '1', '--send', big, '--send', small]);
     procs.push(call);
     assert.equal(await call.exited, 0);
     const names = (kind: string) => call.events.filter((e) => e.event === kind).map((e) => e.name);
@@ -60,7 +62,7 @@ describe('cli: pinhole call --send', function () {
     assert.equal(await sha256Of(path.join(inbox, 'small.txt')), await sha256Of(small));
 
     // Sent again: bob already has them, so both are refused and the command says so with exit 1.
-    const again = pinhole(['call', 'bob', '--id', 'alice', '--manager', String(ready.tcp), '--pings', '1', '--send', small]);
+    const again = pinhole(['call', 'file-bob', '--id', 'file-alice', '--manager', String(ready.tcp), '--manager-fingerprint', String(ready.pin), ...identityArgs('file-alice'), '--pings', '1', '--send', small]);
     procs.push(again);
     assert.equal(await again.exited, 1);
     const failed = again.events.find((e) => e.event === 'file.failed')!;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Host } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileReceived } from '@pinhole/core';
 import { fileHash } from '@pinhole/payload-file';
 import { fileHost, filePayload } from '../../helpers/file-peers';

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
-import { PinholeError, type Host } from '@pinhole/core';
+import { PinholeError } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { Pieces, type FileEndpoint } from '@pinhole/payload-file';
 import { fileHost, filePayload, RawFilePeer } from '../../helpers/file-peers';
 import { listDir, randomFile, tempDir } from '../../helpers/files';

@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import { fork, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatagramSession, Host, MediaTransport, PinholeError } from '@pinhole/core';
+import type { DatagramSession, MediaTransport, PinholeError } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileReceived } from '@pinhole/core';
 import type { FileEndpoint } from '@pinhole/payload-file';
 import type { ChildMessage, GoMessage } from '../../helpers/file-sender-child';
@@ -10,6 +11,7 @@ import type { ReceiveMessage, ReceiverChildMessage } from '../../helpers/file-re
 import { fileHost, filePayload } from '../../helpers/file-peers';
 import { listDir, randomFile, sha256Of, tempDir } from '../../helpers/files';
 import { transport } from '../../helpers/media';
+import { handshakePair } from '../../helpers/secure';
 
 const CHILD = path.join(__dirname, '..', '..', 'helpers', 'file-sender-child.js');
 const RX_CHILD = path.join(__dirname, '..', '..', 'helpers', 'file-receiver-child.js');
@@ -18,7 +20,8 @@ const KILL_AFTER = 6 << 20;
 
 /** A sender process aimed at our socket, with our side's session and receiving endpoint ready before it starts. */
 async function startSender(rxT: MediaTransport, host: Host, inbox: string, file: string, ids: [number, number], idleTimeoutMs = 500) {
-  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'] });
+  // 'advanced': the handshake result (Uint8Array keys) crosses the IPC channel intact.
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'], serialization: 'advanced' });
   const messages: ChildMessage[] = [];
   const waiters = new Set<() => void>();
   child.on('message', (m: ChildMessage) => {
@@ -39,9 +42,12 @@ async function startSender(rxT: MediaTransport, host: Host, inbox: string, file:
       check();
     });
   const bound = (await next('bound')) as Extract<ChildMessage, { type: 'bound' }>;
-  const session = rxT.openSession({ callId: 'resume', role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: { address: '127.0.0.1', port: bound.port }, keepaliveMs: 0 });
+  // A real handshake for this call; the sender process gets its half, as its own call flow would give it.
+  const callId = `resume-${ids[0]}`;
+  const hs = await handshakePair(host, { callId, callerEndpoint: ids[0], calleeEndpoint: ids[1] }, 'file-sender', 'file-receiver');
+  const session = await rxT.openSession({ callId, role: 'callee', localEndpoint: ids[1], remoteEndpoint: ids[0], remote: { address: '127.0.0.1', port: bound.port }, keepaliveMs: 0, handshake: hs.callee });
   const rx = filePayload(host).attach(session, { inbox, idleTimeoutMs });
-  const go: GoMessage = { type: 'go', remotePort: rxT.socket.localPort, localEndpoint: ids[0], remoteEndpoint: ids[1], file };
+  const go: GoMessage = { type: 'go', callId, remotePort: rxT.socket.localPort, localEndpoint: ids[0], remoteEndpoint: ids[1], file, handshake: hs.caller };
   child.send(go);
   return { child, session, rx, next };
 }
@@ -152,18 +158,22 @@ describe('payload-file: a peer killed mid-transfer resumes piece by piece', func
     const txT = await transport(senderHost);
     try {
       // 1. A receiving process, killed for real once a few MiB are verified and on its disk.
-      const child = fork(RX_CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'] });
+      const child = fork(RX_CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--require', 'reflect-metadata'], serialization: 'advanced' });
       children.push(child);
+      const first = { callId: 'crash-1', callerEndpoint: 0x9600, calleeEndpoint: 0x9601 };
+      const hs1 = await handshakePair(host, first, 'file-sender', 'file-receiver');
       let killedAt = 0;
       const killed = new Promise<void>((resolve) =>
         child.on('message', (m: ReceiverChildMessage) => {
           if (m.type === 'bound') {
-            const go: ReceiveMessage = { type: 'go', remotePort: txT.socket.localPort, localEndpoint: 0x9601, remoteEndpoint: 0x9600, inbox };
+            const go: ReceiveMessage = { type: 'go', callId: first.callId, handshake: hs1.callee, remotePort: txT.socket.localPort, localEndpoint: first.calleeEndpoint, remoteEndpoint: first.callerEndpoint, inbox };
             child.send(go);
-            const s = txT.openSession({ callId: 'crash-1', role: 'caller', localEndpoint: 0x9600, remoteEndpoint: 0x9601, remote: { address: '127.0.0.1', port: m.port }, keepaliveMs: 0 });
-            sessions.push(s);
-            const tx = filePayload(senderHost).attach(s);
-            void s.ping().then(() => tx.send({ path: file }).catch((e: PinholeError) => e));
+            void (async () => {
+              const s = await txT.openSession({ callId: first.callId, role: 'caller', localEndpoint: first.callerEndpoint, remoteEndpoint: first.calleeEndpoint, remote: { address: '127.0.0.1', port: m.port }, keepaliveMs: 0, handshake: hs1.caller });
+              sessions.push(s);
+              await s.ping();
+              await filePayload(senderHost).attach(s).send({ path: file }).catch((e: PinholeError) => e);
+            })();
           } else if (m.type === 'progress' && m.bytes >= KILL_AFTER && !killedAt) {
             killedAt = m.bytes;
             child.kill('SIGKILL');
@@ -176,8 +186,12 @@ describe('payload-file: a peer killed mid-transfer resumes piece by piece', func
       assert.deepEqual(listDir(inbox), ['.crash.bin.pinhole-part', '.crash.bin.pinhole-part.pieces'], 'the part and its piece record survive the crash');
 
       // 2. A new receiver (this process) with the same inbox, the same file again on a new call.
-      const rxS = rxT.openSession({ callId: 'crash-2', role: 'callee', localEndpoint: 0x9701, remoteEndpoint: 0x9700, remote: { address: '127.0.0.1', port: txT.socket.localPort }, keepaliveMs: 0 });
-      const txS = txT.openSession({ callId: 'crash-2', role: 'caller', localEndpoint: 0x9700, remoteEndpoint: 0x9701, remote: { address: '127.0.0.1', port: rxT.socket.localPort }, keepaliveMs: 0 });
+      const second = { callId: 'crash-2', callerEndpoint: 0x9700, calleeEndpoint: 0x9701 };
+      const hs2 = await handshakePair(host, second, 'file-sender', 'file-receiver');
+      const [rxS, txS] = await Promise.all([
+        rxT.openSession({ callId: second.callId, role: 'callee', localEndpoint: second.calleeEndpoint, remoteEndpoint: second.callerEndpoint, remote: { address: '127.0.0.1', port: txT.socket.localPort }, keepaliveMs: 0, handshake: hs2.callee }),
+        txT.openSession({ callId: second.callId, role: 'caller', localEndpoint: second.callerEndpoint, remoteEndpoint: second.calleeEndpoint, remote: { address: '127.0.0.1', port: rxT.socket.localPort }, keepaliveMs: 0, handshake: hs2.caller }),
+      ]);
       sessions.push(rxS, txS);
       await txS.ping();
       const rx = filePayload(host).attach(rxS, { inbox });

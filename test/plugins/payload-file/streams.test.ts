@@ -6,7 +6,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DatagramSession, Host, PinholeError, ReliableStream } from '@pinhole/core';
+import type { DatagramSession, PinholeError, ReliableStream } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import type { FileReceived } from '@pinhole/core';
 import { fileHash, Pieces, StreamCount, type FileEndpoint } from '@pinhole/payload-file';
 import { fileHost, filePayload, RawFilePeer, sha256 } from '../../helpers/file-peers';

@@ -1,9 +1,12 @@
 import { strict as assert } from 'assert';
-import { JitterBuffer, type PlayoutSlot } from '@pinhole/payload-voice';
+import { JitterBuffer, type PlayoutSlot, type VoicePluginOptions } from '@pinhole/payload-voice';
+import { pluginOptions } from '../../helpers/plugin-options';
 import { rng } from '../../helpers/rng';
 
 const RATE = 8000;
 const FRAME = 160; // 20 ms
+/** The plugin's delay bounds as configured by default (its manifest). */
+const DELAYS = pluginOptions<VoicePluginOptions>('payload-voice');
 
 interface Run {
   played: Array<PlayoutSlot<number>>;
@@ -30,7 +33,7 @@ function simulate(frames: number, arrival: (i: number) => number | undefined, op
     frameSamples: FRAME,
     minDelayMs: opts.minDelayMs ?? 20,
     floorDelayMs: opts.floorDelayMs ?? 20,
-    maxDelayMs: opts.maxDelayMs ?? 500,
+    maxDelayMs: opts.maxDelayMs ?? DELAYS.maxDelayMs,
   });
   const events = Array.from({ length: frames }, (_, i) => ({ i, at: arrival(i) }))
     .filter((e): e is { i: number; at: number } => e.at !== undefined)
@@ -76,8 +79,8 @@ describe('payload-voice: adaptive jitter buffer (synthetic arrivals)', () => {
     assert.ok(d > 55 && d < 75, `mean delay ${d.toFixed(1)} ms`);
   });
 
-  describe('the floor follows the measured spread (defaults: 2 ms minimum, 25 ms floor)', () => {
-    const adaptive = (frames: number, arrival: (i: number) => number): Run => simulate(frames, arrival, { minDelayMs: 2, floorDelayMs: 25, pollMs: 1 });
+  describe('the floor follows the measured spread (the manifest defaults: 2 ms minimum, 25 ms floor)', () => {
+    const adaptive = (frames: number, arrival: (i: number) => number): Run => simulate(frames, arrival, { minDelayMs: DELAYS.minDelayMs, floorDelayMs: DELAYS.floorDelayMs, pollMs: 1 });
 
     it('a steady path (0–0.5 ms jitter) plays within a few ms of the fastest packet once the spread is known, nothing late', () => {
       const r = rng(11);
@@ -87,7 +90,7 @@ describe('payload-voice: adaptive jitter buffer (synthetic arrivals)', () => {
     });
 
     it('starts at the full floor until 50 packets showed the spread', () => {
-      const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME });
+      const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, ...DELAYS });
       for (let i = 0; i < 10; i++) jb.insert(i * FRAME, i, 50 + i * 20);
       jb.pop(0);
       assert.equal(jb.delayMs, 25);
@@ -143,7 +146,7 @@ describe('payload-voice: adaptive jitter buffer (synthetic arrivals)', () => {
   }
 
   it('counts duplicates and late frames, refuses frames far in the future, and drains at the end', () => {
-    const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME });
+    const jb = new JitterBuffer<number>({ clockRate: RATE, frameSamples: FRAME, ...DELAYS });
     assert.equal(jb.insert(0, 0, 100), 'ok');
     assert.equal(jb.insert(0, 0, 101), 'duplicate');
     assert.equal(jb.insert(FRAME * 2, 2, 140), 'ok');

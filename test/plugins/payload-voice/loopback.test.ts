@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Codec, contributionProvider, VoiceError, type Codec as CodecT, type Host, type VoiceCall, type VoiceStats } from '@pinhole/core';
+import { Codec, VoiceError, type Codec as CodecT, type VoiceCall, type VoiceStats } from '@pinhole/core';
+import type { Host } from '@pinhole/core/host';
 import { decodeVoicePacket, delayImpairment, readWav } from '@pinhole/payload-voice';
 import { bestLag, speechLike } from '../../helpers/audio';
 import { mediaHost } from '../../helpers/media';
@@ -16,8 +17,10 @@ async function talk(a: VoiceCall, b: VoiceCall): Promise<[VoiceStats, VoiceStats
   return [await a.stop(), await b.stop()];
 }
 
-function codecNamed(host: Host, name: string): CodecT {
-  return contributionProvider<CodecT>(host.container, Codec).getContributions().find((c) => c.name === name) as CodecT;
+async function codecNamed(host: Host, name: string): Promise<CodecT> {
+  const codec = (await host.services.loadAll<CodecT>(Codec, `onCodec:${name}`)).find((c) => c.name === name);
+  assert.ok(codec, `a Codec named ${name}`);
+  return codec;
 }
 
 /** What a perfect channel gives: the input through the codec, frame by frame (last frame zero-padded). */
@@ -59,7 +62,7 @@ describe('payload-voice: calls on loopback sessions', function () {
       assert.equal(a.codec, 'pcmu');
       assert.equal(b.codec, 'pcmu');
       const [sa, sb] = await talk(a, b);
-      const pcmu = codecNamed(host, 'pcmu');
+      const pcmu = await codecNamed(host, 'pcmu');
       const atB = readWav(file('b.wav'));
       const atA = readWav(file('a.wav'));
       assert.equal(atB.sampleRate, 8000);

@@ -1,4 +1,5 @@
-import type { ControlEnvelope, EstablishedCall, Hooks, Logger, MediaTransport } from '@pinhole/core';
+import type { CallPolicy, ControlEnvelope, EstablishedCall, Hooks, Identity, KnownPeers, Logger, MediaTransport, SessionSecurity } from '@pinhole/core';
+import type { CallerBudget } from './caller-budget';
 import type { ClientOptions } from '../options';
 import type { CallTable } from './call-table';
 
@@ -8,8 +9,20 @@ export interface CallContext {
   readonly hooks: Hooks;
   readonly media: MediaTransport;
   readonly options: ClientOptions;
+  /** The punch strategies to try, in order (see PunchStrategies). */
+  strategies(): Promise<string[]>;
   readonly calls: CallTable;
   readonly log: Logger;
+  readonly identity: Identity;
+  readonly knownPeers: KnownPeers;
+  /** The handshake and session protection; undefined only when insecure. */
+  readonly security?: SessionSecurity;
+  /** Plain control channel and unencrypted sessions (--insecure, both ends). */
+  readonly insecure: boolean;
+  /** Who may call us (checked again here: the manager is not trusted with it). */
+  readonly policy: CallPolicy;
+  /** Calls per caller key per minute. */
+  readonly budget: CallerBudget;
   /** Sends to the manager; throws E_MANAGER_LOST while disconnected. */
   send(env: ControlEnvelope): void;
   /** An OpenWindow arrived (before the window is opened). */

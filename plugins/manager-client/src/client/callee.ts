@@ -1,14 +1,17 @@
-import { SignalError, tapErrorCause, type PinholeError } from '@pinhole/core';
+import { fingerprint, policyAllows, SecurityErrors, SignalError, type PinholeError } from '@pinhole/core';
 import { fromCandidateMsg, type Msg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
-import { openPath } from './window';
+import { openCalleePath } from './window';
 
 /**
- * Callee side (spec Figure 6, steps 82–86): observers see the OpenWindow (a notify tap may
- * refuse the call by throwing), the openWindow strategies open our firewall toward the
- * caller (the null packet), the session opens so the caller's first datagrams are answered,
- * and only then WindowOpened goes to the manager. A refusal or failure becomes a Reject.
+ * Callee side (spec Figure 6, steps 82–86). Before anything goes on the wire the caller is
+ * vetted here too — the manager is not trusted with it: the key the manager announced must be
+ * allowed by our own policy, must match our pin for that name, and the caller must be within
+ * its call budget. Then observers see the OpenWindow (a notify tap may refuse by throwing), the
+ * openWindow strategies open our firewall toward the caller (the null packet) while we listen
+ * for its handshake, and only then WindowOpened goes to the manager. A refusal or failure
+ * becomes a Reject.
  */
 export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise<void> {
   const { callId, callerId } = ow;
@@ -21,21 +24,37 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
     c.options.callTimeoutMs,
   );
   try {
+    const callerKey = await vetCaller(c, callerId, ow.callerKey);
     await c.hooks.notify.for('openWindow').promise({ kind: 'openWindow', callId, body: ow });
     const remoteCandidates = (ow.callerCandidates ?? []).map(fromCandidateMsg);
-    const { window, session } = await openPath(
+    const path = await openCalleePath(
       c,
-      { role: 'callee', callId, localEndpoint: ow.calleeEndpoint, remoteEndpoint: ow.callerEndpoint, remoteCandidates, signal: entry.abort.signal },
+      { callId, localEndpoint: ow.calleeEndpoint, remoteEndpoint: ow.callerEndpoint, remoteCandidates, remoteKey: callerKey, signal: entry.abort.signal },
       () => entry.mark('windowOpen'),
     );
-    c.calls.attach(entry, session);
-    c.send({ windowOpened: { callId, nullPackets: Number(window.detail?.nullPackets ?? 0) || 0 } });
+    entry.abort.signal.addEventListener('abort', () => path.cancel(), { once: true });
+    c.send({ windowOpened: { callId, nullPackets: Number(path.window.detail?.nullPackets ?? 0) || 0 } });
     entry.mark('windowOpened');
+    const session = await raceAbort(path.established, entry.abort.signal);
+    c.calls.attach(entry, session);
+    entry.mark('handshake');
     await raceAbort(session.firstDatagram(c.options.callTimeoutMs), entry.abort.signal);
     entry.mark('firstDatagram');
-    c.established({ callId, role: 'callee', remotePeerId: callerId, window, session, payloadTypes: ow.payloadTypes ?? [], timeline: entry.timeline, setupMs: entry.elapsed() });
+    if (session.security) await c.knownPeers.pin(callerId, session.security.remotePublicKey).catch((err) => c.log.warn('could not pin the caller\'s key', { error: (err as Error).message }));
+    c.established({
+      callId,
+      role: 'callee',
+      remotePeerId: callerId,
+      window: path.window,
+      session,
+      payloadTypes: ow.payloadTypes ?? [],
+      timeline: entry.timeline,
+      setupMs: entry.elapsed(),
+      security: session.security && { remoteFingerprint: session.security.remoteFingerprint, pattern: session.security.pattern },
+    });
   } catch (err) {
-    const cause = tapErrorCause(err) as PinholeError;
+    // A tap's error (TapError) keeps the tap's code; the message names the plugin.
+    const cause = err as PinholeError;
     const code = cause?.code ?? 'E_WINDOW_FAILED';
     if (c.calls.isLive(entry)) {
       if (entry.session) {
@@ -53,4 +72,20 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Our own check of the caller, whatever the manager decided: its key (as the manager announced
+ * it; the handshake proves it) against our policy, our pin for its name, and its call budget.
+ */
+async function vetCaller(c: CallContext, callerId: string, key: Uint8Array | undefined): Promise<Uint8Array> {
+  if (c.insecure) return key ?? new Uint8Array(0);
+  if (!key || key.length !== 32) throw new SignalError('E_PROTOCOL', `the OpenWindow from "${callerId}" carries no caller key; is the manager of this version?`);
+  if (!policyAllows(c.policy, callerId, key))
+    throw new SignalError('E_NOT_ALLOWED', `"${c.peerId}" does not take calls from "${callerId}" (fingerprint ${fingerprint(key)}); its owner can allow it with --allow ${callerId} or --allow ${fingerprint(key)}`);
+  const pin = await c.knownPeers.check(callerId, key);
+  if (pin.status === 'changed') throw SecurityErrors.PEER_KEY_CHANGED(callerId, fingerprint(pin.pinned), fingerprint(pin.presented), c.knownPeers.file);
+  if (!c.budget.take(fingerprint(key)))
+    throw new SignalError('E_RATE_LIMITED', `"${callerId}" called more than ${c.options.callsPerMinutePerCaller} times in a minute; try again later`);
+  return key;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'crypto';
-import { PinholeError, SignalError, type CallOptions, type EstablishedCall } from '@pinhole/core';
+import { fingerprint, PinholeError, SecurityErrors, SignalError, type CallOptions, type EstablishedCall } from '@pinhole/core';
 import { fromCandidateMsg, type CallRequestMsg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
-import { openPath } from './window';
+import { openCallerPath } from './window';
 
 /**
  * Caller side (spec Figure 6, steps 80 and 88–89): CallRequest, wait for Ready (the callee's
@@ -22,19 +22,25 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
   if (opts.signal?.aborted) cancel();
   opts.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const request: CallRequestMsg = { callId, calleeId, payloadTypes: opts.payloadTypes ?? [], optimistic: !!opts.optimistic };
+    // A pinned key goes with the request: the manager refuses at once, routing nothing, if the name now has another key.
+    const pinned = await c.knownPeers.pinned(calleeId);
+    const request: CallRequestMsg = { callId, calleeId, payloadTypes: opts.payloadTypes ?? [], optimistic: !!opts.optimistic, expectedCalleeKey: pinned };
     c.send({ callRequest: request });
     entry.mark('callRequest');
     const ready = await raceAbort(entry.ready, entry.abort.signal);
     entry.mark('ready');
+    // The manager is not trusted with keys: check what it says against our pin before sending anything.
+    const calleeKey = await checkCalleeKey(c, calleeId, ready.calleeKey);
     const remoteCandidates = (ready.calleeCandidates ?? []).map(fromCandidateMsg);
-    const { window, session } = await openPath(
+    const { window, session } = await openCallerPath(
       c,
-      { role: 'caller', callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, signal: entry.abort.signal },
+      { callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, remoteKey: calleeKey, signal: entry.abort.signal },
       () => entry.mark('windowOpen'),
     );
     c.calls.attach(entry, session);
     entry.mark('session');
+    // First contact: remember the key we now know is the callee's (TOFU, like SSH).
+    if (session.security) await c.knownPeers.pin(calleeId, session.security.remotePublicKey).catch((err) => c.log.warn('could not pin the callee\'s key', { error: (err as Error).message }));
     return {
       callId,
       role: 'caller',
@@ -44,6 +50,7 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
       payloadTypes: ready.payloadTypes?.length ? ready.payloadTypes : opts.payloadTypes ?? [],
       timeline: entry.timeline,
       setupMs: entry.elapsed(),
+      security: session.security && { remoteFingerprint: session.security.remoteFingerprint, pattern: session.security.pattern },
     };
   } catch (err) {
     const code = (err as PinholeError)?.code ?? 'E_INTERNAL';
@@ -54,4 +61,13 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', cancel);
   }
+}
+
+/** The callee key from Ready, checked against our pin (E_PEER_KEY_CHANGED on a mismatch; nothing has been sent). */
+async function checkCalleeKey(c: CallContext, calleeId: string, key: Uint8Array | undefined): Promise<Uint8Array> {
+  if (c.insecure) return key ?? new Uint8Array(0);
+  if (!key || key.length !== 32) throw new SignalError('E_PROTOCOL', `the manager's Ready for "${calleeId}" carries no valid callee key; is it a Pinhole manager of this version?`);
+  const check = await c.knownPeers.check(calleeId, key);
+  if (check.status === 'changed') throw SecurityErrors.PEER_KEY_CHANGED(calleeId, fingerprint(check.pinned), fingerprint(check.presented), c.knownPeers.file);
+  return key;
 }

@@ -1,14 +1,19 @@
 import { EventEmitter } from 'events';
 import {
   PinholeError,
+  SecurityError,
   SignalError,
   toDisposable,
   type CallOptions,
   type Candidate,
   type Disposable,
   type EstablishedCall,
+  type CallPolicy,
   type Hooks,
+  type Identity,
+  type KnownPeers,
   type Logger,
+  type SessionSecurity,
   type MediaTransport,
   type PeerClient,
   type RegisteredInfo,
@@ -18,18 +23,28 @@ import type { Msg, ReadyMsg, Received } from '../protocol';
 import { Backoff } from './backoff';
 import type { CallContext } from './call-context';
 import { CallTable, type CallEnded } from './call-table';
+import { CallerBudget } from './caller-budget';
 import { answerCall } from './callee';
 import { placeCall } from './caller';
-import { ControlConnection } from './connection';
-import { parseManagerAddress, type ManagerAddress } from './manager-address';
+import { ControlConnection, type ManagerTrust } from './connection';
+import { managerTrust } from './manager-trust';
+import type { ManagerAddress } from './manager-address';
+import { ManagerList, worthRetrying } from './manager-list';
 import { registerOn } from './registration';
 
 export interface PeerClientParams {
   peerId: string;
-  /** HOST:PORT, tls://HOST:PORT, ws://HOST:PORT or wss://HOST:PORT */
-  manager: string;
-  secret?: string;
+  /** HOST:PORT or tls://HOST:PORT, wss://HOST:PORT (tcp:// and ws:// only when insecure); several (a list or comma-separated) = nodes to fail over between. */
+  manager: string | string[];
   payloadTypes?: string[];
+  /** Who may call this peer (default: nobody). */
+  policy?: CallPolicy;
+  /** PEM CA certificate(s) for the manager's certificate (--ca). */
+  ca?: string | Buffer;
+  /** The manager certificate's pin, sha256:… (--manager-fingerprint). */
+  managerFingerprint?: string;
+  /** Plain control channel, unencrypted sessions (--insecure). */
+  insecure?: boolean;
 }
 
 export interface PeerClientDeps {
@@ -37,8 +52,16 @@ export interface PeerClientDeps {
   log: Logger;
   media: MediaTransport;
   options: ClientOptions;
+  /** This peer's identity key: what it registers and authenticates sessions with. */
+  identity: Identity;
+  /** Pins of peer keys and manager certificates (known_peers). */
+  knownPeers: KnownPeers;
+  /** Handshakes and session protection (secure-noise); required unless insecure. */
+  security?: SessionSecurity;
   /** Close the media transport with the client (true when the factory made it). */
   ownsMedia: boolean;
+  /** The punch strategies to try, in order (their plugins activated). */
+  strategies(): Promise<string[]>;
 }
 
 /** Call lifecycle events beyond the PeerClient interface (the `peer` command prints them). */
@@ -51,7 +74,8 @@ export interface PeerClientEvents {
 
 /** Manager refusals after which reconnecting cannot help. */
 const FINAL = new Set(['E_REPLACED', 'E_ID_TAKEN', 'E_PROTOCOL_VERSION', 'E_REGISTER_INVALID']);
-const TRANSIENT_REFUSALS = new Set(['E_TOO_MANY_CONNECTIONS', 'E_RATE_LIMITED', 'E_HELLO_TIMEOUT', 'E_IDLE_TIMEOUT', 'E_EXPIRED', 'E_INTERNAL']);
+/** A keep-alive unanswered this long means the manager is gone (≥ 1 s, so a loaded loopback does not trip it). */
+const ackWaitMs = (keepaliveMs: number) => Math.max(keepaliveMs / 2, 1000);
 
 /**
  * The peer side of the manager (spec ¶29, ¶35–¶40, Figure 6): registers over TCP or WebSocket,
@@ -61,16 +85,20 @@ const TRANSIENT_REFUSALS = new Set(['E_TOO_MANY_CONNECTIONS', 'E_RATE_LIMITED', 
  */
 export class ManagerPeerClient implements PeerClient {
   private readonly emitter = new EventEmitter();
-  private readonly addr: ManagerAddress;
+  private readonly managers: ManagerList;
+  /** The manager of the current (or last) connection. */
+  private addr: ManagerAddress;
   private readonly calls: CallTable;
   private readonly backoff: Backoff;
   private readonly incomingHandlers = new Set<(call: EstablishedCall) => void>();
   private readonly ctx: CallContext;
   private conn?: ControlConnection;
   private info?: RegisteredInfo;
-  private secret?: string;
+  private readonly trust: Map<ManagerAddress, ManagerTrust>;
+  private readonly policy: CallPolicy;
   private starting?: Promise<RegisteredInfo>;
   private keepaliveTimer?: NodeJS.Timeout;
+  private ackTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
   private lastFatal?: Msg<'error'>;
   private lastHeard = 0;
@@ -79,8 +107,14 @@ export class ManagerPeerClient implements PeerClient {
   private closing = false;
 
   constructor(private readonly params: PeerClientParams, private readonly deps: PeerClientDeps) {
-    this.addr = parseManagerAddress(params.manager);
-    this.secret = params.secret;
+    this.managers = new ManagerList(params.manager, params.insecure);
+    this.addr = this.managers.current;
+    this.policy = params.policy ?? { mode: 'none', allow: [], optimistic: false };
+    if (!params.insecure && !deps.security)
+      throw new SecurityError('E_SESSION_UNPROTECTED', 'no session security is installed: enable the secure-noise plugin (or, for debugging only, run both ends with --insecure)');
+    if (params.insecure) deps.log.warn(`INSECURE: "${params.peerId}" talks to the manager in clear and its calls are unencrypted and unauthenticated (--insecure is for debugging only)`);
+    // Each manager has its own certificate (and pin): one trust per address.
+    this.trust = new Map(this.managers.all.map((a) => [a, managerTrust(a, params, deps)]));
     this.backoff = new Backoff(deps.options.reconnectMinMs, deps.options.reconnectMaxMs);
     this.calls = new CallTable(
       (callId, reason) => this.trySend({ hangup: { callId, reason } }),
@@ -91,8 +125,15 @@ export class ManagerPeerClient implements PeerClient {
       hooks: deps.hooks,
       media: deps.media,
       options: deps.options,
+      strategies: deps.strategies,
       calls: this.calls,
       log: deps.log,
+      identity: deps.identity,
+      knownPeers: deps.knownPeers,
+      security: deps.security,
+      insecure: !!params.insecure,
+      policy: this.policy,
+      budget: new CallerBudget(deps.options.callsPerMinutePerCaller),
       send: (env) => {
         if (!this.conn) throw new SignalError('E_MANAGER_LOST', `not connected to the manager at ${this.addr.text} (reconnecting); try again after peer.registered`);
         this.conn.send(env);
@@ -110,6 +151,11 @@ export class ManagerPeerClient implements PeerClient {
 
   get registered(): boolean {
     return !!this.conn && !this.conn.closed;
+  }
+
+  /** The key this peer registers and authenticates its sessions with. */
+  get identity(): Identity {
+    return this.deps.identity;
   }
 
   /** The media transport this client registered (its socket is the one windows are opened for). */
@@ -156,6 +202,7 @@ export class ManagerPeerClient implements PeerClient {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.keepaliveTimer);
+    clearTimeout(this.ackTimer);
     for (const e of this.calls.all()) await this.calls.end(e.callId, 'client closed', { tellManager: true });
     this.conn?.bye('client closed');
     this.conn = undefined;
@@ -164,18 +211,25 @@ export class ManagerPeerClient implements PeerClient {
 
   // ---- connection -----------------------------------------------------------------------
 
-  private async connect(reconnected: boolean): Promise<RegisteredInfo> {
-    const conn = await ControlConnection.connect(this.addr, this.deps.options.connectTimeoutMs);
+  /** Registers with the current manager, or the next ones in turn if it cannot be reached. */
+  private connect(reconnected: boolean): Promise<RegisteredInfo> {
+    return this.managers.firstWorking((addr) => this.connectTo(addr, reconnected));
+  }
+
+  private async connectTo(addr: ManagerAddress, reconnected: boolean): Promise<RegisteredInfo> {
+    const conn = await ControlConnection.connect(addr, this.deps.options.connectTimeoutMs, addr.tls ? this.trust.get(addr) : undefined);
     try {
       const { registration, registered } = await registerOn(
         conn,
-        { peerId: this.params.peerId, secret: this.secret, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates() },
+        { peerId: this.params.peerId, payloadTypes: this.params.payloadTypes ?? [], candidates: this.deps.media.hostCandidates(), policy: this.policy },
         this.deps.hooks,
         this.deps.options.connectTimeoutMs,
+        this.deps.identity,
       );
-      this.secret = registered.secret; // proves who we are when we re-register (spec ¶40)
       const reflexive = await this.probe(conn, registered);
       if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
+      const failover = reconnected && addr !== this.addr;
+      this.addr = addr;
       this.conn = conn;
       this.lastHeard = Date.now();
       conn.setHandler((env) => this.onMessage(env));
@@ -189,7 +243,11 @@ export class ManagerPeerClient implements PeerClient {
         transport: conn.transport,
         reflexive: reflexive && `${reflexive.address}:${reflexive.port}`,
         candidates: registration.candidates.map((c) => `${c.address}:${c.port}`),
+        fingerprint: this.deps.identity.fingerprint,
+        tls: this.addr.tls,
+        accepts: this.policy.mode === 'list' ? this.policy.allow.join(',') : this.policy.mode,
         reconnected,
+        ...(failover ? { failover: true } : {}),
       });
       void this.observe('registered', undefined, registered);
       return this.info;
@@ -218,9 +276,15 @@ export class ManagerPeerClient implements PeerClient {
     this.keepaliveTimer = setInterval(() => {
       const conn = this.conn;
       if (!conn) return;
-      // Two missed acks and then some: the path is dead even if TCP has not noticed.
-      if (Date.now() - this.lastHeard > 2 * everyMs + this.deps.options.connectTimeoutMs) return conn.close();
+      const sentAt = Date.now();
       this.trySend({ keepAlive: { seq: ++this.seq } });
+      // No answer soon after a keep-alive: the manager (or the path) is dead even if TCP has not
+      // noticed. Found within 1.5 intervals of its last answer, so failover fits in two.
+      clearTimeout(this.ackTimer);
+      this.ackTimer = setTimeout(() => {
+        if (this.conn === conn && this.lastHeard < sentAt) conn.markDead(`no answer to a keep-alive within ${ackWaitMs(everyMs)} ms`);
+      }, ackWaitMs(everyMs));
+      this.ackTimer.unref();
     }, everyMs);
     this.keepaliveTimer.unref();
   }
@@ -229,6 +293,8 @@ export class ManagerPeerClient implements PeerClient {
     if (this.conn !== conn) return;
     this.conn = undefined;
     clearInterval(this.keepaliveTimer);
+    clearTimeout(this.ackTimer);
+    this.managers.advance(); // with several managers, the next attempt goes to another node first
     // Setups in flight need the manager; established sessions do not.
     for (const e of this.calls.all())
       if (!e.session) void this.calls.end(e.callId, 'manager connection lost', { tellManager: false, abortWith: new SignalError('E_MANAGER_LOST', `lost the manager connection during call setup (${reason}); try again`) });
@@ -248,7 +314,7 @@ export class ManagerPeerClient implements PeerClient {
       } catch (err) {
         if (this.closing) return;
         const e = err as PinholeError;
-        const retry = !e.details?.fromManager || TRANSIENT_REFUSALS.has(e.code);
+        const retry = worthRetrying(e);
         this.deps.log.debug('reconnect failed', { code: e.code, message: e.message, retry });
         if (retry) return this.scheduleReconnect();
         this.deps.log.event('peer.stopped', { id: this.peerId, code: e.code, message: e.message });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
-import { SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
-import { reachableCandidates, safeCode, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import { isDirectoryOutage, fingerprint, parsePublicKey, policyAllows, publicKeyText, SignalError, type ControlEnvelope, type Directory, type Logger, type PeerRecord } from '@pinhole/core';
+import { reachableCandidates, safeCode, windowTargets, type CallRequestMsg, type Msg, type ReadyMsg } from '../protocol';
+import { CallerBuckets } from './limits';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
 import type { LocalPeers } from './local-peers';
@@ -18,6 +19,13 @@ interface Leg {
   calleeEndpoint: number;
   payloadTypes: string[];
   optimistic: boolean;
+  /**
+   * The node holding the remote peer's connection, learnt at setup (the callee's record, or the
+   * caller's node on the routed OpenWindow): setup messages go straight there, no lookup.
+   */
+  remoteNode?: string;
+  /** Caller legs: the callee's record as found at CallRequest (its candidates go into Ready). */
+  callee?: PeerRecord;
   timer?: NodeJS.Timeout;
 }
 
@@ -27,6 +35,8 @@ export interface CallRouterDeps {
   peers: LocalPeers;
   callTimeoutMs: number;
   maxCallsPerPeer: number;
+  /** CallRequests a caller may make per second (token bucket, burst twice that). */
+  callsPerSecondPerPeer: number;
   /** How long an established call outlives its peer's control connection (the peer may reconnect). */
   orphanMs: number;
   log: Logger;
@@ -41,11 +51,14 @@ const legKey = (peerId: string, callId: string) => `${peerId}\u0000${callId}`;
  * node owns the setup timeout; the callee's node enforces the callee's call limit.
  */
 export class CallRouter {
-  readonly stats = { callRequests: 0, ready: 0, rejected: 0, timeouts: 0, routedOut: 0, routedIn: 0 };
+  readonly stats = { callRequests: 0, ready: 0, rejected: 0, refusedByPolicy: 0, keyChanged: 0, rateLimited: 0, timeouts: 0, routedOut: 0, routedIn: 0 };
   private readonly legs = new Map<string, Leg>();
   private readonly byPeer = new Map<string, Set<string>>();
+  private readonly callBuckets: CallerBuckets;
 
-  constructor(private readonly d: CallRouterDeps) {}
+  constructor(private readonly d: CallRouterDeps) {
+    this.callBuckets = new CallerBuckets(d.callsPerSecondPerPeer);
+  }
 
   get activeLegs(): number {
     return this.legs.size;
@@ -62,31 +75,49 @@ export class CallRouter {
       this.stats.rejected++;
       conn.send({ reject: { callId, code, reason } });
     };
+    if (!this.callBuckets.take(callerId)) {
+      this.stats.rateLimited++;
+      return refuse('E_RATE_LIMITED', `more than ${this.d.callsPerSecondPerPeer} calls per second; wait a moment and call again`);
+    }
     if (calleeId === callerId) return refuse('E_CALL_SELF', 'a peer cannot call itself');
     if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
     if (this.count(callerId) >= this.d.maxCallsPerPeer)
       return refuse('E_TOO_MANY_CALLS', `you have ${this.count(callerId)} call(s) open, your limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); hang one up first`);
 
-    const callee = await this.d.directory.get(calleeId);
-    if (!callee || callee.expiresAt <= Date.now())
-      return refuse('E_PEER_UNKNOWN', `no peer "${calleeId}" is registered with this manager; check the id (ids are case-sensitive) or wait until it registers`);
+    const [callee, caller] = await Promise.all([this.d.directory.get(calleeId), this.d.directory.get(callerId)]);
+    if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
+    const callerKey = parsePublicKey(caller.publicKey);
+    // Unknown and not allowed look the same, so nobody can list who is registered.
+    if (!callee || callee.expiresAt <= Date.now() || !callerKey || !policyAllows(callee.policy, callerId, callerKey)) {
+      if (callee) this.stats.refusedByPolicy++;
+      return refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
+    }
+    // Only an allowed caller learns that the name now has another key (no enumeration oracle).
+    const expected = msg.expectedCalleeKey?.length ? publicKeyText(msg.expectedCalleeKey) : undefined;
+    if (expected && expected !== callee.publicKey) {
+      this.stats.keyChanged++;
+      return refuse('E_PEER_KEY_CHANGED', keyChanged(calleeId, expected, callee.publicKey));
+    }
     const payloadTypes = negotiate(msg.payloadTypes ?? [], callee.payloadTypes);
     if (!payloadTypes)
       return refuse('E_PAYLOAD_UNSUPPORTED', `"${calleeId}" supports ${callee.payloadTypes.join(', ')}; none of ${(msg.payloadTypes ?? []).join(', ')} was offered`);
-    const caller = await this.d.directory.get(callerId);
-    if (!caller) throw fatal('E_EXPIRED', `the registration of "${callerId}" expired; reconnect and register again`);
     if (conn.closed) return;
     if (this.legs.has(legKey(callerId, callId))) return refuse('E_CALL_EXISTS', `call id ${callId} is already in use; use a fresh random id per call`);
 
     const [callerEndpoint, calleeEndpoint] = endpointPair();
-    const leg = this.addLeg({ callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening', callerEndpoint, calleeEndpoint, payloadTypes, optimistic: !!msg.optimistic });
+    // Addresses before confirmation only when the callee opted in (its policy's optimistic flag).
+    const optimistic = !!msg.optimistic && callee.policy.optimistic;
+    const leg = this.addLeg({
+      callId, peerId: callerId, remoteId: calleeId, role: 'caller', state: 'opening',
+      callerEndpoint, calleeEndpoint, payloadTypes, optimistic, remoteNode: callee.node, callee,
+    });
     leg.timer = setTimeout(() => void this.timeout(leg).catch((err) => this.routeFailed(err)), this.d.callTimeoutMs);
     leg.timer.unref();
     if (leg.optimistic) conn.send({ ready: this.ready(leg, callee, true) });
     const routed = await this.route(calleeId, callerId, {
-      openWindow: { callId, callerId, callerCandidates: reachableCandidates(caller), callerEndpoint, calleeEndpoint, payloadTypes },
-    });
-    if (!routed && this.take(leg)) refuse('E_PEER_UNKNOWN', `"${calleeId}" left the directory while the call was being set up`);
+      openWindow: { callId, callerId, callerCandidates: windowTargets(caller), callerEndpoint, calleeEndpoint, payloadTypes, callerKey },
+    }, callee.node);
+    if (!routed && this.take(leg)) refuse('E_PEER_UNAVAILABLE', unavailable(calleeId, callerId, callerKey));
   }
 
   async windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void> {
@@ -95,7 +126,7 @@ export class CallRouter {
     if (leg.state === 'active') return; // a repeat: already relayed
     leg.state = 'active';
     clearTimeout(leg.timer);
-    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } });
+    await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: msg.nullPackets ?? 0 } }, leg.remoteNode);
   }
 
   async reject(conn: PeerConnection, msg: Msg<'reject'>): Promise<void> {
@@ -106,13 +137,16 @@ export class CallRouter {
     this.stats.rejected++;
     await this.route(leg.remoteId, leg.peerId, {
       reject: { callId: leg.callId, code: safeCode(msg.code, 'E_REJECTED'), reason: msg.reason || `"${leg.peerId}" declined the call` },
-    });
+    }, leg.remoteNode);
   }
 
   async hangup(conn: PeerConnection, msg: Msg<'hangup'>): Promise<void> {
     const leg = this.legs.get(legKey(conn.peerId!, msg.callId));
-    if (!leg || !this.take(leg)) return; // hangups cross on the wire: a second one is harmless
-    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: msg.reason ?? '' } });
+    if (!leg) return; // hangups cross on the wire: a second one is harmless
+    // During setup the remote peer is where it was a moment ago; an established call may have outlived a failover.
+    const node = leg.state === 'opening' ? leg.remoteNode : undefined;
+    if (!this.take(leg)) return;
+    await this.route(leg.remoteId, leg.peerId, { hangup: { callId: leg.callId, reason: msg.reason ?? '' } }, node);
   }
 
   /**
@@ -121,6 +155,7 @@ export class CallRouter {
    * hang up; if it does not come back within orphanMs, the other side is told then.
    */
   peerGone(peerId: string): void {
+    this.callBuckets.forget(peerId);
     for (const key of [...(this.byPeer.get(peerId) ?? [])]) {
       const leg = this.legs.get(key);
       if (!leg) continue;
@@ -148,12 +183,12 @@ export class CallRouter {
   async onBusMessage(bytes: Uint8Array): Promise<void> {
     this.stats.routedIn++;
     const m = decodeRouted(bytes);
-    await this.deliver(m.toPeer, m.fromPeer, m.envelope);
+    await this.deliver(m.toPeer, m.fromPeer, m.envelope, m.fromNode || undefined);
   }
 
   /** Asks the node holding an older connection of `peerId` to close it. */
   async replaceRemote(node: string, peerId: string): Promise<void> {
-    await this.d.directory.publish(node, encodeRouted({ toPeer: peerId, fromPeer: peerId, envelope: { error: { code: 'E_REPLACED', message: `peer "${peerId}" registered again on another manager node; this connection is closed`, fatal: true } } }));
+    await this.d.directory.publish(node, encodeRouted({ toPeer: peerId, fromPeer: peerId, fromNode: this.d.node, envelope: { error: { code: 'E_REPLACED', message: `peer "${peerId}" registered again on another manager node; this connection is closed`, fatal: true } } }));
   }
 
   close(): void {
@@ -164,27 +199,33 @@ export class CallRouter {
 
   // ---- delivery ---------------------------------------------------------------------------
 
-  /** Sends `env` toward peer `to`, wherever its connection is; false if `to` is not in the directory. */
-  private async route(to: string, from: string, env: ControlEnvelope): Promise<boolean> {
+  /**
+   * Sends `env` toward peer `to`, wherever its connection is: here, at `node` when the caller
+   * knows it, else where the directory says; false if `to` is not in the directory.
+   */
+  private async route(to: string, from: string, env: ControlEnvelope, node?: string): Promise<boolean> {
     if (this.d.peers.get(to)) {
-      await this.deliver(to, from, env);
+      await this.deliver(to, from, env, this.d.node);
       return true;
     }
-    const record = await this.d.directory.get(to);
-    if (!record) return false;
-    if (record.node === this.d.node) {
-      await this.deliver(to, from, env); // registered here but not connected right now
+    if (!node) {
+      const record = await this.d.directory.get(to);
+      if (!record) return false;
+      node = record.node;
+    }
+    if (node === this.d.node) {
+      await this.deliver(to, from, env, this.d.node); // registered here but not connected right now
       return true;
     }
     this.stats.routedOut++;
-    await this.d.directory.publish(record.node, encodeRouted({ toPeer: to, fromPeer: from, envelope: env }));
+    await this.d.directory.publish(node, encodeRouted({ toPeer: to, fromPeer: from, fromNode: this.d.node, envelope: env }));
     return true;
   }
 
-  /** Runs on the node holding `to`: updates `to`'s leg, then tells `to`. */
-  private async deliver(to: string, from: string, env: ControlEnvelope): Promise<void> {
+  /** Runs on the node holding `to`: updates `to`'s leg, then tells `to`. `fromNode` holds `from`. */
+  private async deliver(to: string, from: string, env: ControlEnvelope, fromNode?: string): Promise<void> {
     const conn = this.d.peers.get(to);
-    if (env.openWindow) return this.deliverOpenWindow(conn, to, from, env.openWindow);
+    if (env.openWindow) return this.deliverOpenWindow(conn, to, from, env.openWindow, fromNode);
     if (!conn) return; // its legs ended when it disconnected
     if (env.windowOpened) return this.deliverWindowOpened(conn, from, env.windowOpened);
     if (env.error) return conn.fail(env.error.code, env.error.message);
@@ -194,8 +235,8 @@ export class CallRouter {
     conn.send(env);
   }
 
-  private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>): Promise<void> {
-    const back = (code: string, reason: string) => this.route(from, to, { reject: { callId: ow.callId, code, reason } });
+  private async deliverOpenWindow(conn: PeerConnection | undefined, to: string, from: string, ow: Msg<'openWindow'>, fromNode?: string): Promise<void> {
+    const back = (code: string, reason: string) => this.route(from, to, { reject: { callId: ow.callId, code, reason } }, fromNode);
     if (!conn) return void (await back('E_PEER_UNAVAILABLE', `"${to}" is registered but not connected right now (reconnecting?); try again shortly`));
     const n = this.count(to);
     if (n >= this.d.maxCallsPerPeer) return void (await back('E_BUSY', `"${to}" is busy: ${n} call(s) open, its limit (maxCallsPerPeer ${this.d.maxCallsPerPeer}); try again later`));
@@ -203,6 +244,7 @@ export class CallRouter {
     const leg = this.addLeg({
       callId: ow.callId, peerId: to, remoteId: from, role: 'callee', state: 'opening',
       callerEndpoint: ow.callerEndpoint, calleeEndpoint: ow.calleeEndpoint, payloadTypes: ow.payloadTypes ?? [], optimistic: false,
+      remoteNode: fromNode,
     });
     // The caller's node times the setup out; this only frees the slot if that node vanished.
     leg.timer = setTimeout(() => leg.state === 'opening' && this.take(leg), this.d.callTimeoutMs * 2);
@@ -216,15 +258,9 @@ export class CallRouter {
     leg.state = 'active';
     clearTimeout(leg.timer);
     if (leg.optimistic) return conn.send({ windowOpened: wo }); // Ready went out already
-    const callee = await this.d.directory.get(from);
-    if (this.legs.get(legKey(leg.peerId, leg.callId)) !== leg) return; // hung up meanwhile
-    if (!callee) {
-      this.take(leg);
-      conn.send({ reject: { callId: leg.callId, code: 'E_PEER_GONE', reason: `"${from}" left the directory during call setup` } });
-      return;
-    }
+    // The callee's record as found at CallRequest, a round trip ago: its candidates are current.
     this.stats.ready++;
-    conn.send({ ready: this.ready(leg, callee, false) });
+    conn.send({ ready: this.ready(leg, leg.callee!, false) });
   }
 
   private async timeout(leg: Leg): Promise<void> {
@@ -251,6 +287,7 @@ export class CallRouter {
       calleeEndpoint: leg.calleeEndpoint,
       optimistic,
       payloadTypes: leg.payloadTypes,
+      calleeKey: parsePublicKey(callee.publicKey),
     };
   }
 
@@ -290,6 +327,7 @@ export class CallRouter {
   }
 
   private routeFailed(err: unknown): void {
+    if (isDirectoryOutage(err)) return; // the backend logged the outage once
     this.d.log.warn('could not route a call message', { error: (err as Error)?.message ?? String(err) });
   }
 }
@@ -306,6 +344,20 @@ function endpointPair(): [number, number] {
   let b = draw();
   while (b === a) b = draw();
   return [a, b];
+}
+
+/** The one refusal for "no such peer" and "not allowed": it tells the caller how to get allowed. */
+function unavailable(calleeId: string, callerId: string, callerKey: Uint8Array | undefined): string {
+  const fp = callerKey ? fingerprint(callerKey) : 'unknown';
+  return `no peer "${calleeId}" takes calls from you ("${callerId}", fingerprint ${fp}): it is not registered, or it does not allow you; ask its owner to start it with --allow ${callerId} (or --allow ${fp}), then call again`;
+}
+
+function keyChanged(calleeId: string, pinned: string, presented: string): string {
+  const fp = (t: string) => {
+    const k = parsePublicKey(t);
+    return k ? fingerprint(k) : t;
+  };
+  return `"${calleeId}" now has another key: you pinned ${fp(pinned)}, the manager holds ${fp(presented)}. Nothing was sent to it. If its owner really changed keys, run "pinhole known-peers forget ${calleeId}" and call again; otherwise someone else holds the name`;
 }
 
 /** Caller's request intersected with what the callee registered; an empty side accepts the other's list. */

@@ -1,4 +1,5 @@
-import { decodeControl, PinholeError, type ControlEnvelope, type Logger } from '@pinhole/core';
+import { randomBytes } from 'crypto';
+import { CONTROL_PROTOCOL_VERSION, decodeControl, PinholeError, type ControlEnvelope, type Logger, type PeerRecord } from '@pinhole/core';
 import type { ManagerLimits } from '../options';
 import type { Msg } from '../protocol';
 import type { Channel } from './channel';
@@ -28,11 +29,19 @@ const MANAGER_ONLY = new Set(['registered', 'keepAliveAck', 'openWindow', 'ready
 export class PeerConnection {
   state: 'hello' | 'registering' | 'registered' | 'closed' = 'hello';
   peerId?: string;
-  secretHash?: string;
+  /** The registered key (base64url), once admitted. */
+  publicKey?: string;
   probeToken?: string;
+  /** What this connection registered (kept so the record can be claimed again if the directory lost it). */
+  record?: PeerRecord;
+  /** When the peer last sent anything: proof it is alive, whatever the directory says. */
+  lastHeard = Date.now();
+  /** This connection's Hello nonce: a registration must sign it (so it cannot be replayed). */
+  readonly challenge = randomBytes(32);
   private queue: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
   private helloTimer?: NodeJS.Timeout;
+  private helloSeen = false;
   private idleTimer?: NodeJS.Timeout;
 
   constructor(
@@ -45,7 +54,7 @@ export class PeerConnection {
     const rate = limits.messagesPerSecondPerConnection;
     this.bucket = new TokenBucket(rate, Math.max(2, rate * 2));
     this.helloTimer = setTimeout(
-      () => this.fail('E_HELLO_TIMEOUT', `no complete message within ${limits.helloTimeoutMs} ms of connecting; send Register at once`),
+      () => this.fail('E_HELLO_TIMEOUT', `not registered within ${limits.helloTimeoutMs} ms of connecting; answer Hello with Register at once`),
       Math.max(0, helloDeadline - Date.now()),
     );
     this.helloTimer.unref();
@@ -55,6 +64,8 @@ export class PeerConnection {
       onRefused: (code, message) => this.fail(code, message),
       onClose: () => this.onClose(),
     });
+    // The manager speaks first: the nonce the peer's Register signs.
+    this.send({ hello: { protocolVersion: CONTROL_PROTOCOL_VERSION, nonce: this.challenge } });
   }
 
   /** A getter, so checks after an await are not narrowed away by the compiler. */
@@ -100,8 +111,8 @@ export class PeerConnection {
     if (this.state === 'closed') return;
     if (!this.bucket.take())
       return this.fail('E_RATE_LIMITED', `more than ${this.limits.messagesPerSecondPerConnection} messages per second; slow down (a keep-alive every keepaliveMs is all an idle peer needs)`);
-    clearTimeout(this.helloTimer);
     this.resetIdle();
+    this.lastHeard = Date.now();
     let env: ReturnType<typeof decodeControl>;
     try {
       env = decodeControl(bytes);
@@ -120,6 +131,13 @@ export class PeerConnection {
       this.log.info('peer reported an error', { peer: this.peerId, ...env.error });
       return;
     }
+    if (kind === 'hello') {
+      // A raw-TCP peer opens with an empty Hello so the port's sniffer sees a frame and we can
+      // answer with ours (a WebSocket peer's upgrade request does the same). Once, first.
+      if (this.state !== 'hello' || this.helloSeen) throw fatal('E_OUT_OF_ORDER', 'Hello is the first message of a connection, sent once');
+      this.helloSeen = true;
+      return;
+    }
     if (this.state === 'hello') {
       if (kind !== 'register') throw fatal('E_NOT_REGISTERED', `${kind} before Register: the first message on a connection must be Register`);
       this.state = 'registering';
@@ -128,6 +146,8 @@ export class PeerConnection {
       } finally {
         if (this.state === 'registering') this.state = 'hello';
       }
+      // Registered in time: the slow-loris guard (Register within helloTimeoutMs) is done.
+      if (this.closed === false && this.peerId !== undefined) clearTimeout(this.helloTimer);
       return;
     }
     if (kind === 'register') throw fatal('E_OUT_OF_ORDER', `this connection is already registered as "${this.peerId}"; open a new connection to register again`);

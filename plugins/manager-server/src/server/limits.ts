@@ -48,3 +48,26 @@ export class AddressLimiter {
     return t;
   }
 }
+
+/**
+ * One token bucket per peer (calls per second). Buckets of peers that left are forgotten, and the
+ * map is capped so a flood of ids cannot grow it without bound.
+ */
+export class CallerBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(private readonly rate: number, private readonly max = 100_000) {}
+
+  take(peerId: string): boolean {
+    let b = this.buckets.get(peerId);
+    if (!b) {
+      if (this.buckets.size >= this.max) this.buckets.delete(this.buckets.keys().next().value!);
+      this.buckets.set(peerId, (b = new TokenBucket(this.rate, Math.max(2, this.rate * 2))));
+    }
+    return b.take();
+  }
+
+  forget(peerId: string): void {
+    this.buckets.delete(peerId);
+  }
+}

@@ -1,3 +1,4 @@
+import type { PeerRecord } from '@pinhole/core';
 import type { PeerConnection } from './connection';
 
 /** The peers whose control connection this manager node holds, by id and by STUN probe token. */
@@ -9,9 +10,11 @@ export class LocalPeers {
     return this.byId.get(peerId);
   }
 
-  bind(conn: PeerConnection, peerId: string, secretHash: string, probeToken: string): void {
+  bind(conn: PeerConnection, record: PeerRecord, probeToken: string): void {
+    const peerId = record.peerId;
     conn.peerId = peerId;
-    conn.secretHash = secretHash;
+    conn.publicKey = record.publicKey;
+    conn.record = record;
     conn.probeToken = probeToken;
     conn.state = 'registered';
     this.byId.set(peerId, conn);

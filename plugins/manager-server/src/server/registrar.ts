@@ -1,6 +1,23 @@
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import { isIP } from 'net';
-import { tapErrorCause, type Candidate, type Directory, type Hooks, type Logger, type PeerRecord, type Registration } from '@pinhole/core';
+import {
+  isDirectoryOutage,
+  fingerprint,
+  fromPolicyMsg,
+  classifyAllowEntry,
+  policyProblem,
+  parsePublicKey,
+  publicKeyText,
+  PUBLIC_KEY_BYTES,
+  SIGNATURE_BYTES,
+  type CallPolicy,
+  type Candidate,
+  type Directory,
+  type Hooks,
+  type Logger,
+  type PeerRecord,
+  type Registration,
+} from '@pinhole/core';
 import { fromCandidateMsg, PROTOCOL_VERSION, type Msg } from '../protocol';
 import type { PeerConnection } from './connection';
 import { fatal } from './faults';
@@ -17,22 +34,26 @@ export interface RegistrarDeps {
   stunPort: number;
   /** Tells the node holding an older connection of `peerId` to close it (re-registration elsewhere). */
   replaceRemote(node: string, peerId: string): Promise<void>;
+  /** Counts keep-alives acknowledged while the directory was unreachable. */
+  onOutageKeepAlive(): void;
   log: Logger;
 }
 
-const PEER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/;
+export const PEER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/;
 const MAX_CANDIDATES = 16;
 const MAX_PAYLOAD_TYPES = 32;
 const MAX_META = 32;
 
-export const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
-
 /**
  * Admits peers (spec ¶35–¶36): validates the Register message, runs the manager-side
- * `register` hook (a tap refuses by throwing), and claims the id in the directory with the
- * SHA-256 of the peer's secret, so a live id can only be taken over by whoever holds it.
+ * `register` hook (the identity plugin's tap checks the key signature over this connection's
+ * Hello nonce; any tap may refuse by throwing), and claims the name in the directory for the
+ * proven key. A name belongs to the key that first claimed it: the same key replaces its own
+ * stale connection at once, another key is refused.
  */
 export class Registrar {
+  readonly stats = { registered: 0, reregistered: 0, refused: 0, reclaimed: 0 };
+
   constructor(private readonly d: RegistrarDeps) {}
 
   async register(conn: PeerConnection, msg: Msg<'register'>): Promise<void> {
@@ -40,23 +61,31 @@ export class Registrar {
       throw fatal('E_PROTOCOL_VERSION', `protocol version ${msg.protocolVersion} is not supported; this manager speaks version ${PROTOCOL_VERSION} (upgrade the peer or the manager)`);
     let registration = validate(msg);
     try {
-      registration = await this.d.hooks.register.promise(registration, { side: 'manager', remoteAddress: conn.remoteAddress, transport: conn.transport });
+      registration = await this.d.hooks.register.promise(registration, { side: 'manager', remoteAddress: conn.remoteAddress, transport: conn.transport, challenge: conn.challenge });
     } catch (err) {
-      const cause = tapErrorCause(err) as { code?: string; message?: string };
-      throw fatal(cause?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${cause?.message ?? String(cause)}`);
+      // A tap's error (TapError) keeps the tap's code; its message names the plugin.
+      const e = err as { code?: string; message?: string };
+      throw fatal(e?.code ?? 'E_REGISTER_REFUSED', `registration refused: ${e?.message ?? String(e)}`);
     }
     if (!registration || !PEER_ID.test(registration.peerId)) throw fatal('E_REGISTER_INVALID', 'a register hook returned a registration without a valid peer id');
+    const key = registration.identity;
+    if (!key?.verified || key.publicKey.length !== PUBLIC_KEY_BYTES)
+      throw fatal('E_REGISTER_AUTH', 'no plugin verified the registration\'s key signature; this manager admits only peers that prove their key (enable the identity-ed25519 plugin on the manager)');
     if (conn.closed) return;
 
-    const secret = msg.secret || randomBytes(24).toString('base64url');
-    const secretHash = hashSecret(secret);
+    const publicKey = publicKeyText(key.publicKey);
     const now = Date.now();
+    // Stored canonical (fingerprints lower case); the signature covered what the peer sent.
+    const policy = registration.policy ?? { mode: 'none', allow: [], optimistic: false };
     const record: PeerRecord = {
       peerId: registration.peerId,
-      secretHash,
-      candidates: registration.candidates,
+      publicKey,
+      // What a peer reports about itself is a host (or relay) address: only the manager's own
+      // STUN observation is "reflexive", and only that one earns repeated null packets.
+      candidates: registration.candidates.map((c) => (c.kind === 'reflexive' ? { ...c, kind: 'host' as const } : c)),
       payloadTypes: registration.payloadTypes,
       meta: registration.meta,
+      policy: { ...policy, allow: policy.allow.map((a) => classifyAllowEntry(a)?.value ?? a) },
       node: this.d.node,
       registeredAt: now,
       lastSeen: now,
@@ -64,42 +93,73 @@ export class Registrar {
     };
     const claim = await this.d.directory.claim(record, now);
     if (!claim.ok) {
-      const freeIn = Math.max(0, Math.ceil((claim.holder.expiresAt - now) / 1000));
-      throw fatal('E_ID_TAKEN', `peer id "${record.peerId}" is registered by a live peer; pick another id, or present the secret issued at its first registration (the id frees ${freeIn} s after that peer's last keep-alive)`);
+      this.stats.refused++;
+      const bound = parsePublicKey(claim.boundKey);
+      throw fatal(
+        'E_ID_TAKEN',
+        `the name "${record.peerId}" belongs to another key${bound ? ` (fingerprint ${fingerprint(bound)})` : ''}; yours is ${fingerprint(key.publicKey)}. Pick another name (--id), or use the identity file that registered it (--identity)`,
+      );
     }
-    if (conn.closed) return; // gone while we claimed: the record stays reserved until it expires
+    if (conn.closed) return; // gone while we claimed: the record expires on its own
 
     const previous = this.d.peers.get(record.peerId);
-    if (previous && previous !== conn) previous.fail('E_REPLACED', `peer "${record.peerId}" registered again from another connection with its secret; this connection is closed`);
+    if (previous && previous !== conn) previous.fail('E_REPLACED', `peer "${record.peerId}" registered again from another connection with the same key; this connection is closed`);
     else if (claim.previous && claim.previous.node !== this.d.node && claim.previous.expiresAt > now)
       await this.d.replaceRemote(claim.previous.node, record.peerId).catch((err) => this.d.log.warn('could not reach the previous node', { error: (err as Error).message }));
 
     const probeToken = randomBytes(16).toString('hex');
-    this.d.peers.bind(conn, record.peerId, secretHash, probeToken);
+    this.d.peers.bind(conn, record, probeToken);
+    this.stats[claim.previous ? 'reregistered' : 'registered']++;
     conn.send({
       registered: {
         peerId: record.peerId,
-        secret,
         keepaliveMs: this.d.keepaliveMs,
         expiryMs: this.d.expiryMs,
         stunPort: this.d.stunPort,
         probeToken,
       },
     });
-    this.d.log.info('peer registered', { peer: record.peerId, transport: conn.transport, remote: conn.remoteAddress, reregistration: !!claim.previous });
+    this.d.log.info('peer registered', { peer: record.peerId, key: fingerprint(key.publicKey), transport: conn.transport, remote: conn.remoteAddress, reregistration: !!claim.previous, policy: record.policy.mode });
   }
 
+  /**
+   * Refreshes the record. The connection itself proves the peer alive, so a directory outage
+   * does not cost it its registration (the ack goes out; the record's expiry still counts from
+   * the last refresh that got through), and a record the directory lost (expired during the
+   * outage, or a Redis restarted empty) is claimed again while nobody else holds the id.
+   */
   async keepAlive(conn: PeerConnection, msg: Msg<'keepAlive'>): Promise<void> {
-    const alive = await this.d.directory.touch(conn.peerId!, Date.now(), this.d.expiryMs);
-    if (!alive) throw fatal('E_EXPIRED', `the registration of "${conn.peerId}" expired (no keep-alive within ${this.d.expiryMs} ms); reconnect and register again`);
+    const now = Date.now();
+    try {
+      const alive = (await this.d.directory.touch(conn.peerId!, now, this.d.expiryMs)) || (await this.reclaim(conn, now));
+      if (!alive) throw fatal('E_EXPIRED', `the registration of "${conn.peerId}" expired (no keep-alive within ${this.d.expiryMs} ms) and another peer holds the id now; reconnect and register again`);
+    } catch (err) {
+      if (!isDirectoryOutage(err)) throw err;
+      this.d.onOutageKeepAlive();
+    }
     conn.send({ keepAliveAck: { seq: msg.seq } });
+  }
+
+  /** Claims this live connection's record again (fresh times, this node); false if another peer holds the id. */
+  async reclaim(conn: PeerConnection, now: number): Promise<boolean> {
+    if (!conn.record || conn.closed || this.d.peers.get(conn.record.peerId) !== conn) return false;
+    const record: PeerRecord = { ...conn.record, node: this.d.node, lastSeen: now, expiresAt: now + this.d.expiryMs };
+    const claim = await this.d.directory.claim(record, now);
+    if (!claim.ok) return false;
+    conn.record = record;
+    this.stats.reclaimed++;
+    this.d.log.info('peer record claimed again for a live connection (the directory had lost or expired it)', { peer: record.peerId });
+    return true;
   }
 }
 
 function validate(msg: Msg<'register'>): Registration {
   const bad = (what: string) => fatal('E_REGISTER_INVALID', `Register refused: ${what}`);
   if (!PEER_ID.test(msg.peerId ?? '')) throw bad(`peer id "${String(msg.peerId).slice(0, 80)}" must be 1–64 characters of letters, digits and . _ @ : - (starting with a letter or digit)`);
-  if ((msg.secret ?? '').length > 256) throw bad('the secret is longer than 256 characters');
+  const publicKey = msg.publicKey ?? new Uint8Array(0);
+  const signature = msg.signature ?? new Uint8Array(0);
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES)
+    throw bad(`a registration carries an Ed25519 public key (${PUBLIC_KEY_BYTES} bytes) and its signature (${SIGNATURE_BYTES} bytes); got ${publicKey.length} and ${signature.length} (is the identity-ed25519 plugin enabled on the peer?)`);
   const candidates = msg.candidates ?? [];
   if (candidates.length > MAX_CANDIDATES) throw bad(`${candidates.length} candidates, at most ${MAX_CANDIDATES}`);
   const parsed: Candidate[] = candidates.map(fromCandidateMsg);
@@ -110,5 +170,21 @@ function validate(msg: Msg<'register'>): Registration {
   const meta = msg.meta ?? {};
   const entries = Object.entries(meta);
   if (entries.length > MAX_META || entries.some(([k, v]) => k.length > 64 || String(v).length > 256)) throw bad(`meta must be at most ${MAX_META} entries (keys ≤ 64, values ≤ 256 characters)`);
-  return { peerId: msg.peerId, protocolVersion: msg.protocolVersion, candidates: parsed, payloadTypes: [...payloadTypes], meta: { ...meta } };
+  const policy = validPolicy(fromPolicyMsg(msg.policy), bad);
+  return {
+    peerId: msg.peerId,
+    protocolVersion: msg.protocolVersion,
+    candidates: parsed,
+    payloadTypes: [...payloadTypes],
+    meta: { ...meta },
+    identity: { publicKey: new Uint8Array(publicKey), signature: new Uint8Array(signature) },
+    policy,
+  };
+}
+
+/** A well-formed policy (see policyProblem), as the peer sent (and signed) it. */
+function validPolicy(p: CallPolicy, bad: (what: string) => Error): CallPolicy {
+  const problem = policyProblem(p);
+  if (problem) throw bad(problem);
+  return p;
 }

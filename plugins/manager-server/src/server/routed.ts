@@ -6,6 +6,8 @@ export interface RoutedMessage {
   toPeer: string;
   fromPeer: string;
   envelope: ControlEnvelope;
+  /** The node that sent it (where `fromPeer`'s connection is). */
+  fromNode?: string;
 }
 
 /** The kinds one node may route to another; anything else on the bus is dropped. */

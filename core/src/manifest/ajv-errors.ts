@@ -1,9 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
-
-/** One ajv setup for manifests, config and options: all errors, defaults filled in. */
-export function createAjv(): Ajv {
-  return new Ajv({ allErrors: true, useDefaults: true, strict: false });
-}
+import type { ErrorObject } from 'ajv';
 
 /** "/contributes/codecs/0/name must be string (expected type string)" — path, fault, expected form. */
 export function formatAjvErrors(errors: ErrorObject[] | null | undefined, prefix = ''): Array<{ path: string; message: string }> {
