@@ -1,2 +1,5 @@
-/** @pinhole/sandbox: isolate a plugin's compute API (codecs …) in a worker thread. */
-export { Sandbox, type Remote, type SandboxOptions } from './sandbox';
+/** @pinhole/sandbox: run a module's API in a worker thread behind batched RPC, contained and restarted. */
+export { Sandbox, SANDBOX_DEFAULTS, type Remote, type SandboxOptions, type SandboxState, type CrashReport } from './sandbox';
+export { SandboxError, SandboxErrors, toRemoteError, type RemoteError, type CrashCause } from './errors';
+export { notifyHost } from './notify';
+export type { RestartLimits } from './restart-policy';

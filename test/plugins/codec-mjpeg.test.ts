@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import * as fs from 'fs';
 import { createLogger, VideoCodec } from '@pinhole/core';
 import { Host } from '@pinhole/core/host';
 import { i420ToRgba, QualityControl, rgbaToI420 } from '@pinhole/codec-mjpeg';
@@ -38,4 +39,18 @@ describe('codec-mjpeg', () => {
   // keyframe. Quality steps track a bitrate change within a few frames; ×1.8 covers the coarse
   // steps of JPEG quality near the bottom.
   videoCodecCompliance('mjpeg', { codec: mjpeg, minPsnrDb: 28, keyframeWithinFrames: 1, bitrateTolerance: 1.8, resources: workers });
+
+  describe('isolated in a worker (config "isolation": "worker"): the same suite through RPC proxies', () => {
+    let isolated: Host;
+    before(() => (isolated = new Host({ config: { plugins: { 'codec-mjpeg': { isolation: 'worker' } } }, log: createLogger({ level: 'silent' }) })));
+    after(async () => isolated.dispose());
+    const remote = async () => {
+      const c = (await isolated.services.loadAll<VideoCodec>(VideoCodec, 'onCodec:mjpeg')).find((x) => x.name === 'mjpeg');
+      assert.ok(c && c.constructor.name === 'RemoteVideoCodec', 'a proxy of the VideoCodec in the worker');
+      return c;
+    };
+    // Its jpeg-js workers run inside the isolation worker, out of the host's sight: count the process's OS threads instead.
+    const threads = async () => fs.readdirSync('/proc/self/task').length;
+    videoCodecCompliance('mjpeg', { codec: remote, minPsnrDb: 28, keyframeWithinFrames: 1, bitrateTolerance: 1.8, resources: threads });
+  });
 });

@@ -51,4 +51,19 @@ describe('codec-opus', () => {
   // the phase of the signal's 110–230 Hz fundamental: measured 7.5 dB SNR and correlation 0.908
   // at 12–48 kbit/s on this signal (a 200–3200 Hz chirp gives 0.99). Floors leave margin.
   codecCompliance('opus', { codec: () => opus(host), minSnrDb: 5, minCorrelation: 0.85 });
+
+  describe('isolated in a worker (config "isolation": "worker"): the same suite through RPC proxies', () => {
+    let isolated: Host;
+    before(() => {
+      isolated = new Host({ config: { plugins: { 'codec-opus': { isolation: 'worker', options: { bitrate: 24000 } } } }, log: createLogger({ level: 'silent' }) });
+    });
+    after(async () => isolated.dispose());
+    it('runs in its worker with its options', async () => {
+      const c = await opus(isolated);
+      assert.equal(isolated.plugins.get('codec-opus')?.isolation, 'worker');
+      assert.equal(c.constructor.name, 'RemoteCodec');
+      assert.deepEqual(isolated.plugins.get('codec-opus')?.problems, []);
+    });
+    codecCompliance('opus', { codec: () => opus(isolated), minSnrDb: 5, minCorrelation: 0.85 });
+  });
 });

@@ -46,4 +46,18 @@ describe('codec-vp8', () => {
   // warmed spare process at the next frame (bench/video.js times it). libvpx's CBR lands within
   // ±25 % of the target after a restart; the tolerance leaves room for its one-second buffer.
   videoCodecCompliance('vp8', { codec: vp8, minPsnrDb: 30, keyframeWithinFrames: 30, bitrateTolerance: 1.6, resources: async () => children() });
+
+  describe('isolated in a worker (config "isolation": "worker"): the same suite through RPC proxies', () => {
+    let isolated: Host;
+    // Starting an encoder waits for ffmpeg to take frames: seconds on a busy machine, so a longer call timeout.
+    before(() => (isolated = new Host({ config: { plugins: { 'codec-vp8': { isolation: 'worker', limits: { callTimeoutMs: 30_000 } } } }, log: createLogger({ level: 'silent' }) })));
+    after(async () => isolated.dispose());
+    const remote = async () => {
+      const c = (await isolated.services.loadAll<VideoCodec>(VideoCodec, 'onCodec:vp8')).find((x) => x.name === 'vp8');
+      assert.ok(c && c.constructor.name === 'RemoteVideoCodec', 'a proxy of the VideoCodec in the worker');
+      return c;
+    };
+    // ffmpeg children started from the worker thread are still this process's children.
+    videoCodecCompliance('vp8', { codec: remote, minPsnrDb: 30, keyframeWithinFrames: 30, bitrateTolerance: 1.6, resources: async () => children() });
+  });
 });

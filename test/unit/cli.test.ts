@@ -45,7 +45,8 @@ describe('cli', () => {
     fs.writeFileSync(path.join(dir, 'pinhole.config.json'), JSON.stringify({ pluginPaths: [path.join(FIXTURES, 'plugins-bad', 'good')] }));
     const r = await run(['plugins', '--activate', 'onStartup'], dir);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /good@1\.0\.0 {2}\[active \d+\.\dms\]/);
+    // Found through pluginPaths: third-party code, isolated in a worker by default.
+    assert.match(r.stdout, /good@1\.0\.0 {2}\[active \d+\.\dms, isolated\]/);
   });
 
   it('a bad config exits 2 with the file and path named', async () => {

@@ -74,16 +74,26 @@ describe('pinhole new-plugin: the plugin template, scaffolded, built, tested and
     }
   });
 
-  it('`pinhole plugins` lists them when the config names the folder in pluginPaths', () => {
+  it('`pinhole plugins` lists them when the config names the folder in pluginPaths: isolated by default, and only the codec can be', () => {
     const config = path.join(tmp, '..', `${path.basename(tmp)}.config.json`);
-    fs.writeFileSync(config, JSON.stringify({ pluginPaths: [tmp] }));
+    const list = (cfg: object) => {
+      fs.writeFileSync(config, JSON.stringify(cfg));
+      return run(process.execPath, [PINHOLE, 'plugins', '--json', '--config', config], REPO_ROOT).trim().split('\n').map((l) => JSON.parse(l));
+    };
     try {
-      const lines = run(process.execPath, [PINHOLE, 'plugins', '--json', '--config', config], REPO_ROOT).trim().split('\n').map((l) => JSON.parse(l));
+      // Third-party code: each runs isolated in a worker unless the config trusts it.
+      let lines = list({ pluginPaths: [tmp] });
       for (const kind of kinds) {
         const p = lines.find((l) => l.id === name(kind));
         assert.ok(p, `${name(kind)} listed`);
-        assert.deepEqual(p.problems, [], `${name(kind)} has no problems`);
+        assert.equal(p.isolation, 'worker');
+        if (kind === 'codec') assert.deepEqual(p.problems, [], 'a codec runs isolated as it is');
+        else assert.deepEqual(p.problems.map((x: { code: string }) => x.code), ['E_ISOLATION_UNSUPPORTED'], `${name(kind)}: ${JSON.stringify(p.problems)}`);
       }
+      // Trusted in the config ("isolation": "none"), the others load in the peer process.
+      const trusted = Object.fromEntries(kinds.filter((k) => k !== 'codec').map((k) => [name(k), { isolation: 'none' }]));
+      lines = list({ pluginPaths: [tmp], plugins: trusted });
+      for (const kind of kinds) assert.deepEqual(lines.find((l) => l.id === name(kind)).problems, [], `${name(kind)} has no problems`);
     } finally {
       fs.rmSync(config, { force: true });
     }
@@ -108,31 +118,34 @@ describe('pinhole new-plugin: the plugin template, scaffolded, built, tested and
     }
   });
 
-  it('the scaffolded codec carries a loopback voice call both ways, bit-exact (lossless)', async () => {
-    const host = new Host({ config: { log: { level: 'silent' }, plugins: { 'payload-voice': { options: { minDelayMs: 150 } } } }, pluginDirs: [tmp], log: createLogger({ level: 'silent' }) });
-    await host.plugins.activate('media-udp');
-    const pair = await callPair(host);
-    try {
-      assert.ok((await pair.voice.codecs()).includes('my-codec'), 'the voice service offers the new codec');
-      const aIn = speechLike(8000, 1.5, 1);
-      const bIn = speechLike(8000, 1, 2);
-      const rec = (n: string) => path.join(tmp, n);
-      const [a, b] = await Promise.all([
-        pair.voice.start(pair.caller, { input: { sampleRate: 8000, samples: aIn }, record: rec('a.wav'), codec: 'my-codec', vad: false, speed: 4 }),
-        pair.voice.start(pair.callee, { input: { sampleRate: 8000, samples: bIn }, record: rec('b.wav'), vad: false, speed: 4 }),
-      ]);
-      assert.equal(a.codec, 'my-codec');
-      assert.equal(b.codec, 'my-codec');
-      await Promise.all([a.finished, b.finished]);
-      const [sa, sb] = [await a.stop(), await b.stop()];
-      assert.deepEqual(readWav(rec('b.wav')).samples, aIn, 'caller → callee: the callee recorded exactly what the caller said');
-      assert.deepEqual(readWav(rec('a.wav')).samples, bIn, 'callee → caller bit-exact');
-      for (const s of [sa, sb]) assert.deepEqual([s.packetsLost, s.framesConcealed], [0, 0], JSON.stringify(s));
-      fs.rmSync(rec('a.wav'));
-      fs.rmSync(rec('b.wav'));
-    } finally {
-      await pair.close();
-      await host.dispose();
-    }
-  });
+  for (const isolation of ['none', 'worker'] as const)
+    it(`the scaffolded codec carries a loopback voice call both ways, bit-exact (lossless), ${isolation === 'worker' ? 'isolated in a worker' : 'in the peer process'}`, async () => {
+      const config = { log: { level: 'silent' as const }, plugins: { 'payload-voice': { options: { minDelayMs: 150 } }, 'my-codec': { isolation } } };
+      const host = new Host({ config, pluginDirs: [tmp], log: createLogger({ level: 'silent' }) });
+      await host.plugins.activate('media-udp');
+      const pair = await callPair(host);
+      try {
+        assert.ok((await pair.voice.codecs()).includes('my-codec'), 'the voice service offers the new codec');
+        assert.equal(host.plugins.get('my-codec')?.isolation, isolation);
+        const aIn = speechLike(8000, 1.5, 1);
+        const bIn = speechLike(8000, 1, 2);
+        const rec = (n: string) => path.join(tmp, n);
+        const [a, b] = await Promise.all([
+          pair.voice.start(pair.caller, { input: { sampleRate: 8000, samples: aIn }, record: rec('a.wav'), codec: 'my-codec', vad: false, speed: 4 }),
+          pair.voice.start(pair.callee, { input: { sampleRate: 8000, samples: bIn }, record: rec('b.wav'), vad: false, speed: 4 }),
+        ]);
+        assert.equal(a.codec, 'my-codec');
+        assert.equal(b.codec, 'my-codec');
+        await Promise.all([a.finished, b.finished]);
+        const [sa, sb] = [await a.stop(), await b.stop()];
+        assert.deepEqual(readWav(rec('b.wav')).samples, aIn, 'caller → callee: the callee recorded exactly what the caller said');
+        assert.deepEqual(readWav(rec('a.wav')).samples, bIn, 'callee → caller bit-exact');
+        for (const s of [sa, sb]) assert.deepEqual([s.packetsLost, s.framesConcealed], [0, 0], JSON.stringify(s));
+        fs.rmSync(rec('a.wav'));
+        fs.rmSync(rec('b.wav'));
+      } finally {
+        await pair.close();
+        await host.dispose();
+      }
+    });
 });

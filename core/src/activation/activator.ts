@@ -1,13 +1,16 @@
 import type { ContainerModule, interfaces } from 'inversify';
 import { CommandContribution } from '../commands';
 import { validatePluginOptions } from '../config/config';
-import { PluginError } from '../errors';
 import { HookContribution } from '../hooks/contribution';
 import { createTapApi } from '../hooks/tap';
 import type { Problem } from '../manifest/types';
 import { checkContributions, undeclaredCommand } from './contribution-check';
-import type { PluginContext, PluginModule } from './plugin-context';
+import type { PluginCrash } from '../isolation/isolated-plugin';
 import type { PluginEntry, PluginHostDeps, PluginRuntime } from './plugin-host';
+import { pluginContext, pluginMain, requirePluginModule } from './plugin-module';
+
+/** What activation needs from the plugin host: the log and config, and where an isolated plugin's crashes are reported. */
+export type ActivationDeps = Pick<PluginHostDeps, 'log' | 'config'> & { crashed(e: PluginEntry, crash: PluginCrash): void; restarted(e: PluginEntry): void };
 
 /**
  * Activates one plugin whose dependencies are active: validates its options, requires its main
@@ -15,7 +18,7 @@ import type { PluginEntry, PluginHostDeps, PluginRuntime } from './plugin-host';
  * HookContributions, runs activate(), and returns what its manifest contributes but it did not
  * provide. Everything it sets up is pushed to the entry's subscriptions.
  */
-export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: Pick<PluginHostDeps, 'log' | 'config'>): Promise<Problem[]> {
+export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: ActivationDeps): Promise<Problem[]> {
   const id = e.desc.id;
   const options = validatePluginOptions(
     id,
@@ -23,24 +26,22 @@ export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: Pi
     deps.config.config.plugins?.[id]?.options,
     deps.config.file,
   );
-  const context: PluginContext = Object.freeze(
-    withRemovedMembers(id, {
-      pluginId: id,
-      manifest: e.desc.manifest,
-      dir: e.desc.dir,
-      options: Object.freeze(options),
-      log: deps.log.child(id),
-      subscriptions: e.subscriptions,
-    }),
-  );
-  const mod = requireModule(e);
+  if (e.isolation === 'worker') {
+    // Loaded only when a plugin runs isolated: the sandbox and its worker are not needed otherwise.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { activateIsolated } = require('../isolation/activate-isolated') as typeof import('../isolation/activate-isolated');
+    return activateIsolated(e, rt, deps, options);
+  }
+  const context = pluginContext({
+    pluginId: id,
+    manifest: e.desc.manifest,
+    dir: e.desc.dir,
+    options: Object.freeze(options),
+    log: deps.log.child(id),
+    subscriptions: e.subscriptions,
+  });
+  const mod = requirePluginModule(id, pluginMain(e.desc.dir, e.desc.manifest));
   e.module = mod;
-  if (mod.containerModule !== undefined && typeof mod.containerModule !== 'function')
-    throw new PluginError(
-      'E_PLUGIN_SHAPE',
-      `plugin "${id}" exports containerModule as a ContainerModule; export a function containerModule(ctx: PluginContext<Options>) that returns one (see plugin-template/README.md)`,
-      { plugin: id },
-    );
   if (mod.containerModule) loadModule(e, rt.container, mod.containerModule(context));
   const problems = registerCommands(e, rt);
   const tapped = applyHooks(e, rt);
@@ -50,7 +51,7 @@ export async function activatePlugin(e: PluginEntry, rt: PluginRuntime, deps: Pi
 }
 
 /** Loads exactly this plugin's module; deactivation unloads exactly it (async: preDestroy hooks may be). */
-function loadModule(e: PluginEntry, container: interfaces.Container, module: ContainerModule): void {
+export function loadModule(e: PluginEntry, container: interfaces.Container, module: ContainerModule): void {
   container.load(module);
   e.subscriptions.push({ dispose: () => container.unloadAsync(module) });
 }
@@ -80,30 +81,3 @@ function applyHooks(e: PluginEntry, rt: PluginRuntime): Set<string> {
   for (const h of rt.container.getAllNamed<HookContribution>(HookContribution, id)) h.apply(api);
   return tapped;
 }
-
-/** What PluginContext no longer has, and what to use instead: a plugin written for the old shape is told, not crashed. */
-const REMOVED: Record<string, string> = {
-  container: 'bind in containerModule(ctx); reach other plugins\' services with an injected ServiceLoader',
-  hooks: 'tap from a HookContribution bound with contribute(bind, ctx, HookContribution, MyTaps)',
-  commands: 'bind a CommandContribution with contribute(bind, ctx, CommandContribution, MyCommand)',
-  activateByEvent: 'inject ServiceLoader and call activate(event) or load(id, event)',
-};
-
-function withRemovedMembers<T extends object>(pluginId: string, ctx: T): T {
-  for (const [name, instead] of Object.entries(REMOVED))
-    Object.defineProperty(ctx, name, {
-      enumerable: false,
-      get() {
-        throw new PluginError('E_PLUGIN_SHAPE', `plugin "${pluginId}" uses PluginContext.${name}, which is gone: ${instead} (see plugin-template/README.md)`, { plugin: pluginId });
-      },
-    });
-  return ctx;
-}
-
-function requireModule(e: PluginEntry): PluginModule {
-  const main = require.resolve(`${e.desc.dir}/${e.desc.manifest.main}`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require(main) as PluginModule & { default?: PluginModule };
-  return loaded.activate || loaded.containerModule ? loaded : (loaded.default ?? loaded);
-}
-

@@ -2,9 +2,11 @@ import type { interfaces } from 'inversify';
 import type { CommandRegistry } from '../cli/command-registry';
 import type { LoadedConfig } from '../config/config';
 import type { Contributed, Contributions } from '../container/services';
-import { disposeAll, type Disposable } from '../disposable';
+import { disposeAll, toDisposable, type Disposable } from '../disposable';
 import { PinholeError, PluginError } from '../errors';
 import type { Hooks } from '../hooks/hooks';
+import type { PluginCrash } from '../isolation/isolated-plugin';
+import { isolationOf, isolationProblem, type Isolation } from '../isolation/settings';
 import type { Logger } from '../log';
 import type { PluginDescription } from '../manifest/discovery';
 import type { ContributionEntries, Problem } from '../manifest/types';
@@ -26,6 +28,8 @@ export interface PluginInfo {
   dependencies: string[];
   problems: Problem[];
   activationMs?: number;
+  /** worker: activated in a sandboxed worker thread, its services proxied; none: in the peer process. */
+  isolation: Isolation;
 }
 
 /** One discovered plugin and its activation state. */
@@ -39,6 +43,7 @@ export interface PluginEntry {
   activationMs?: number;
   module?: PluginModule;
   subscriptions: Disposable[];
+  isolation: Isolation;
 }
 
 /** What activation needs beyond manifests; made on first activation (listing plugins needs none of it). */
@@ -62,21 +67,29 @@ export class PluginHost {
   private readonly entries = new Map<string, PluginEntry>();
   private order: string[] = [];
   private readonly activated: string[] = [];
+  private readonly crashHandlers = new Set<(crash: PluginCrash) => void>();
 
   constructor(private readonly deps: PluginHostDeps) {}
 
-  load(descriptions: PluginDescription[]): void {
+  /** `thirdParty`: folders of plugins found through the config's pluginPaths (isolated by default). */
+  load(descriptions: PluginDescription[], thirdParty: ReadonlySet<string> = new Set()): void {
+    const config = this.deps.config.config;
     for (const desc of descriptions) {
       const problems = [...desc.problems];
+      const { isolation, configured } = isolationOf(desc.id, config, thirdParty.has(desc.dir));
       if (this.entries.has(desc.id)) {
         const first = this.entries.get(desc.id)!.desc.dir;
         problems.push({ code: 'E_PLUGIN_DUPLICATE', path: '/name', message: `plugin id "${desc.id}" is already provided by ${first}; rename or remove one` });
-        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, activationProblems: [], state: 'invalid', subscriptions: [] });
+        this.entries.set(`${desc.id}@${desc.dir}`, { desc, problems, activationProblems: [], state: 'invalid', subscriptions: [], isolation });
         continue;
       }
-      const enabled = this.deps.config.config.plugins?.[desc.id]?.enabled !== false;
+      const refused = isolation === 'worker' && problems.length === 0 ? isolationProblem(desc.id, desc.manifest, configured) : undefined;
+      if (refused) problems.push(refused);
+      const enabled = config.plugins?.[desc.id]?.enabled !== false;
       const state: PluginState = problems.length > 0 ? 'invalid' : enabled ? 'inactive' : 'disabled';
-      this.entries.set(desc.id, { desc, problems, activationProblems: [], state, subscriptions: [] });
+      this.entries.set(desc.id, { desc, problems, activationProblems: [], state, subscriptions: [], isolation });
+      if (isolation === 'none' && config.plugins?.[desc.id]?.limits)
+        this.deps.log.warn(`config sets limits for plugin "${desc.id}", which runs in the peer process: limits apply to isolated plugins ("isolation": "worker")`, { file: this.deps.config.file });
     }
     const loadable = [...this.entries.values()].filter((e) => e.state === 'inactive');
     const graph = new Map(loadable.map((e) => [e.desc.id, e.desc.manifest.pinhole?.dependencies ?? []]));
@@ -162,7 +175,11 @@ export class PluginHost {
       // The activation machinery is loaded with the first activation: listing plugins needs none of it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { activatePlugin } = require('./activator') as typeof import('./activator');
-      const problems = await activatePlugin(e, this.deps.runtime(), this.deps);
+      const problems = await activatePlugin(e, this.deps.runtime(), {
+        ...this.deps,
+        crashed: (entry, crash) => this.crashed(entry, crash),
+        restarted: (entry) => this.deps.log.event('plugin.restarted', { plugin: entry.desc.id }),
+      });
       for (const p of problems) this.deps.log.warn(`plugin "${id}": ${p.message}`, { code: p.code, path: p.path });
       e.activationProblems = problems;
       e.state = 'active';
@@ -176,6 +193,27 @@ export class PluginHost {
     } finally {
       e.activationMs = Number(process.hrtime.bigint() - started) / 1e6;
     }
+  }
+
+  /**
+   * Hears every `plugin.crashed` of an isolated plugin: a call into it timed out, it ran out of
+   * memory, exited, threw outside a call, or failed to activate. Also logged as that event.
+   */
+  onCrashed(handler: (crash: PluginCrash) => void): Disposable {
+    this.crashHandlers.add(handler);
+    return toDisposable(() => void this.crashHandlers.delete(handler));
+  }
+
+  /** An isolated plugin crashed: reported; when it will not be restarted again it is failed and its services unbound. */
+  private crashed(e: PluginEntry, crash: PluginCrash): void {
+    this.deps.log.event('plugin.crashed', { ...crash });
+    for (const h of this.crashHandlers) h(crash);
+    if (!crash.gaveUp || crash.cause === 'activate') return;
+    e.state = 'failed';
+    e.problems.push({ code: 'E_PLUGIN_FAILED', path: '/main', message: `crashed ${crash.crashes} times (last: ${crash.message}) and is not restarted again; fix or disable it` });
+    void disposeAll(e.subscriptions).then((errors) => {
+      for (const err of errors) this.deps.log.error(`plugin "${e.desc.id}": a subscription failed to dispose`, { error: (err as Error)?.message });
+    });
   }
 
   /** Deactivates in reverse activation order; each plugin's subscriptions are disposed after its deactivate(). */
@@ -207,6 +245,7 @@ export class PluginHost {
       dependencies: m.pinhole?.dependencies ?? [],
       problems: [...e.problems, ...e.activationProblems],
       activationMs: e.activationMs,
+      isolation: e.isolation,
     };
   }
 }

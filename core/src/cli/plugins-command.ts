@@ -6,7 +6,7 @@ export function renderPlugins(list: PluginInfo[]): string {
   const lines: string[] = [];
   for (const p of list) {
     const time = p.activationMs !== undefined ? ` ${p.activationMs.toFixed(1)}ms` : '';
-    lines.push(`${p.id}@${p.version}  [${p.state}${time}]`);
+    lines.push(`${p.id}@${p.version}  [${p.state}${time}${p.isolation === 'worker' ? ', isolated' : ''}]`);
     const contrib = Object.entries(p.contributes)
       .map(([k, v]) => `${k}: ${summarise(v)}`)
       .join('; ');

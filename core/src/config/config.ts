@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../errors';
+import type { IsolationLimits } from '../isolation/settings';
 import type { LogLevel } from '../log';
 import { formatAjvErrors } from '../manifest/ajv-errors';
 import { runtimeAjv } from '../manifest/ajv-runtime';
@@ -9,6 +10,10 @@ import { validator } from '../manifest/validators';
 export interface PluginConfig {
   enabled?: boolean;
   options?: Record<string, unknown>;
+  /** worker: activated in a sandboxed worker, its services proxied; none: in the peer process. Default: worker for pluginPaths plugins. */
+  isolation?: 'worker' | 'none';
+  /** Limits of an isolated plugin; defaults in schemas/config.schema.json (definitions/limits). */
+  limits?: Partial<IsolationLimits>;
 }
 export interface PinholeConfig {
   pluginPaths?: string[];

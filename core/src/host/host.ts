@@ -45,7 +45,9 @@ export class Host {
     this.plugins = new PluginHost({ runtime: () => this.rt(), log: this.log, config: this.config });
     const dirs = [...(opts.builtinPlugins === false ? [] : [BUILTIN_PLUGINS_DIR]), ...(opts.pluginDirs ?? []), ...this.config.pluginPaths];
     const reader = new ManifestReader(this.contributionPoints, CORE_VERSION);
-    this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)));
+    // Plugins the config's pluginPaths bring in are third-party code: isolated unless the config trusts them.
+    const thirdParty = new Set(listPluginDirs(this.config.pluginPaths));
+    this.plugins.load(listPluginDirs(dirs).map((d) => reader.read(d)), thirdParty);
   }
 
   /** The hook points: runners call them, plugins tap them through their HookContributions. */

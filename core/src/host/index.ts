@@ -21,6 +21,8 @@ export {
   type LoadedConfig,
 } from '../config/config';
 export { CommandRegistry, type RegisteredCommand } from '../cli/command-registry';
+export type { PluginCrash } from '../isolation/isolated-plugin';
+export { isolationOf, limitsOf, type Isolation, type IsolationLimits } from '../isolation/settings';
 export { main, runCommand } from '../cli/main';
 export { parseGlobals, type GlobalOptions } from '../cli/globals';
 export { helpText, coreCommandEntries } from '../cli/builtins';

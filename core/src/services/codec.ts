@@ -20,24 +20,40 @@ export interface CodecImpairment {
 }
 
 /**
+ * A result now, or a promise of it. A codec in the peer process answers at once; one isolated in
+ * a worker (config `"isolation": "worker"`) answers with a promise. Consumers take both
+ * (`isPromise`) and use the results of one encoder's or decoder's calls in call order — an
+ * isolated codec resolves them in that order; a fault is thrown or rejected alike. A result may
+ * be a view of a larger buffer (an isolated codec's results share their message's): read it
+ * with its byteOffset and byteLength, never `.buffer` alone.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/** Whether an Awaitable is the promise kind. */
+export function isPromise<T>(v: Awaitable<T>): v is Promise<T> {
+  return typeof (v as Promise<T> | undefined)?.then === 'function';
+}
+
+/**
  * Turns one frame of PCM into one payload. Stateful (Opus predicts from earlier frames), so a
- * call creates its own and disposes it when the call ends.
+ * call creates its own and disposes it when the call ends. Arguments are taken at the call: the
+ * caller may reuse its buffer as soon as `encode` returns, even when the result is a promise.
  */
 export interface CodecEncoder {
   /** `pcm` holds exactly frameSamples × channels samples (interleaved); else E_CODEC_FRAME_SIZE. */
-  encode(pcm: Int16Array): Buffer;
+  encode(pcm: Int16Array): Awaitable<Buffer>;
   dispose(): void;
 }
 
 /** Turns payloads back into PCM, and makes up a frame when one is missing (packet-loss concealment). */
 export interface CodecDecoder {
   /** Exactly frameSamples × channels samples; a payload that is not one frame of this codec is E_CODEC_PAYLOAD. */
-  decode(payload: Buffer): Int16Array;
+  decode(payload: Buffer): Awaitable<Int16Array>;
   /**
    * One frame standing in for a lost one, built from what was decoded before and fading out
    * over consecutive losses; silence before anything was decoded.
    */
-  conceal(): Int16Array;
+  conceal(): Awaitable<Int16Array>;
   dispose(): void;
 }
 
@@ -59,6 +75,7 @@ export interface Codec {
   /** Algorithmic look-ahead in ms, part of the mouth-to-ear delay. */
   readonly lookaheadMs: number;
   readonly impairment: CodecImpairment;
+  /** Per call; an isolated codec sets the instance up in its worker behind the scenes (its first call waits for that). */
   createEncoder(): CodecEncoder;
   createDecoder(): CodecDecoder;
 }

@@ -46,6 +46,9 @@ export interface VideoStats {
   height: number;
   framesSent: number;
   keyframesSent: number;
+  /** Source frames not encoded: the encoder was still busy with earlier ones (CPU), or the rate control or a full pacer held them back (bandwidth), as WebRTC's qualityLimitationReason tells apart. */
+  framesSkippedCpu: number;
+  framesSkippedBandwidth: number;
   bytesSent: number;
   packetsSent: number;
   retransmissionsSent: number;

@@ -9,6 +9,13 @@ const PLUGIN_DIR = path.resolve(__dirname, '../..');
 const NAME = 'template-directory';
 
 describe(NAME, () => {
+  it('cannot run isolated in a worker (the manager drives it with live subscriptions): refused clearly, before anything runs', async () => {
+    const host = new Host({ config: { plugins: { [NAME]: { isolation: 'worker' } } }, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
+    assert.deepEqual(host.plugins.get(NAME)?.problems.map((p) => p.code), ['E_ISOLATION_UNSUPPORTED']);
+    await assert.rejects(host.plugins.activate(NAME), /cannot run isolated .*"isolation": "none"/);
+    await host.dispose();
+  });
+
   let host: Host;
   let backend: DirectoryBackend;
   before(async () => {

@@ -16,6 +16,13 @@ async function createHost(): Promise<Host> {
 }
 
 describe(NAME, () => {
+  it('cannot run isolated in a worker (it needs the session and its streams): refused clearly, before anything runs', async () => {
+    const host = new Host({ config: { plugins: { [NAME]: { isolation: 'worker' } } }, pluginDirs: [PLUGIN_DIR], log: createLogger({ level: 'silent' }) });
+    assert.deepEqual(host.plugins.get(NAME)?.problems.map((p) => p.code), ['E_ISOLATION_UNSUPPORTED']);
+    await assert.rejects(host.plugins.activate(NAME), /cannot run isolated .*"isolation": "none"/);
+    await host.dispose();
+  });
+
   it('is discovered with a valid manifest and activates on onPayload:<name>', async () => {
     const host = await createHost();
     assert.deepEqual(host.plugins.get(NAME)?.problems, []);

@@ -30,7 +30,7 @@ function sandbox(): Promise<Sandbox<typeof sandboxApi>> {
 /** Errors from the worker as CodecErrors: its own codes kept, sandbox faults as E_CODEC_INTERNAL. */
 function codecError(err: unknown): CodecError {
   const e = err as PinholeError;
-  if (e.code === 'E_CODEC_PAYLOAD') return new CodecError('E_CODEC_PAYLOAD', e.message.replace(/^plugin "codec-mjpeg": /, ''), { codec: NAME });
+  if (e.code === 'E_CODEC_PAYLOAD') return new CodecError('E_CODEC_PAYLOAD', e.message.replace(/^codec-mjpeg: /, ''), { codec: NAME });
   return new CodecError('E_CODEC_INTERNAL', `mjpeg worker failed: ${e.message}`, { codec: NAME }, { cause: err });
 }
 

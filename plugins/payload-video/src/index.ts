@@ -11,6 +11,7 @@ export { DelayEstimator, RateController } from './delay-estimator';
 export { ReceiveTracker } from './receive-tracker';
 export { Pacer, type Paced } from './pacer';
 export { PlayoutDelay } from './playout-delay';
+export { FrameDecimator } from './frame-decimator';
 export { VideoRecorder } from './recorder';
 export { orderVideoCodecs, chooseVideoCodec } from './negotiation';
 export { encodeVideoPacket, decodeVideoPacket, FRAGMENT_BYTES, MAX_VIDEO_PACKET, type VideoPacket, type FragmentMsg, type FeedbackMsg } from './wire';

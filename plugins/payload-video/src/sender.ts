@@ -1,5 +1,6 @@
 import type { Logger, VideoCodec, VideoEncoder, VideoFrame, VideoStats } from '@pinhole/core';
 import { RateController } from './delay-estimator';
+import { FrameDecimator } from './frame-decimator';
 import { Pacer } from './pacer';
 import { SendHistory } from './send-history';
 import { FRAGMENT_BYTES, type FeedbackMsg, type FragmentMsg, type VideoPacket } from './wire';
@@ -18,8 +19,8 @@ export interface SenderConfig {
   log: Logger;
 }
 
-/** The send side's counters, as VideoStats names them (plus frames skipped at the source). */
-export type SenderStats = Pick<VideoStats, 'framesSent' | 'keyframesSent' | 'bytesSent' | 'packetsSent' | 'retransmissionsSent' | 'pliReceived' | 'nackReceived'> & { framesSkipped: number };
+/** The send side's counters, as VideoStats names them. */
+export type SenderStats = Pick<VideoStats, 'framesSent' | 'keyframesSent' | 'framesSkippedCpu' | 'framesSkippedBandwidth' | 'bytesSent' | 'packetsSent' | 'retransmissionsSent' | 'pliReceived' | 'nackReceived'>;
 
 /** Share of the target left for the encoder: datagram and fragment headers and retransmissions take the rest. */
 const ENCODER_SHARE = 0.85;
@@ -35,7 +36,7 @@ const MAX_IN_FLIGHT = 4;
  * and the target rate (GCC: min of the receiver's delay-based estimate and the loss-based rate).
  */
 export class VideoSender {
-  readonly stats: SenderStats = { framesSent: 0, framesSkipped: 0, keyframesSent: 0, bytesSent: 0, packetsSent: 0, retransmissionsSent: 0, pliReceived: 0, nackReceived: 0 };
+  readonly stats: SenderStats = { framesSent: 0, framesSkippedCpu: 0, framesSkippedBandwidth: 0, keyframesSent: 0, bytesSent: 0, packetsSent: 0, retransmissionsSent: 0, pliReceived: 0, nackReceived: 0 };
   readonly rate: RateController;
   readonly pacer: Pacer;
   readonly done: Promise<void>;
@@ -47,7 +48,7 @@ export class VideoSender {
   private seq = 0;
   /** Frames in the encoder now; a few may queue behind the one being encoded (pipes and a busy machine add latency) before frames are skipped. */
   private inFlight = 0;
-  private decimation = 0;
+  private readonly decimator = new FrameDecimator();
   private timer?: NodeJS.Timeout;
   private t0 = 0;
   private lastKeyframeAt = -Infinity;
@@ -167,15 +168,13 @@ export class VideoSender {
     // Until the encoder has switched to a lower target (vp8 needs a warm spare process), frames
     // are skipped in proportion, so what leaves follows the estimate at once.
     const overshoot = this.encoderBitrate > 0 ? Math.min(1, this.encoderRate(this.rate.target) / this.encoderBitrate) : 1;
-    this.decimation = Math.min(1, this.decimation + (overshoot * this.frameRate) / this.srcFps);
-    // Skip while the encoder is behind, the rate control lowered the frame rate, or more than
-    // half a second of datagrams waits in the pacer (the path cannot take more now).
+    const wanted = this.decimator.admit((overshoot * this.frameRate) / this.srcFps);
+    // Skip also while the encoder is behind, or while more than half a second of datagrams waits
+    // in the pacer (the path cannot take more now).
     const backlog = this.pacer.queuedBytes * 8 > 0.5 * this.rate.target;
-    if (this.inFlight >= MAX_IN_FLIGHT || this.decimation < 0.999 || backlog) this.stats.framesSkipped++;
-    else {
-      this.decimation -= 1;
-      void this.encode(frame, index, captureMs);
-    }
+    if (!wanted || backlog) this.stats.framesSkippedBandwidth++;
+    else if (this.inFlight >= MAX_IN_FLIGHT) this.stats.framesSkippedCpu++;
+    else void this.encode(frame, index, captureMs);
     this.schedule();
   }
 

@@ -388,6 +388,8 @@ export class VideoCallSession implements VideoCall {
       height: this.hello.height,
       framesSent: s?.stats.framesSent ?? 0,
       keyframesSent: s?.stats.keyframesSent ?? 0,
+      framesSkippedCpu: s?.stats.framesSkippedCpu ?? 0,
+      framesSkippedBandwidth: s?.stats.framesSkippedBandwidth ?? 0,
       bytesSent: s?.stats.bytesSent ?? 0,
       packetsSent: s?.stats.packetsSent ?? 0,
       retransmissionsSent: s?.stats.retransmissionsSent ?? 0,

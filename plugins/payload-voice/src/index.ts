@@ -16,6 +16,7 @@ export { MediaClock, Pacer } from './clock';
 export { parseWav, readWav, writeWav, encodeWav, WavWriter } from './wav';
 export { encodeVoicePacket, decodeVoicePacket, CN_PAYLOAD_TYPE, MAX_VOICE_PACKET, type VoicePacket } from './wire';
 export { orderCodecs, buildOffer, chooseCodec } from './negotiation';
+export { InOrder } from './in-order';
 export type { VoicePluginOptions } from './options';
 
 /** VoiceService: what `pinhole call --voice` and `pinhole peer --voice/--inbox` use. */

@@ -1,5 +1,6 @@
-import { CodecError, type CodecDecoder, type Logger } from '@pinhole/core';
+import { CodecError, isPromise, type Awaitable, type CodecDecoder, type Logger } from '@pinhole/core';
 import { ComfortNoiseGenerator, decodeNoiseLevel } from './comfort-noise';
+import { InOrder } from './in-order';
 import { JitterBuffer, type JitterBufferOptions, type PlayoutSlot } from './jitter-buffer';
 import { ReceiveStats } from './receive-stats';
 import type { Recorder } from './recorder';
@@ -45,13 +46,18 @@ export class VoiceReceiver {
   private state: 'idle' | 'speech' | 'silence' = 'idle';
   private lastPlayedExt: number | undefined;
   private endPosition: number | undefined;
+  /** Frames are played in slot order even when an isolated codec answers later. */
+  private readonly out: InOrder;
 
   constructor(
     private readonly o: ReceiverOptions,
     private readonly decoder: CodecDecoder,
     private readonly recorder: Recorder | undefined,
     private readonly log: Logger,
+    /** The decoder failed for good (its plugin crashed): the call fails. */
+    fail: (err: unknown) => void,
   ) {
+    this.out = new InOrder(fail);
     this.rx = new ReceiveStats(o.clockRate, o.sequenceBase);
     this.jb = new JitterBuffer<Buffered>({ ...o.jitter, clockRate: o.clockRate, frameSamples: o.frameSamples });
     this.cng = new ComfortNoiseGenerator(o.frameSamples, o.timestampBase);
@@ -96,10 +102,11 @@ export class VoiceReceiver {
     for (const slot of this.jb.pop(nowMs, this.playoutEnd())) this.render(slot);
   }
 
-  /** The call is over: plays out whatever is buffered at once. */
-  finish(): void {
+  /** The call is over: plays out whatever is buffered at once; resolves when it has been rendered. */
+  finish(): Promise<void> {
     const end = this.endPosition === undefined ? undefined : this.playoutEnd();
     for (const slot of this.jb.drain(end)) this.render(slot);
+    return this.out.idle();
   }
 
   private playoutEnd(): number {
@@ -108,12 +115,13 @@ export class VoiceReceiver {
 
   /** Decodes (or conceals) every slot, recorded or not: it is what a speaker would play. */
   private render(slot: PlayoutSlot<Buffered>): void {
-    const pcm = this.pcmFor(slot);
-    this.o.onPlayout?.(pcm);
-    this.recorder?.write(pcm);
+    this.out.push(this.pcmFor(slot), (pcm) => {
+      this.o.onPlayout?.(pcm);
+      this.recorder?.write(pcm);
+    });
   }
 
-  private pcmFor(slot: PlayoutSlot<Buffered>): Int16Array {
+  private pcmFor(slot: PlayoutSlot<Buffered>): Awaitable<Int16Array> {
     const b = slot.item;
     if (b) {
       this.waiting.delete(b.ext);
@@ -127,15 +135,13 @@ export class VoiceReceiver {
         }
         return this.cng.next();
       }
+      // A frame of the agreed codec is speech, decodable or not.
+      this.state = 'speech';
       try {
         const pcm = this.decoder.decode(Buffer.from(b.frame.payload));
-        this.state = 'speech';
-        return pcm;
+        return isPromise(pcm) ? pcm.catch((err) => this.undecodable(err, b.frame.sequence)) : pcm;
       } catch (err) {
-        if (!(err instanceof CodecError)) throw err;
-        this.concealed++;
-        this.log.debug('undecodable voice frame concealed', { code: err.code, sequence: b.frame.sequence });
-        return this.decoder.conceal();
+        return this.undecodable(err, b.frame.sequence);
       }
     }
     if (this.state === 'speech' && !this.isSilenceGap()) {
@@ -143,6 +149,14 @@ export class VoiceReceiver {
       return this.decoder.conceal();
     }
     return this.state === 'silence' ? this.cng.next() : new Int16Array(this.o.frameSamples);
+  }
+
+  /** A payload the codec refused (CodecError) is concealed; any other fault (its plugin crashed) fails the call. */
+  private undecodable(err: unknown, sequence: number): Awaitable<Int16Array> {
+    if (!(err instanceof CodecError)) throw err;
+    this.concealed++;
+    this.log.debug('undecodable voice frame concealed', { code: err.code, sequence });
+    return this.decoder.conceal();
   }
 
   /** The packet after the last one played is waiting further on: this gap is the sender's silence. */

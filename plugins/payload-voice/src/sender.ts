@@ -1,5 +1,6 @@
-import type { CodecEncoder } from '@pinhole/core';
+import type { Awaitable, CodecEncoder } from '@pinhole/core';
 import { encodeNoiseLevel } from './comfort-noise';
+import { InOrder } from './in-order';
 import type { PcmSource } from './pcm-source';
 import type { VoiceActivityDetector } from './vad';
 import { CN_PAYLOAD_TYPE, type ByeMsg, type FrameMsg } from './wire';
@@ -39,6 +40,8 @@ export class VoiceSender {
   private lastCnAt = -Infinity;
   private lastCnLevel = 0;
   private done = false;
+  /** Frames go out in sequence order even when an isolated codec answers later. */
+  private readonly out: InOrder;
 
   constructor(
     private readonly o: SenderOptions,
@@ -46,8 +49,21 @@ export class VoiceSender {
     private readonly encoder: CodecEncoder,
     private readonly vad: VoiceActivityDetector | undefined,
     private readonly send: (frame: FrameMsg) => number,
+    /** The encoder failed for good (its plugin crashed): the call fails. */
+    fail: (err: unknown) => void,
   ) {
     this.sequence = o.sequenceBase & 0xffff;
+    this.out = new InOrder(fail);
+  }
+
+  /** Resolves when every frame taken so far has gone out (before BYE). */
+  sent(): Promise<void> {
+    return this.out.idle();
+  }
+
+  /** Frames still being encoded are dropped (the call is stopping). */
+  close(): void {
+    this.out.close();
   }
 
   get finished(): boolean {
@@ -90,17 +106,18 @@ export class VoiceSender {
     };
   }
 
-  private emit(payload: Buffer, marker: boolean, payloadType: number): void {
-    const frame: FrameMsg = {
+  private emit(payload: Awaitable<Buffer>, marker: boolean, payloadType: number): void {
+    const head = {
       sequence: this.sequence,
       timestamp: (this.o.timestampBase + this.position) >>> 0,
       ssrc: this.o.ssrc,
       marker,
       payloadType,
-      payload,
     };
-    this.stats.bytes += this.send(frame);
     this.stats.packets++;
     this.sequence = (this.sequence + 1) & 0xffff;
+    this.out.push(payload, (p) => {
+      this.stats.bytes += this.send({ ...head, payload: p });
+    });
   }
 }

@@ -61,8 +61,11 @@ export class PayloadVoiceService implements VoiceService {
     const input = typeof opts.input === 'string' ? readWav(opts.input) : opts.input;
     if (input) checkAudio(input);
     const first = call.role === 'caller' ? opts.codec : undefined;
+    const installed = await this.installed();
+    // The codec asked for is missing: if its plugin failed to activate, that error (naming the plugin) says why.
+    if (first !== undefined && !installed.some((c) => c.name === first)) await this.loader.activate(`onCodec:${first}`);
     // An explicit per-call list is the exact offer; the plugin option only orders what is installed.
-    const codecs = orderCodecs(await this.installed(), opts.codecs ?? this.options.codecs, first, opts.codecs !== undefined);
+    const codecs = orderCodecs(installed, opts.codecs ?? this.options.codecs, first, opts.codecs !== undefined);
     return VoiceCallSession.start(call, opts, {
       codecs,
       input,

@@ -209,6 +209,7 @@ export class VoiceCallSession implements VoiceCall {
       this.decoder,
       this.recorder,
       this.cfg.log,
+      (err) => this.fail(err),
     );
     this.schedulePlayout();
   }
@@ -267,11 +268,12 @@ export class VoiceCallSession implements VoiceCall {
       this.encoder,
       vad,
       (frame) => this.send({ frame }),
+      (err) => this.fail(err),
     );
     const pacer = this.every(codec.frameMs, (now) => {
       if (this.sender?.tick(now)) return;
       pacer.stop();
-      this.sendBye(codec.frameMs);
+      void this.sender?.sent().then(() => this.sendBye(codec.frameMs));
     });
   }
 
@@ -366,9 +368,10 @@ export class VoiceCallSession implements VoiceCall {
     clearInterval(this.helloTimer);
     for (const p of this.pacers) p.stop();
     clearTimeout(this.playoutTimer);
+    this.sender?.close();
     if (this.sender && !this.sender.finished && !this.closed) this.send({ bye: this.sender.bye() });
     this.endedAt ??= this.clock.now();
-    this.receiver?.finish();
+    await this.receiver?.finish();
     this.recordedSamples = this.recorder?.close(this.receiver?.end) ?? 0;
     this.encoder?.dispose();
     this.decoder?.dispose();

@@ -25,8 +25,9 @@ function frames(codec: Codec, signal: Int16Array): Int16Array[] {
   return out;
 }
 
-function expectCodecError(fn: () => unknown, code: string, what: string): void {
-  assert.throws(fn, (err: unknown) => {
+/** A codec may throw or reject (isolated in a worker it rejects): both count. */
+async function expectCodecError(fn: () => unknown, code: string, what: string): Promise<void> {
+  await assert.rejects(async () => fn(), (err: unknown) => {
     assert.ok(err instanceof CodecError, `${what}: expected a CodecError, got ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}`);
     assert.equal(err.code, code, `${what}: code`);
     assert.ok(err.message.length > 10, `${what}: the message says what is wrong`);
@@ -37,7 +38,9 @@ function expectCodecError(fn: () => unknown, code: string, what: string): void {
 /**
  * Every voice codec plugin runs this from its own test (js-libp2p style): frame sizes, a
  * round-trip quality floor, packet-loss concealment, refusal of bad input with CodecError
- * codes and no crash, independent per-call instances, dispose.
+ * codes and no crash, independent per-call instances, dispose. Results are awaited: the same
+ * suite passes for a codec in the peer process and for one isolated in a worker (its plugin
+ * configured `"isolation": "worker"`), whose every answer is a promise.
  */
 export default function codecCompliance(name: string, setup: CodecSetup): void {
   describe(`codec compliance: ${name}`, () => {
@@ -58,13 +61,13 @@ export default function codecCompliance(name: string, setup: CodecSetup): void {
       assert.ok(codec.impairment.ie >= 0 && codec.impairment.bpl > 0 && codec.impairment.source.length > 0);
     });
 
-    it('encodes each frame to a payload that fits one datagram and decodes it to exactly one frame', () => {
+    it('encodes each frame to a payload that fits one datagram and decodes it to exactly one frame', async () => {
       const enc = codec.createEncoder();
       const dec = codec.createDecoder();
       for (const f of frames(codec, signal)) {
-        const payload = enc.encode(f);
+        const payload = await enc.encode(f);
         assert.ok(Buffer.isBuffer(payload) && payload.length > 0 && payload.length <= MAX_PAYLOAD, `payload of ${payload.length} bytes`);
-        const pcm = dec.decode(payload);
+        const pcm = await dec.decode(payload);
         assert.ok(pcm instanceof Int16Array);
         assert.equal(pcm.length, codec.frameSamples * codec.channels);
       }
@@ -72,13 +75,13 @@ export default function codecCompliance(name: string, setup: CodecSetup): void {
       dec.dispose();
     });
 
-    it(`round trip of a speech-like signal meets the floor (SNR ≥ ${setup.minSnrDb} dB, correlation ≥ ${setup.minCorrelation})`, () => {
+    it(`round trip of a speech-like signal meets the floor (SNR ≥ ${setup.minSnrDb} dB, correlation ≥ ${setup.minCorrelation})`, async () => {
       const enc = codec.createEncoder();
       const dec = codec.createDecoder();
       const out = new Int16Array(signal.length);
       let at = 0;
       for (const f of frames(codec, signal)) {
-        out.set(dec.decode(enc.encode(f)), at);
+        out.set(await dec.decode(await enc.encode(f)), at);
         at += f.length;
       }
       const delay = Math.round((codec.lookaheadMs * codec.clockRate) / 1000);
@@ -93,7 +96,7 @@ export default function codecCompliance(name: string, setup: CodecSetup): void {
       dec.dispose();
     });
 
-    it('conceals a lost frame from what came before, fading out over a long loss, then decodes on', () => {
+    it('conceals a lost frame from what came before, fading out over a long loss, then decodes on', async () => {
       // A sustained vowel: 0.5 s of a steady 150 Hz voiced sound.
       const n = Math.round(codec.clockRate / 2);
       const vowel = new Int16Array(n);
@@ -105,9 +108,9 @@ export default function codecCompliance(name: string, setup: CodecSetup): void {
       const dec = codec.createDecoder();
       const fs = frames(codec, vowel);
       let last: Int16Array = new Int16Array(0);
-      for (const f of fs.slice(0, -1)) last = dec.decode(enc.encode(f));
+      for (const f of fs.slice(0, -1)) last = await dec.decode(await enc.encode(f));
       const concealed: Int16Array[] = [];
-      for (let k = 0; k < Math.ceil(200 / codec.frameMs); k++) concealed.push(dec.conceal());
+      for (let k = 0; k < Math.ceil(200 / codec.frameMs); k++) concealed.push(await dec.conceal());
       for (const c of concealed) assert.equal(c.length, codec.frameSamples * codec.channels);
       const first = rms(concealed[0]);
       assert.ok(first > 0.3 * rms(last), `first concealed frame keeps the sound going (rms ${first.toFixed(0)} vs ${rms(last).toFixed(0)})`);
@@ -115,90 +118,90 @@ export default function codecCompliance(name: string, setup: CodecSetup): void {
       const period = Math.round(codec.clockRate / 150);
       assert.ok(correlation(concealed[0], concealed[0], period, 0, concealed[0].length - period) > 0.8, 'concealment continues the pitch');
       assert.ok(rms(concealed[concealed.length - 1]) < 0.25 * first, 'a long loss fades out');
-      const after = dec.decode(enc.encode(fs[fs.length - 1]));
+      const after = await dec.decode(await enc.encode(fs[fs.length - 1]));
       assert.equal(after.length, codec.frameSamples * codec.channels);
       enc.dispose();
       dec.dispose();
     });
 
-    it('conceals with silence before anything was decoded', () => {
+    it('conceals with silence before anything was decoded', async () => {
       const dec = codec.createDecoder();
-      const c = dec.conceal();
+      const c = await dec.conceal();
       assert.equal(c.length, codec.frameSamples * codec.channels);
       assert.ok(c.every((v) => v === 0));
       dec.dispose();
     });
 
-    it('refuses PCM that is not one frame with E_CODEC_FRAME_SIZE', () => {
+    it('refuses PCM that is not one frame with E_CODEC_FRAME_SIZE', async () => {
       const enc = codec.createEncoder();
       const n = codec.frameSamples * codec.channels;
       for (const bad of [new Int16Array(0), new Int16Array(n - 1), new Int16Array(n + 1), new Float32Array(n), Buffer.alloc(n * 2), null, undefined])
-        expectCodecError(() => enc.encode(bad as unknown as Int16Array), 'E_CODEC_FRAME_SIZE', `encode(${bad === null ? 'null' : (bad as object)?.constructor?.name ?? typeof bad} ${(bad as ArrayLike<number>)?.length ?? ''})`);
-      assert.ok(enc.encode(new Int16Array(n)).length > 0, 'still encodes after refusing');
+        await expectCodecError(() => enc.encode(bad as unknown as Int16Array), 'E_CODEC_FRAME_SIZE', `encode(${bad === null ? 'null' : (bad as object)?.constructor?.name ?? typeof bad} ${(bad as ArrayLike<number>)?.length ?? ''})`);
+      assert.ok((await enc.encode(new Int16Array(n))).length > 0, 'still encodes after refusing');
       enc.dispose();
     });
 
-    it('refuses payloads that are not one frame with E_CODEC_PAYLOAD, survives garbage and decodes on', () => {
+    it('refuses payloads that are not one frame with E_CODEC_PAYLOAD, survives garbage and decodes on', async () => {
       const enc = codec.createEncoder();
       const dec = codec.createDecoder();
-      const good = frames(codec, signal).slice(0, 20).map((f) => enc.encode(f));
-      for (const p of good.slice(0, 10)) dec.decode(p);
+      const good = await Promise.all(frames(codec, signal).slice(0, 20).map((f) => enc.encode(f)));
+      for (const p of good.slice(0, 10)) await dec.decode(p);
       for (const bad of [Buffer.alloc(0), Buffer.alloc(4000, 0xab), null, 'text', new Int16Array(10)])
-        expectCodecError(() => dec.decode(bad as unknown as Buffer), 'E_CODEC_PAYLOAD', `decode(${bad === null ? 'null' : typeof bad})`);
+        await expectCodecError(() => dec.decode(bad as unknown as Buffer), 'E_CODEC_PAYLOAD', `decode(${bad === null ? 'null' : typeof bad})`);
       const r = rng(42);
       let refused = 0;
       for (let k = 0; k < 300; k++) {
         const junk = r.bytes(r.int(1, 400));
         try {
-          assert.equal(dec.decode(junk).length, codec.frameSamples * codec.channels);
+          assert.equal((await dec.decode(junk)).length, codec.frameSamples * codec.channels);
         } catch (err) {
           assert.ok(err instanceof CodecError && err.code === 'E_CODEC_PAYLOAD', `junk ${junk.length} bytes: ${(err as Error).message}`);
           refused++;
         }
       }
       assert.ok(refused > 0, 'some random payloads are refused');
-      for (const p of good.slice(10)) assert.equal(dec.decode(p).length, codec.frameSamples * codec.channels);
+      for (const p of good.slice(10)) assert.equal((await dec.decode(p)).length, codec.frameSamples * codec.channels);
       enc.dispose();
       dec.dispose();
     });
 
-    it('gives each call its own state: interleaved encoders match separate runs byte for byte', () => {
+    it('gives each call its own state: interleaved encoders match separate runs byte for byte', async () => {
       const a = frames(codec, signal).slice(0, 30);
       const b = frames(codec, speechLike(codec.clockRate, 1, 99)).slice(0, 30);
-      const alone = (fs: Int16Array[]) => {
+      const alone = async (fs: Int16Array[]) => {
         const e = codec.createEncoder();
-        const out = fs.map((f) => e.encode(f));
+        const out = await Promise.all(fs.map((f) => e.encode(f)));
         e.dispose();
         return out;
       };
-      const refA = alone(a);
-      const refB = alone(b);
+      const refA = await alone(a);
+      const refB = await alone(b);
       const ea = codec.createEncoder();
       const eb = codec.createEncoder();
       const da = codec.createDecoder();
       const db = codec.createDecoder();
       const ra: CodecDecoder = codec.createDecoder();
       for (let i = 0; i < a.length; i++) {
-        assert.deepEqual(ea.encode(a[i]), refA[i], `stream A frame ${i}`);
-        assert.deepEqual(eb.encode(b[i]), refB[i], `stream B frame ${i}`);
-        const pa = da.decode(refA[i]);
-        db.decode(refB[i]);
-        assert.deepEqual(pa, ra.decode(refA[i]), `decoder A frame ${i}`);
+        assert.deepEqual(await ea.encode(a[i]), refA[i], `stream A frame ${i}`);
+        assert.deepEqual(await eb.encode(b[i]), refB[i], `stream B frame ${i}`);
+        const pa = await da.decode(refA[i]);
+        await db.decode(refB[i]);
+        assert.deepEqual(pa, await ra.decode(refA[i]), `decoder A frame ${i}`);
       }
       for (const x of [ea, eb, da, db, ra]) x.dispose();
     });
 
-    it('refuses work after dispose with E_CODEC_DISPOSED; dispose is idempotent', () => {
+    it('refuses work after dispose with E_CODEC_DISPOSED; dispose is idempotent', async () => {
       const enc = codec.createEncoder();
       const dec = codec.createDecoder();
-      const payload = enc.encode(new Int16Array(codec.frameSamples * codec.channels));
+      const payload = await enc.encode(new Int16Array(codec.frameSamples * codec.channels));
       enc.dispose();
       enc.dispose();
       dec.dispose();
       dec.dispose();
-      expectCodecError(() => enc.encode(new Int16Array(codec.frameSamples * codec.channels)), 'E_CODEC_DISPOSED', 'encode after dispose');
-      expectCodecError(() => dec.decode(payload), 'E_CODEC_DISPOSED', 'decode after dispose');
-      expectCodecError(() => dec.conceal(), 'E_CODEC_DISPOSED', 'conceal after dispose');
+      await expectCodecError(() => enc.encode(new Int16Array(codec.frameSamples * codec.channels)), 'E_CODEC_DISPOSED', 'encode after dispose');
+      await expectCodecError(() => dec.decode(payload), 'E_CODEC_DISPOSED', 'decode after dispose');
+      await expectCodecError(() => dec.conceal(), 'E_CODEC_DISPOSED', 'conceal after dispose');
     });
   });
 }

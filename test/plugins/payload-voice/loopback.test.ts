@@ -24,7 +24,7 @@ async function codecNamed(host: Host, name: string): Promise<CodecT> {
 }
 
 /** What a perfect channel gives: the input through the codec, frame by frame (last frame zero-padded). */
-function throughCodec(codec: CodecT, x: Int16Array): Int16Array {
+async function throughCodec(codec: CodecT, x: Int16Array): Promise<Int16Array> {
   const enc = codec.createEncoder();
   const dec = codec.createDecoder();
   const n = codec.frameSamples;
@@ -32,7 +32,7 @@ function throughCodec(codec: CodecT, x: Int16Array): Int16Array {
   for (let at = 0; at < x.length; at += n) {
     const f = new Int16Array(n);
     f.set(x.subarray(at, at + n));
-    out.set(dec.decode(enc.encode(f)), at);
+    out.set(await dec.decode(await enc.encode(f)), at);
   }
   return out.subarray(0, x.length);
 }
@@ -68,8 +68,8 @@ describe('payload-voice: calls on loopback sessions', function () {
       assert.equal(atB.sampleRate, 8000);
       assert.equal(atB.samples.length, aIn.length, 'callee recorded exactly the caller input length');
       assert.equal(atA.samples.length, bIn.length, 'caller recorded exactly the callee input length');
-      assert.deepEqual(atB.samples, throughCodec(pcmu, aIn), 'caller → callee bit-exact');
-      assert.deepEqual(atA.samples, throughCodec(pcmu, bIn), 'callee → caller bit-exact');
+      assert.deepEqual(atB.samples, await throughCodec(pcmu, aIn), 'caller → callee bit-exact');
+      assert.deepEqual(atA.samples, await throughCodec(pcmu, bIn), 'callee → caller bit-exact');
       for (const s of [sa, sb]) {
         assert.deepEqual([s.packetsLost, s.packetsLate, s.framesConcealed], [0, 0, 0], JSON.stringify(s));
         // No loss: R is 93.2 less the delay impairment alone (this host buffers ≥ 150 ms on purpose).
