@@ -116,7 +116,7 @@ async function main() {
     console.log(`TCP BBR (iperf3 -C bbr)            ${mb(med('bbr'))}      -    ${tcpNote('bbr')}`);
     console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}`);
     console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}`);
-    console.log(`payload-file, disk → verified disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
+    console.log(`payload-file, encrypted, disk→disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
     const f = med('file');
     const ratio = (x, goal) => `${x.toFixed(2)} (goal ≥ ${goal}${x >= goal ? ', met' : ', NOT met'})`;
     console.log(`payload-file / (ceiling × (1 − loss)) = ${ratio(f / (ceiling * (1 - loss)), 0.9)}`);

@@ -1,13 +1,16 @@
 'use strict';
-// File transfer goodput on loopback: payload-file against raw udx streams on the same kind of
-// media-udp session, in the same run. The receiver is a second process (as a real peer is), so
-// each side's disk, hashing and framing work overlaps as it would across two machines.
+// File transfer goodput on loopback: payload-file over an encrypted session (as every call is by
+// default) against the same over an --insecure one and against raw udx streams on the same kind
+// of media-udp session, in the same run. The receiver is a second process (as a real peer is), so
+// each side's disk, hashing, sealing and framing work overlaps as it would across two machines.
 // Each round runs, in turn:
-//   raw udx, memory → memory   bytes written to the stream and counted on arrival (the ceiling)
+//   raw udx, memory → memory   bytes written to a plain (--insecure) stream, counted on arrival (the ceiling)
 //   raw udx, disk → disk       the file read from disk, streamed, written to disk: a bare copy with
-//                              no framing, hashing, verification or resume (the baseline)
-//   payload-file               offer/accept, pieces hashed while sent and verified on arrival, acks,
+//                              no framing, hashing, encryption, verification or resume (the baseline)
+//   raw udx, disk → disk, encrypted   the same over a session keyed by a Noise handshake
+//   payload-file --insecure    offer/accept, pieces hashed while sent and verified on arrival, acks,
 //                              root check, rename (stream count adaptive, or BENCH_STREAMS=N)
+//   payload-file, encrypted    the same with every stream encrypted (secure-noise), as by default
 // and prints each one's median goodput (file bytes / seconds), the CPU both processes spent on it
 // (user + system, every thread), and the ratios. On a small machine where both peers share the
 // cores the transfer is CPU-bound, so the CPU column shows where goodput goes.
@@ -40,11 +43,21 @@ async function peer() {
 
 /**
  * A session as a call opens it: keyed by a real Noise handshake (the test suite's helper, made in
- * the sender for both ends), so every stream — raw and payload-file alike — is encrypted.
+ * the sender for both ends), so every stream is encrypted; without one, as --insecure opens it.
  */
 function openSession(transport, ids, port, role, handshake) {
-  return transport.openSession({ callId: `bench-${Math.min(...ids)}`, role, localEndpoint: ids[0], remoteEndpoint: ids[1], remote: { address: '127.0.0.1', port }, keepaliveMs: 0, handshake });
+  const at = { callId: `bench-${Math.min(...ids)}`, role, localEndpoint: ids[0], remoteEndpoint: ids[1], remote: { address: '127.0.0.1', port } };
+  return transport.openSession({ ...at, keepaliveMs: 0, handshake, insecure: !handshake });
 }
+
+/** What each mode moves and whether its session is encrypted. */
+const MODES = {
+  'raw-mem': { source: 'memory', secure: false },
+  'raw-disk': { source: 'disk', secure: false },
+  'raw-disk-sealed': { source: 'disk', secure: true },
+  'file-insecure': { source: 'file', secure: false },
+  file: { source: 'file', secure: true },
+};
 
 /** Writes `source` (a Buffer factory or a file path) to a raw udx stream, 64 KiB writes, honouring drain. */
 async function pump(stream, source) {
@@ -68,7 +81,7 @@ async function receiver() {
     const done = () => process.send({ done: true, cpu: process.cpuUsage(cpu0) });
     const s = await openSession(transport, [m.ids[1], m.ids[0]], m.port, 'callee', m.handshake);
     const out = path.join(dir, 'raw.bin');
-    if (m.mode === 'file') {
+    if (MODES[m.mode].source === 'file') {
       const ep = files.attach(s, { inbox: dir });
       ep.onReceived((r) => {
         fs.rmSync(r.path);
@@ -77,7 +90,7 @@ async function receiver() {
     } else {
       const rx = s.openReliableStream(RAW_CHANNEL);
       rx.on('error', () => undefined);
-      const ws = m.mode === 'raw-disk' ? fs.createWriteStream(out, { highWaterMark: 1 << 20 }) : undefined;
+      const ws = MODES[m.mode].source === 'disk' ? fs.createWriteStream(out, { highWaterMark: 1 << 20 }) : undefined;
       let n = 0;
       rx.on('data', (c) => {
         n += c.length;
@@ -125,15 +138,16 @@ async function main() {
   /** One transfer; returns seconds from the first byte offered to the last one received (and verified, for files). */
   async function run(mode) {
     const pair = [ids++, ids++];
-    const hs = await handshakePair(host, { callId: `bench-${pair[0]}`, callerEndpoint: pair[0], calleeEndpoint: pair[1] }, 'bench-tx', 'bench-rx');
-    child.send({ mode, ids: pair, port: transport.socket.localPort, handshake: hs.callee });
+    const { source, secure } = MODES[mode];
+    const hs = secure ? await handshakePair(host, { callId: `bench-${pair[0]}`, callerEndpoint: pair[0], calleeEndpoint: pair[1] }, 'bench-tx', 'bench-rx') : undefined;
+    child.send({ mode, ids: pair, port: transport.socket.localPort, handshake: hs?.callee });
     await next('ready');
-    const s = await openSession(transport, pair, rxPort, 'caller', hs.caller);
+    const s = await openSession(transport, pair, rxPort, 'caller', hs?.caller);
     await s.ping();
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     let result;
-    if (mode === 'file') {
+    if (source === 'file') {
       const ep = files.attach(s);
       result = await ep.send({ path: file });
       await ep.close();
@@ -141,7 +155,7 @@ async function main() {
       const tx = s.openReliableStream(RAW_CHANNEL);
       tx.on('error', () => undefined); // the receiver drops the stream once it has every byte
       const block = crypto.randomBytes(WRITE);
-      await pump(tx, mode === 'raw-disk' ? file : () => Buffer.from(block));
+      await pump(tx, source === 'disk' ? file : () => Buffer.from(block));
     }
     const { cpu: rxCpu } = await next('done');
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -150,13 +164,15 @@ async function main() {
     return { seconds, result, cpu: (txCpu.user + txCpu.system + rxCpu.user + rxCpu.system) / 1e6 };
   }
 
-  const rate = { 'raw-mem': [], 'raw-disk': [], file: [] };
+  const names = Object.keys(MODES);
+  const rate = Object.fromEntries(names.map((m) => [m, []]));
+  const cpu = Object.fromEntries(names.map((m) => [m, []]));
   const streams = [];
-  const cpu = { 'raw-mem': [], 'raw-disk': [], file: [] };
   await run('raw-mem'); // warm-up: JIT, page cache
   await run('file');
   for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 ? ['file', 'raw-disk', 'raw-mem'] : ['raw-mem', 'raw-disk', 'file'];
+    // Alternate the order so no mode always runs first (or last) in a round.
+    const order = i % 2 ? [...names].reverse() : names;
     for (const mode of order) {
       const { seconds, result, cpu: used } = await run(mode);
       rate[mode].push(SIZE / seconds);
@@ -172,12 +188,18 @@ async function main() {
 
   const mb = (x) => (median(x) / 1e6).toFixed(1).padStart(6);
   const cs = (x) => median(x).toFixed(2).padStart(5);
+  const line = (label, mode, extra = '') => console.log(`${label.padEnd(44)} ${mb(rate[mode])} MB/s   ${cs(cpu[mode])} CPU-s/GiB${extra}`);
   console.log(`# file transfer goodput (loopback, receiver in a second process) — ${machine()} — ${SIZE >> 20} MiB, median of ${RUNS} runs`);
-  console.log(`raw udx stream, memory → memory (ceiling)   ${mb(rate['raw-mem'])} MB/s   ${cs(cpu['raw-mem'])} CPU-s/GiB`);
-  console.log(`raw udx stream, disk → disk (baseline)      ${mb(rate['raw-disk'])} MB/s   ${cs(cpu['raw-disk'])} CPU-s/GiB`);
-  console.log(`payload-file, disk → verified disk          ${mb(rate.file)} MB/s   ${cs(cpu.file)} CPU-s/GiB   (streams: ${[...new Set(streams)].join('/')})`);
-  const r = (a, b) => (median(a) / median(b)).toFixed(2);
-  console.log(`ratio payload-file / raw udx disk→disk: ${r(rate.file, rate['raw-disk'])} (goal ≥ 0.9)   CPU per GiB payload-file / raw disk→disk: ${r(cpu.file, cpu['raw-disk'])}   payload-file / raw udx memory: ${r(rate.file, rate['raw-mem'])}`);
+  line('raw udx stream, memory → memory (ceiling)', 'raw-mem');
+  line('raw udx stream, disk → disk (baseline)', 'raw-disk');
+  line('raw udx stream, disk → disk, encrypted', 'raw-disk-sealed');
+  line('payload-file --insecure, disk → verified disk', 'file-insecure');
+  line('payload-file encrypted, disk → verified disk', 'file', `   (streams: ${[...new Set(streams)].join('/')})`);
+  const r = (a, b) => (median(rate[a]) / median(rate[b])).toFixed(2);
+  const c = (a, b) => (median(cpu[a]) / median(cpu[b])).toFixed(2);
+  console.log(`ratio payload-file encrypted / --insecure: ${r('file', 'file-insecure')} (goal ≥ 0.9)   CPU per GiB: ${c('file', 'file-insecure')}`);
+  console.log(`ratio payload-file --insecure / raw udx disk→disk: ${r('file-insecure', 'raw-disk')} (goal ≥ 0.9)   CPU per GiB: ${c('file-insecure', 'raw-disk')}`);
+  console.log(`ratio payload-file encrypted / raw udx disk→disk encrypted: ${r('file', 'raw-disk-sealed')}   / raw udx disk→disk: ${r('file', 'raw-disk')}   / raw udx memory: ${r('file', 'raw-mem')}`);
 }
 
 if (process.argv.includes('--receiver')) receiver();

@@ -12,7 +12,11 @@
 // would hear, not a sum of parts. (4) late loss at 0–40 ms jitter, real time. (3) and (4) run the
 // adaptive jitter-buffer floor and, as the same-run baseline, the former fixed 20 ms floor.
 require('reflect-metadata');
-const { MediaTransportFactory, VoiceService, Codec } = require('@pinhole/core');
+// The suite's helpers (built by tsc -b): a throw-away PINHOLE_HOME for the test identities, and
+// a pair of sessions keyed by a real Noise handshake.
+require('../test/dist/helpers/env');
+const { sessionPair } = require('../test/dist/helpers/session-pair');
+const { VoiceService, Codec } = require('@pinhole/core');
 const { Host } = require('@pinhole/core/host');
 const { median, machine } = require('./lib');
 
@@ -102,30 +106,21 @@ function impaired(target, loss, jitterMs, seed, speed = SPEED) {
   };
 }
 
-let callNo = 0;
 async function callQuality(host, codec, loss, jitterMs, seed, speed = SPEED, extra = {}) {
-  const f = await host.services.load(MediaTransportFactory);
-  const a = await f.create({ host: '127.0.0.1' });
-  const b = await f.create({ host: '127.0.0.1' });
-  const addr = (t) => ({ address: '127.0.0.1', port: t.socket.localPort });
-  const id = ++callNo;
-  const callId = `bench-${id}`;
-  const as = a.openSession({ callId, role: 'caller', localEndpoint: 2 * id, remoteEndpoint: 2 * id + 1, remote: addr(b), keepaliveMs: 0 });
-  const bs = b.openSession({ callId, role: 'callee', localEndpoint: 2 * id + 1, remoteEndpoint: 2 * id, remote: addr(a), keepaliveMs: 0 });
+  // Two sessions on loopback keyed by a real Noise handshake, as a call opens them by default.
+  const pair = await sessionPair(host);
+  const callId = pair.as.params.callId;
   const voice = await host.services.load(VoiceService);
   const input = extra.input ?? { sampleRate: 8000, samples: speech(8000, CALL_SECONDS, seed) };
   const net = (t, s) => (loss || jitterMs ? impaired(t, loss, jitterMs, s, speed) : t);
   const [talker, listener] = await Promise.all([
-    voice.start(net({ callId, role: 'caller', session: as }, seed), { input, codec, speed, vad: extra.vad, onCapture: extra.onCapture }),
-    voice.start(net({ callId, role: 'callee', session: bs }, seed + 1), { speed, onPlayout: extra.onPlayout }),
+    voice.start(net({ callId, role: 'caller', session: pair.as }, seed), { input, codec, speed, vad: extra.vad, onCapture: extra.onCapture }),
+    voice.start(net({ callId, role: 'callee', session: pair.bs }, seed + 1), { speed, onPlayout: extra.onPlayout }),
   ]);
   await Promise.all([talker.finished, listener.finished]);
   await talker.stop();
   const s = await listener.stop();
-  await as.close();
-  await bs.close();
-  await a.close();
-  await b.close();
+  await pair.close();
   return s;
 }
 
