@@ -40,7 +40,19 @@ function iperfServer(lab) {
  * parallel flows for `seconds`. `ss -ti` on a, sampled mid-run, says which algorithm the
  * kernel really ran. Returns goodput (bytes/s received), the algorithm(s), retransmits and CPU.
  */
-async function iperf(lab, server, { cc, seconds, streams = 1 }) {
+async function iperf(lab, server, opts, attempts = 3) {
+  try {
+    return await iperfOnce(lab, server, opts);
+  } catch (err) {
+    // The server takes one test at a time, and on a lossy path the previous test's control
+    // connection can linger (its last packets lost): the next client is reset. Try again.
+    if (attempts <= 1 || !/control message|busy|reset/i.test(err.message)) throw err;
+    await new Promise((r) => setTimeout(r, 2000));
+    return iperf(lab, server, opts, attempts - 1);
+  }
+}
+
+async function iperfOnce(lab, server, { cc, seconds, streams = 1 }) {
   const serverCpu0 = cpuSeconds(server.pid);
   const child = lab.exec('a', ['iperf3', '-c', lab.nodes.b.address, '-p', String(IPERF_PORT), '-C', cc, '-t', String(seconds), '-P', String(streams), '-J']);
   let out = '';
