@@ -9,6 +9,10 @@ const UDX = require('udx-native');
 const readline = require('readline');
 
 const [role, port, n, peerHost, peerPort, bytes] = process.argv.slice(2);
+if (!['send', 'receive'].includes(role) || !(Number(n) >= 1) || !(Number(bytes) > 0)) {
+  console.error('usage: node bench/lab-udx.js send|receive PORT N PEER_HOST PEER_PORT BYTES (run by bench/file-lab.js inside a lab namespace)');
+  process.exit(2);
+}
 const N = Number(n);
 const TOTAL = Number(bytes);
 const WRITE = 64 * 1024;
