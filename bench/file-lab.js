@@ -2,7 +2,8 @@
 // File transfer across the lab's real firewalls with loss and delay, against every yardstick in
 // the same run: the lab's lossless ceiling (measured first, on the same path), TCP with CUBIC and
 // with BBR (iperf3 -C, checked with `ss -ti`), raw udx with 1 and N streams (memory → memory),
-// and payload-file end to end (source read and hashed → verified file in b's inbox).
+// and payload-file end to end (source read and hashed → verified file in b's inbox), encrypted as
+// every call is by default and, through a second manager and bob, with --insecure on every end.
 // nat × filter; b's filter gets hand-made openings for iperf3 and raw udx (payload-file goes
 // through the window the null packet opens). Loss applies per wire packet (offloads are off).
 // Needs root (network namespaces) and iperf3.
@@ -49,6 +50,7 @@ async function main() {
     return p;
   };
   const managerAt = `${MANAGER_ADDRESS}:8080`;
+  const plainManagerAt = `${MANAGER_ADDRESS}:8081`;
   const server = iperfServer(lab);
   try {
     await openBenchPorts(lab);
@@ -56,10 +58,15 @@ async function main() {
     // bob, as `pinhole peer` runs: takes calls from anyone, files into the inbox (sessions encrypted, as by default).
     const bob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', managerAt, '--allow-any', '--inbox', inbox, '--json'], 'bob');
     await bob.waitFor('peer.registered', 60000);
+    // The same with --insecure on every end (no TLS, no session encryption): the cost of security.
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', plainManagerAt, '--udp', `${MANAGER_ADDRESS}:3479`, '--insecure', '--json'], 'manager-plain').waitFor('manager.ready', 60000);
+    const plainBob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', plainManagerAt, '--allow-any', '--inbox', inbox, '--insecure', '--json'], 'bob-plain');
+    await plainBob.waitFor('peer.registered', 60000);
 
     /** payload-file end to end: from the call's path being up to the verified receipt. */
-    const sendFile = async () => {
-      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '3', '--send', file, '--json'], 'alice');
+    const sendFile = async (secure) => {
+      const [at, peer, extra] = secure ? [managerAt, bob, []] : [plainManagerAt, plainBob, ['--insecure']];
+      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', at, '--pings', '3', '--send', file, '--json', ...extra], secure ? 'alice' : 'alice-plain');
       await Promise.race([
         call.waitFor('call.rtt', 30000),
         call.exited.then((code) => {
@@ -67,12 +74,12 @@ async function main() {
         }),
       ]);
       const t0 = process.hrtime.bigint();
-      const cpu0 = cpuSeconds(call.child.pid) + cpuSeconds(bob.child.pid);
+      const cpu0 = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid);
       const done = await call.waitFor('file.done', 600000).catch((err) => {
         throw new Error(`file transfer failed: ${err.message}: ${JSON.stringify(call.events.slice(-3))}`);
       });
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cpu = cpuSeconds(call.child.pid) + cpuSeconds(bob.child.pid) - cpu0;
+      const cpu = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid) - cpu0;
       await call.exited;
       fs.rmSync(path.join(inbox, 'payload.bin'));
       return { Bps: done.bytes / seconds, seconds, cpu, streams: done.streams };
@@ -88,12 +95,12 @@ async function main() {
     const ceiling = Math.max(...Object.values(ceilings).map((c) => c.Bps));
     await lab.setLoss(LOSS);
 
-    const kinds = ['cubic', 'bbr', 'udx1', 'udxN', 'file'];
+    const kinds = ['cubic', 'bbr', 'udx1', 'udxN', 'file', 'filePlain'];
     const res = Object.fromEntries(kinds.map((k) => [k, []]));
     for (let i = 0; i < RUNS; i++) {
       for (const k of i % 2 ? [...kinds].reverse() : kinds) {
         if (k === 'cubic' || k === 'bbr') res[k].push(await iperf(lab, server, { cc: k, seconds: TCP_SECONDS }));
-        else if (k === 'file') res[k].push(await sendFile());
+        else if (k === 'file' || k === 'filePlain') res[k].push(await sendFile(k === 'file'));
         else res[k].push(await rawUdx(lab, { bytes: SIZE, streams: k === 'udx1' ? 1 : STREAMS }));
       }
     }
@@ -117,10 +124,12 @@ async function main() {
     console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}`);
     console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}`);
     console.log(`payload-file, encrypted, disk→disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
+    console.log(`payload-file --insecure, disk→disk ${mb(med('filePlain'))}   ${cpuPerGiB('filePlain')}   streams used: ${res.filePlain.map((r) => r.streams).join(', ')}`);
     const f = med('file');
     const ratio = (x, goal) => `${x.toFixed(2)} (goal ≥ ${goal}${x >= goal ? ', met' : ', NOT met'})`;
     console.log(`payload-file / (ceiling × (1 − loss)) = ${ratio(f / (ceiling * (1 - loss)), 0.9)}`);
     console.log(`payload-file / TCP BBR = ${ratio(f / med('bbr'), 1.3)}   payload-file / TCP CUBIC = ${ratio(f / med('cubic'), 20)}`);
+    console.log(`payload-file encrypted / --insecure = ${ratio(f / med('filePlain'), 0.9)}`);
     console.log(`raw udx ${STREAMS} streams / 1 stream = ${(med('udxN') / med('udx1')).toFixed(2)}   payload-file / raw udx ${STREAMS} streams = ${(f / med('udxN')).toFixed(2)}`);
   } finally {
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
