@@ -14,7 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { NdjsonProc } = require('@pinhole/lab');
-const { machine, client, inBatches, median, registerSigned } = require('./lib');
+const { machine, client, cpuMs, inBatches, median, registerSigned } = require('./lib');
 
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
 const PEERS = Number(process.env.BENCH_PEERS || 4000);
@@ -31,11 +31,6 @@ const PEERS_BIG = Number(process.argv[2] || 100000);
 const WORKERS = 4;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** utime + stime of a process in ms (clock ticks are 10 ms). */
-const cpuMs = (pid) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const register = (c, peerId) => registerSigned(c, peerId);
@@ -47,7 +42,7 @@ if (process.argv[2] === '--worker') {
   (async () => {
     await inBatches(Number(count), 100, async (i) => {
       const id = Number(from) + i;
-      const c = await client(at[id % at.length], localAddress);
+      const c = await client(at[id % at.length], { localAddress });
       await register(c, `big-${String(id).padStart(6, '0')}`);
       c.socket.destroy();
     });

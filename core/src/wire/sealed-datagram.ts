@@ -48,15 +48,52 @@ export function isSealedDatagram(buf: Uint8Array): boolean {
   return buf.length >= SEALED_HEADER_BYTES + SEALED_TAG_BYTES && buf[0] === SEALED_FIRST_BYTE;
 }
 
-/** Writes the 20-byte header at the start of `out` (the AEAD associated data). */
-export function writeSealedHeader(out: Buffer, type: DatagramTypeId, size: number, dst: number, src: number, counter: number): void {
+/** Writes the 20-byte header at the start of `out` (the AEAD associated data). Byte stores: it runs per datagram. */
+export function writeSealedHeader(out: Uint8Array, type: DatagramTypeId, size: number, dst: number, src: number, counter: number): void {
   out[0] = SEALED_FIRST_BYTE;
   out[1] = type;
-  out.writeUInt16BE(size, 2);
-  out.writeUInt32BE(dst >>> 0, 4);
-  out.writeUInt32BE(src >>> 0, 8);
-  out.writeUInt32BE(Math.floor(counter / TWO_32), 12);
-  out.writeUInt32BE(counter % TWO_32, 16);
+  out[2] = size >>> 8;
+  out[3] = size & 0xff;
+  writeU32(out, 4, dst);
+  writeU32(out, 8, src);
+  writeU32(out, 12, Math.floor(counter / TWO_32));
+  writeU32(out, 16, counter % TWO_32);
+}
+
+/** decodeSealedHeader's error codes: what is wrong with a sealed header. */
+export type SealedHeaderFault = 'E_DGRAM_TOO_LARGE' | 'E_DGRAM_SHORT' | 'E_DGRAM_VERSION' | 'E_DGRAM_SIZE' | 'E_DGRAM_TYPE' | 'E_DGRAM_COUNTER';
+
+/**
+ * The header checks of decodeSealedHeader, in its order, without throwing or allocating: the
+ * receive path runs them on every datagram. Undefined when the header is well-formed.
+ */
+export function sealedHeaderFault(buf: Uint8Array): SealedHeaderFault | undefined {
+  const n = buf.length;
+  if (n > MAX_DATAGRAM_BYTES) return 'E_DGRAM_TOO_LARGE';
+  if (n < SEALED_HEADER_BYTES + SEALED_TAG_BYTES) return 'E_DGRAM_SHORT';
+  if (buf[0] !== SEALED_FIRST_BYTE) return 'E_DGRAM_VERSION';
+  if (((buf[2] << 8) | buf[3]) !== n - SEALED_HEADER_BYTES) return 'E_DGRAM_SIZE';
+  if (!SEALED_TYPES.has(buf[1])) return 'E_DGRAM_TYPE';
+  if (readU32(buf, 12) > MAX_COUNTER_HI) return 'E_DGRAM_COUNTER';
+  return undefined;
+}
+
+/** The counter of a well-formed sealed header (see sealedHeaderFault). */
+export function sealedCounter(buf: Uint8Array): number {
+  return readU32(buf, 12) * TWO_32 + readU32(buf, 16);
+}
+
+/** Big-endian u32 into any byte array (low 32 bits of `v`). */
+export function writeU32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = v >>> 16;
+  buf[at + 2] = v >>> 8;
+  buf[at + 3] = v;
+}
+
+/** Big-endian u32 at `at` of any byte array (no Buffer view needed). */
+export function readU32(buf: Uint8Array, at: number): number {
+  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
 }
 
 /**
@@ -65,17 +102,27 @@ export function writeSealedHeader(out: Buffer, type: DatagramTypeId, size: numbe
  * room for header and tag, version byte, declared size = actual size, message id, counter range.
  */
 export function decodeSealedHeader(buf: Buffer): SealedHeader {
-  if (buf.length > MAX_DATAGRAM_BYTES)
-    throw new WireError('E_DGRAM_TOO_LARGE', `datagram of ${buf.length} bytes exceeds ${MAX_DATAGRAM_BYTES}`, { size: buf.length });
-  if (buf.length < SEALED_HEADER_BYTES + SEALED_TAG_BYTES)
-    throw new WireError('E_DGRAM_SHORT', `sealed datagram of ${buf.length} bytes is shorter than its ${SEALED_HEADER_BYTES}-byte header and ${SEALED_TAG_BYTES}-byte tag`, { size: buf.length });
-  if (buf[0] !== SEALED_FIRST_BYTE) throw new WireError('E_DGRAM_VERSION', `not a sealed Pinhole datagram (first byte 0x${buf[0].toString(16)})`, { firstByte: buf[0] });
-  const size = buf.readUInt16BE(2);
-  if (size !== buf.length - SEALED_HEADER_BYTES)
-    throw new WireError('E_DGRAM_SIZE', `header says ${size} sealed bytes but ${buf.length - SEALED_HEADER_BYTES} arrived (truncated or padded)`, { declared: size, actual: buf.length - SEALED_HEADER_BYTES });
-  const type = buf[1];
-  if (!SEALED_TYPES.has(type)) throw new WireError('E_DGRAM_TYPE', `message id ${type} is not carried sealed`, { type });
-  const hi = buf.readUInt32BE(12);
-  if (hi > MAX_COUNTER_HI) throw new WireError('E_DGRAM_COUNTER', 'sealed datagram counter beyond 2^53 − 1 (never used by a sender)');
-  return { type: type as DatagramTypeId, size, dst: buf.readUInt32BE(4), src: buf.readUInt32BE(8), counter: hi * TWO_32 + buf.readUInt32BE(16) };
+  const fault = sealedHeaderFault(buf);
+  if (fault) throw headerError(fault, buf);
+  return { type: buf[1] as DatagramTypeId, size: buf.length - SEALED_HEADER_BYTES, dst: readU32(buf, 4), src: readU32(buf, 8), counter: sealedCounter(buf) };
+}
+
+function headerError(fault: SealedHeaderFault, buf: Buffer): WireError {
+  switch (fault) {
+    case 'E_DGRAM_TOO_LARGE':
+      return new WireError(fault, `datagram of ${buf.length} bytes exceeds ${MAX_DATAGRAM_BYTES}`, { size: buf.length });
+    case 'E_DGRAM_SHORT':
+      return new WireError(fault, `sealed datagram of ${buf.length} bytes is shorter than its ${SEALED_HEADER_BYTES}-byte header and ${SEALED_TAG_BYTES}-byte tag`, { size: buf.length });
+    case 'E_DGRAM_VERSION':
+      return new WireError(fault, `not a sealed Pinhole datagram (first byte 0x${buf[0].toString(16)})`, { firstByte: buf[0] });
+    case 'E_DGRAM_SIZE': {
+      const declared = buf.readUInt16BE(2);
+      const actual = buf.length - SEALED_HEADER_BYTES;
+      return new WireError(fault, `header says ${declared} sealed bytes but ${actual} arrived (truncated or padded)`, { declared, actual });
+    }
+    case 'E_DGRAM_TYPE':
+      return new WireError(fault, `message id ${buf[1]} is not carried sealed`, { type: buf[1] });
+    case 'E_DGRAM_COUNTER':
+      return new WireError(fault, 'sealed datagram counter beyond 2^53 − 1 (never used by a sender)');
+  }
 }

@@ -1,7 +1,7 @@
 import { crc32 } from 'zlib';
+import { Buffer } from 'buffer'; // the module's, not the global Buffer: that one is an accessor, read on every use
+import * as core from '@pinhole/core';
 import {
-  DatagramType,
-  encodeDatagram,
   SecurityErrors,
   SESSION_STREAM,
   SignalError,
@@ -19,6 +19,14 @@ import {
   type SessionStreamContext,
   type StreamContext,
 } from '@pinhole/core';
+
+/**
+ * What the per-datagram code uses from @pinhole/core, read once: the core's re-exports are
+ * getters (tsc's `export *`), and a getter call with a megamorphic lookup per datagram cost more
+ * than the session's own work.
+ */
+const { DatagramType, encodeDatagram } = core;
+const { DATA, KEEPALIVE, HANGUP, PING, PONG, NULL } = DatagramType;
 
 export const DEFAULT_KEEPALIVE_MS = 15000;
 const key = (a: DatagramAddress) => `${a.address}:${a.port}`;
@@ -57,7 +65,8 @@ export class UdpDatagramSession implements DatagramSession {
   private readonly channels = new Map<number, ChannelContext>();
   private readonly streams = new Set<ReliableStream>();
   private protection?: SessionProtection;
-  private lastSent = Date.now();
+  /** Nothing sent since the last keep-alive tick (a flag, not a clock read per datagram). */
+  private idle = false;
   private keepalive?: NodeJS.Timeout;
   private closed = false;
   private pingSeq = 0;
@@ -97,10 +106,12 @@ export class UdpDatagramSession implements DatagramSession {
     return this.protection !== undefined;
   }
 
-  /** Whether a datagram from `from` may be this session's (ids already matched by the transport). */
-  acceptsSource(from: DatagramAddress): boolean {
-    const k = key(from);
-    if (this.latched ? k === key(this.remote) : this.allowed.has(k)) return true;
+  /**
+   * Whether a datagram from address:port may be this session's (ids already matched by the
+   * transport). Once latched, a comparison per datagram, no string built.
+   */
+  acceptsSource(address: string, port: number): boolean {
+    if (this.latched ? port === this.remote.port && address === this.remote.address : this.allowed.has(`${address}:${port}`)) return true;
     this.stats.dropped++; // right ids, wrong source: spoofed or a stale path
     return false;
   }
@@ -111,14 +122,14 @@ export class UdpDatagramSession implements DatagramSession {
     if (this.protection) {
       // Plaintext on a sealed session is never trusted (a forged HANGUP, say). A late null packet
       // of the window opening carries nothing and is no attack: ignored without counting.
-      if (type !== DatagramType.NULL) this.stats.dropped++;
+      if (type !== NULL) this.stats.dropped++;
       return;
     }
-    this.dispatch(type, payload, from);
+    this.dispatch(type, payload, from.address, from.port);
   }
 
   /** A sealed (v2) datagram with this session's ids: authenticated and decrypted in place, or dropped. */
-  deliverSealed(datagram: Buffer, from: DatagramAddress): void {
+  deliverSealed(datagram: Buffer, address: string, port: number): void {
     if (this.closed) return;
     const cipher = this.protection?.datagrams;
     if (!cipher) {
@@ -130,16 +141,16 @@ export class UdpDatagramSession implements DatagramSession {
       this.stats.dropped++;
       return;
     }
-    this.dispatch(r.type, r.payload, from);
+    this.dispatch(r.type, r.payload, address, port);
   }
 
-  send(payload: Buffer, type: DatagramTypeId = DatagramType.DATA, channel?: number): void {
+  send(payload: Buffer, type: DatagramTypeId = DATA, channel?: number): void {
     if (this.closed) throw new SignalError('E_SESSION_CLOSED', `session ${this.params.callId} is closed; start a new call`);
     const datagram = this.protection
       ? this.protection.datagrams.seal(type, payload, channel)
       : encodeDatagram(type, this.params.remoteEndpoint, this.params.localEndpoint, payload, channel);
     this.owner.sendBytes(datagram, this.remote);
-    this.lastSent = Date.now();
+    this.idle = false;
     this.stats.sent++;
     this.stats.bytesSent += payload.length;
   }
@@ -164,7 +175,7 @@ export class UdpDatagramSession implements DatagramSession {
         this.pings.delete(id);
         resolve(Number(process.hrtime.bigint() - started) / 1e6);
       });
-      this.send(payload, DatagramType.PING);
+      this.send(payload, PING);
     });
   }
 
@@ -205,7 +216,7 @@ export class UdpDatagramSession implements DatagramSession {
       send: (payload) => {
         let p = payload;
         for (const t of outbound) p = t(p);
-        this.send(p, DatagramType.DATA, channel);
+        this.send(p, DATA, channel);
       },
       onPayload: (h) => {
         handlers.add(h);
@@ -268,30 +279,31 @@ export class UdpDatagramSession implements DatagramSession {
     const every = this.params.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (every <= 0) return;
     this.keepalive = setInterval(() => {
-      if (Date.now() - this.lastSent >= every - 5) this.send(Buffer.alloc(0), DatagramType.KEEPALIVE);
+      if (this.idle) this.send(Buffer.alloc(0), KEEPALIVE);
+      this.idle = true;
     }, every);
     this.keepalive.unref();
   }
 
-  private dispatch(type: DatagramTypeId, payload: Buffer, from: DatagramAddress): void {
+  private dispatch(type: DatagramTypeId, payload: Buffer, address: string, port: number): void {
     if (!this.latched) {
       this.latched = true;
-      this.remote = { address: from.address, port: from.port };
+      this.remote = { address, port };
     }
     this.stats.received++;
     this.stats.bytesReceived += payload.length;
     if (this.firstWaiters.length) for (const w of this.firstWaiters.splice(0)) w();
     switch (type) {
-      case DatagramType.DATA:
+      case DATA:
         this.onDataDatagram(payload);
         break;
-      case DatagramType.PING:
-        this.send(payload.length <= 64 ? payload : payload.subarray(0, 64), DatagramType.PONG);
+      case PING:
+        this.send(payload.length <= 64 ? payload : payload.subarray(0, 64), PONG);
         break;
-      case DatagramType.PONG:
+      case PONG:
         if (payload.length >= 4) this.pings.get(payload.readUInt32BE(0))?.(0);
         break;
-      case DatagramType.HANGUP:
+      case HANGUP:
         void this.shutdown('remote hung up', false);
         break;
       default:
@@ -300,16 +312,17 @@ export class UdpDatagramSession implements DatagramSession {
   }
 
   private onDataDatagram(payload: Buffer): void {
-    for (const h of this.dataHandlers) h(payload);
+    if (this.dataHandlers.size) for (const h of this.dataHandlers) h(payload);
     if (payload.length === 0 || this.channels.size === 0) return;
-    this.channels.get(payload[0])?.deliver(payload.subarray(1));
+    // A plain view past the channel byte: cheaper than Buffer#subarray, once per datagram.
+    this.channels.get(payload[0])?.deliver(Buffer.from(payload.buffer, payload.byteOffset + 1, payload.length - 1));
   }
 
   private async shutdown(reason: string, notifyPeer: boolean): Promise<void> {
     if (this.closed) return;
     if (notifyPeer) {
       try {
-        this.send(Buffer.alloc(0), DatagramType.HANGUP);
+        this.send(Buffer.alloc(0), HANGUP);
       } catch {
         // socket already gone: the manager's Hangup still tells the peer
       }

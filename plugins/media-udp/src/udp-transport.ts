@@ -1,12 +1,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const UDX = require('udx-native') as UdxConstructor;
+import * as core from '@pinhole/core';
 import {
-  DatagramType,
-  decodeDatagram,
-  isPinholeDatagram,
-  isSealedDatagram,
-  isStunPacket,
-  MAX_DATAGRAM_BYTES,
   SignalError,
   toDisposable,
   type Candidate,
@@ -40,6 +35,10 @@ export interface Udx {
   createStream(id: number, opts?: object): ReliableStream & { connect(socket: UdxSocket, remoteId: number, port: number, host: string): void };
 }
 type UdxConstructor = new () => Udx;
+
+/** Read once (see session.ts): per-datagram code must not go through @pinhole/core's export getters. */
+const { DatagramType, decodeDatagram, isPinholeDatagram, isSealedDatagram, isStunPacket, MAX_DATAGRAM_BYTES } = core;
+const { HANDSHAKE_INIT, HANDSHAKE_RESP } = DatagramType;
 
 /** Larger than any datagram we accept, so oversize input is seen and dropped, never truncated silently. */
 const MAX_INBOUND = 2048;
@@ -85,7 +84,7 @@ export class UdpMediaTransport implements MediaTransport {
     private readonly log: Logger,
   ) {
     this.stun = new StunClient((d, p, a) => this.sendRaw(d, p, a));
-    udxSocket.on('message', (msg, rinfo) => this.onMessage(msg, { address: rinfo.host, port: rinfo.port }));
+    udxSocket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.host, rinfo.port));
     const self = this;
     this.socket = {
       get localPort() {
@@ -148,10 +147,12 @@ export class UdpMediaTransport implements MediaTransport {
     await this.udxSocket.close();
   }
 
-  private onMessage(msg: Buffer, from: DatagramAddress): void {
+  /** Per datagram: no object is made for the sender's address unless the datagram leaves the sealed path. */
+  private onMessage(msg: Buffer, host: string, port: number): void {
     if (msg.length > MAX_INBOUND) return;
     if (isStunPacket(msg)) return this.stun.handle(msg);
     if (!isPinholeDatagram(msg)) {
+      const from = { address: host, port };
       for (const h of this.otherHandlers) h(msg, from);
       return;
     }
@@ -159,7 +160,7 @@ export class UdpMediaTransport implements MediaTransport {
     if (isSealedDatagram(msg)) {
       // Only the ids are read before the session's cipher authenticates the whole datagram.
       const s = this.session(msg.readUInt32BE(4), msg.readUInt32BE(8));
-      if (s && s.acceptsSource(from)) s.deliverSealed(msg, from);
+      if (s && s.acceptsSource(host, port)) s.deliverSealed(msg, host, port);
       return; // a sealed datagram nobody can open is dropped without reply
     }
     let d;
@@ -168,21 +169,23 @@ export class UdpMediaTransport implements MediaTransport {
     } catch {
       return; // bad CRC, size, version: dropped without reply
     }
+    const from = { address: host, port };
     // Handshake messages go to whoever is setting up that call (strategies, the callee's responder).
-    if (d.type !== DatagramType.HANDSHAKE_INIT && d.type !== DatagramType.HANDSHAKE_RESP) {
+    if (d.type !== HANDSHAKE_INIT && d.type !== HANDSHAKE_RESP) {
       const s = this.session(d.dst, d.src);
       if (s) {
-        if (s.acceptsSource(from)) s.deliverPlain(d.type, d.payload, from);
+        if (s.acceptsSource(host, port)) s.deliverPlain(d.type, d.payload, from);
         return;
       }
     }
     for (const h of this.raw) h(msg, from);
   }
 
+  /** The session for a datagram's ids: one map lookup, then (rarely more than one) sessions sharing a local id. */
   private session(dst: number, src: number): UdpDatagramSession | undefined {
     const list = this.sessions.get(dst);
     if (!list) return undefined;
-    for (const s of list) if (s.params.remoteEndpoint === src) return s;
+    for (let i = 0; i < list.length; i++) if (list[i].params.remoteEndpoint === src) return list[i];
     return undefined;
   }
 

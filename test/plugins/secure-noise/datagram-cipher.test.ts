@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { randomBytes } from 'crypto';
+import { createDecipheriv, randomBytes } from 'crypto';
 import { DatagramType, MAX_SEALED_COUNTER, MAX_SEALED_PAYLOAD, SEALED_HEADER_BYTES, writeSealedHeader, type DatagramCipher } from '@pinhole/core';
 import { REPLAY_WINDOW, ReplayWindow, SealedDatagramCipher } from '@pinhole/secure-noise';
 import { rng } from '../../helpers/rng';
@@ -30,6 +30,23 @@ describe('secure-noise: sealed datagrams', () => {
       }
     }
     assert.deepEqual([a.stats.sealed, b.stats.opened, b.stats.dropped], [5, 5, 0]);
+  });
+
+  it('is RFC 8439 ChaCha20-Poly1305 with nonce = 4 zero bytes ‖ counter (u64 LE) and the header as AD: OpenSSL opens it', () => {
+    const keys = { send: randomBytes(32), receive: randomBytes(32) };
+    for (const first of [0, 1, 255, 256, 2 ** 32 - 1, 2 ** 32 + 5, 0x0102030405060, MAX_SEALED_COUNTER]) {
+      const a = new SealedDatagramCipher({ callId: 'c', localEndpoint: 1, remoteEndpoint: 2, sendKey: keys.send, receiveKey: keys.receive, firstCounter: first });
+      const d = a.seal(DatagramType.DATA, Buffer.from('known bytes'), 9);
+      const nonce = Buffer.alloc(12);
+      nonce.writeBigUInt64LE(BigInt(first), 4);
+      assert.equal(d.readBigUInt64BE(12), BigInt(first), 'header counter');
+      const ct = d.subarray(SEALED_HEADER_BYTES, d.length - 16);
+      const decipher = createDecipheriv('chacha20-poly1305', keys.send, nonce, { authTagLength: 16 });
+      decipher.setAAD(d.subarray(0, SEALED_HEADER_BYTES), { plaintextLength: ct.length });
+      decipher.setAuthTag(d.subarray(d.length - 16));
+      const plain = Buffer.concat([decipher.update(ct), decipher.final()]);
+      assert.deepEqual([plain[0], plain.subarray(1).toString()], [9, 'known bytes'], `counter ${first}`);
+    }
   });
 
   it('carries up to 1164 plaintext bytes (a 1200-byte datagram); more, NULL and handshake types are refused', () => {
