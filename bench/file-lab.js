@@ -1,100 +1,145 @@
 'use strict';
-// File transfer across the lab's real firewalls with loss and delay: payload-file (udx, through
-// the window the null packet opened) against TCP on the same path (same routers, same loss and
-// delay; b's filter gets a hand-made port opening for TCP, placed after the loss rule).
-// Needs root (network namespaces). Usage: node bench/file-lab.js [lossPerMille=20] [delayMs=10] [MiB=4] [runs=3]
+// File transfer across the lab's real firewalls with loss and delay, against every yardstick in
+// the same run: the lab's lossless ceiling (measured first, on the same path), TCP with CUBIC and
+// with BBR (iperf3 -C, checked with `ss -ti`), raw udx with 1 and N streams (memory → memory),
+// and payload-file end to end (source read and hashed → verified file in b's inbox), encrypted as
+// every call is by default and, through a second manager and bob, with --insecure on every end.
+// nat × filter; b's filter gets hand-made openings for iperf3 and raw udx (payload-file goes
+// through the window the null packet opens). Loss applies per wire packet (offloads are off).
+// Needs root (network namespaces) and iperf3.
+// Usage: node bench/file-lab.js [lossPerMille=20] [delayMs=10] [MiB=64] [runs=3] [streams=4] [tcpSeconds=10]
 require('reflect-metadata');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites } = require('@pinhole/lab');
+const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites, findTool } = require('@pinhole/lab');
 const { median, machine } = require('./lib');
+const { cpuSeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss } = require('./lab-lib');
 
-const args = process.argv[2] === '--peer' ? [] : process.argv.slice(2);
+const args = process.argv.slice(2);
 const LOSS = Number(args[0] ?? 20);
 const DELAY = Number(args[1] ?? 10);
-const SIZE = Number(args[2] ?? 4) * 1024 * 1024;
+const SIZE = Number(args[2] ?? 64) * 1024 * 1024;
 const RUNS = Number(args[3] ?? 3);
+const STREAMS = Number(args[4] ?? 4);
+const TCP_SECONDS = Number(args[5] ?? 10);
+const PREFIX = process.env.BENCH_LAB_PREFIX ?? 'phfile';
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
-const TCP_PORT = 5001;
-
-// ---- `--peer MANAGER INBOX`: bob, taking files into INBOX (what `pinhole peer --inbox` does) ----
-async function peer(manager, inbox) {
-  const { FileTransfer, PeerClientFactory, createLogger } = require('@pinhole/core');
-  const { Host } = require('@pinhole/core/host');
-  const log = createLogger({ json: true });
-  const host = new Host({ config: {}, log: createLogger({ level: 'silent', events: false }) });
-  await host.start();
-  await host.plugins.activate('manager-client');
-  const files = await host.services.load(FileTransfer, 'onPayload:file');
-  const bob = await (await host.services.load(PeerClientFactory)).create({ peerId: 'bob', manager });
-  bob.onIncomingCall((call) => files.receiveFiles(call, inbox, { log, json: true, bar: false }));
-  await bob.start();
-  log.event('peer.ready', {});
-}
-
-// ---- TCP baseline: a receiver that counts SIZE bytes then answers, a sender that times it ----
-const TCP_SERVER = `
-const net = require('net');
-net.createServer((s) => { let n = 0; s.on('data', (c) => { n += c.length; if (n >= ${SIZE}) s.end('done'); }); })
-  .listen(${TCP_PORT}, () => console.log(JSON.stringify({ event: 'tcp.ready' })));`;
-const tcpClient = (host, file) => `
-const net = require('net'); const fs = require('fs');
-const t0 = process.hrtime.bigint();
-const s = net.connect(${TCP_PORT}, '${host}', () => fs.createReadStream('${file}').pipe(s, { end: false }));
-s.on('data', () => { console.log(JSON.stringify({ event: 'tcp.done', seconds: Number(process.hrtime.bigint() - t0) / 1e9 })); s.destroy(); });`;
+const GiB = 2 ** 30;
 
 async function main() {
   const pre = checkLabPrerequisites({ delayMs: DELAY });
   if (!pre.ok) return console.log(`file-lab bench skipped: ${pre.missing.join('; ')}`);
+  if (!findTool('iperf3')) return console.log('file-lab bench skipped: iperf3 not found (apt-get install iperf3)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-file-lab-'));
   fs.chmodSync(dir, 0o755);
   const file = path.join(dir, 'payload.bin');
-  fs.writeFileSync(file, require('crypto').randomBytes(SIZE));
+  const fd = fs.openSync(file, 'w');
+  for (let off = 0; off < SIZE; off += 1 << 20) fs.writeSync(fd, require('crypto').randomBytes(Math.min(1 << 20, SIZE - off)));
+  fs.closeSync(fd);
   const inbox = path.join(dir, 'inbox');
   fs.mkdirSync(inbox);
 
-  const lab = await Lab.up({ a: 'nat', b: 'filter', loss: LOSS, delayMs: DELAY, prefix: 'phfile' });
+  // Lossless first: the ceiling is measured on this very path before the loss is switched on.
+  const lab = await Lab.up({ a: 'nat', b: 'filter', loss: 0, delayMs: DELAY, prefix: PREFIX });
   const procs = [];
-  const start = (node, argv) => {
-    const p = new NdjsonProc(lab.exec(node, argv));
+  // Each role its own PINHOLE_HOME: its identity, its pins (the manager's certificate on first contact).
+  const start = (node, argv, role) => {
+    const p = new NdjsonProc(lab.exec(node, argv, role ? { env: { PINHOLE_HOME: path.join(dir, `home-${role}`) } } : {}));
     procs.push(p);
     return p;
   };
   const managerAt = `${MANAGER_ADDRESS}:8080`;
+  const plainManagerAt = `${MANAGER_ADDRESS}:8081`;
+  const server = iperfServer(lab);
   try {
-    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json']).waitFor('manager.ready', 10000);
-    const bob = start('b', [process.execPath, __filename, '--peer', managerAt, inbox]);
-    await bob.waitFor('peer.ready', 10000);
-    // TCP gets through b's stateful filter only by a port opened by hand, after the loss rule.
-    const open = await lab.run('rb', ['nft', 'add', 'rule', 'ip', 'pinhole', 'forward', ...(LOSS > 0 ? ['index', '0'] : []), 'tcp', 'dport', String(TCP_PORT), 'accept']);
-    if (open.code !== 0) throw new Error(`cannot open TCP ${TCP_PORT} on rb: ${open.stderr}`);
-    await start('b', [process.execPath, '-e', TCP_SERVER]).waitFor('tcp.ready', 5000);
+    await openBenchPorts(lab);
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, '--json'], 'manager').waitFor('manager.ready', 60000);
+    // bob, as `pinhole peer` runs: takes calls from anyone, files into the inbox (sessions encrypted, as by default).
+    const bob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', managerAt, '--allow-any', '--inbox', inbox, '--json'], 'bob');
+    await bob.waitFor('peer.registered', 60000);
+    // The same with --insecure on every end (no TLS, no session encryption): the cost of security.
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', plainManagerAt, '--udp', `${MANAGER_ADDRESS}:3479`, '--insecure', '--json'], 'manager-plain').waitFor('manager.ready', 60000);
+    const plainBob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', plainManagerAt, '--allow-any', '--inbox', inbox, '--insecure', '--json'], 'bob-plain');
+    await plainBob.waitFor('peer.registered', 60000);
 
-    const file_ = [];
-    const tcp = [];
-    for (let i = 0; i < RUNS; i++) {
-      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', managerAt, '--pings', '1', '--send', file, '--json']);
-      const code = await call.exited;
-      const done = call.events.find((e) => e.event === 'file.done');
-      if (code !== 0 || !done) throw new Error(`file transfer failed: ${JSON.stringify(call.events.slice(-3))}`);
-      file_.push(SIZE / done.seconds);
+    /** payload-file end to end: from the call's path being up to the verified receipt. */
+    const sendFile = async (secure) => {
+      const [at, peer, extra] = secure ? [managerAt, bob, []] : [plainManagerAt, plainBob, ['--insecure']];
+      const call = start('a', [process.execPath, BIN, 'call', 'bob', '--id', 'alice', '--manager', at, '--pings', '3', '--send', file, '--json', ...extra], secure ? 'alice' : 'alice-plain');
+      await Promise.race([
+        call.waitFor('call.rtt', 30000),
+        call.exited.then((code) => {
+          throw new Error(`pinhole call exited ${code} before its path was up: ${JSON.stringify(call.events.slice(-3))} ${call.stderr.slice(-3).join(' | ')}`);
+        }),
+      ]);
+      const t0 = process.hrtime.bigint();
+      const cpu0 = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid);
+      const done = await call.waitFor('file.done', 600000).catch((err) => {
+        throw new Error(`file transfer failed: ${err.message}: ${JSON.stringify(call.events.slice(-3))}`);
+      });
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid) - cpu0;
+      await call.exited;
       fs.rmSync(path.join(inbox, 'payload.bin'));
-      const client = start('a', [process.execPath, '-e', tcpClient(lab.nodes.b.address, file)]);
-      const t = await client.waitFor('tcp.done', 600000);
-      tcp.push(SIZE / t.seconds);
+      return { Bps: done.bytes / seconds, seconds, cpu, streams: done.streams };
+    };
+
+    // The most any transport carried through the lossless path in this run.
+    const ceilingSeconds = Math.min(TCP_SECONDS, 5);
+    const ceilings = {
+      'iperf3 BBR ×1': await iperf(lab, server, { cc: 'bbr', seconds: ceilingSeconds }),
+      [`iperf3 BBR ×${STREAMS}`]: await iperf(lab, server, { cc: 'bbr', seconds: ceilingSeconds, streams: STREAMS }),
+      [`raw udx ×${STREAMS}`]: await rawUdx(lab, { bytes: SIZE, streams: STREAMS }),
+    };
+    const ceiling = Math.max(...Object.values(ceilings).map((c) => c.Bps));
+    await lab.setLoss(LOSS);
+
+    const kinds = ['cubic', 'bbr', 'udx1', 'udxN', 'file', 'filePlain'];
+    const res = Object.fromEntries(kinds.map((k) => [k, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const k of i % 2 ? [...kinds].reverse() : kinds) {
+        if (k === 'cubic' || k === 'bbr') res[k].push(await iperf(lab, server, { cc: k, seconds: TCP_SECONDS }));
+        else if (k === 'file' || k === 'filePlain') res[k].push(await sendFile(k === 'file'));
+        else res[k].push(await rawUdx(lab, { bytes: SIZE, streams: k === 'udx1' ? 1 : STREAMS }));
+      }
     }
-    const mb = (x) => (median(x) / 1e6).toFixed(2).padStart(6);
-    console.log(`# file transfer across the lab (nat × filter, ${LOSS}‰ loss per router, ${DELAY} ms one way per WAN link) — ${machine()} — ${SIZE >> 20} MiB, median of ${RUNS} runs`);
-    console.log(`TCP (CUBIC) on the same path, port opened by hand   ${mb(tcp)} MB/s`);
-    console.log(`payload-file (udx BBR) through the null-packet window ${mb(file_)} MB/s`);
-    console.log(`ratio payload-file / TCP: ${(median(file_) / median(tcp)).toFixed(2)}`);
+
+    const loss = pathLoss(LOSS);
+    const med = (k) => median(res[k].map((r) => r.Bps));
+    const mb = (x) => (x / 1e6).toFixed(2).padStart(7);
+    // Process CPU of both ends. Not shown for TCP: its kernel work mostly runs in softirq
+    // context charged to whatever runs then, while udx's sends forward synchronously in its own.
+    const cpuPerGiB = (k) => median(res[k].map((r) => r.cpu / (SIZE / GiB))).toFixed(1).padStart(5);
+    const tcpNote = (k) => `ran ${[...new Set(res[k].map((r) => `${r.cc} (ss: ${r.ss})`))].join(', ')}, ${median(res[k].map((r) => r.retransmits))} retransmits/run`;
+    console.log(
+      `# file transfer across the lab: nat × filter, ${LOSS}‰ loss per router (${(100 * loss).toFixed(2)} % per direction host→host), ` +
+        `${DELAY} ms one way per WAN link (${4 * DELAY} ms RTT) — ${machine()} — ${SIZE >> 20} MiB, TCP ${TCP_SECONDS} s, median of ${RUNS} runs`,
+    );
+    console.log(`lab ceiling, lossless, same path: ${Object.entries(ceilings).map(([k, c]) => `${k} ${mb(c.Bps).trim()}`).join(', ')} MB/s → ${mb(ceiling).trim()} MB/s`);
+    console.log(`ceiling × (1 − loss) = ${mb(ceiling * (1 - loss))} MB/s`);
+    console.log(`                                      MB/s   CPU-s/GiB (both ends)`);
+    console.log(`TCP CUBIC (iperf3 -C cubic)        ${mb(med('cubic'))}      -    ${tcpNote('cubic')}`);
+    console.log(`TCP BBR (iperf3 -C bbr)            ${mb(med('bbr'))}      -    ${tcpNote('bbr')}`);
+    console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}`);
+    console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}`);
+    console.log(`payload-file, encrypted, disk→disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
+    console.log(`payload-file --insecure, disk→disk ${mb(med('filePlain'))}   ${cpuPerGiB('filePlain')}   streams used: ${res.filePlain.map((r) => r.streams).join(', ')}`);
+    const f = med('file');
+    const ratio = (x, goal) => `${x.toFixed(2)} (goal ≥ ${goal}${x >= goal ? ', met' : ', NOT met'})`;
+    console.log(`payload-file / (ceiling × (1 − loss)) = ${ratio(f / (ceiling * (1 - loss)), 0.9)}`);
+    console.log(`payload-file / TCP BBR = ${ratio(f / med('bbr'), 1.3)}   payload-file / TCP CUBIC = ${ratio(f / med('cubic'), 20)}`);
+    console.log(`payload-file encrypted / --insecure = ${ratio(f / med('filePlain'), 0.9)}`);
+    console.log(`raw udx ${STREAMS} streams / 1 stream = ${(med('udxN') / med('udx1')).toFixed(2)}   payload-file / raw udx ${STREAMS} streams = ${(f / med('udxN')).toFixed(2)}`);
   } finally {
     for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+    server.kill();
     await lab.down();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--peer') peer(process.argv[3], process.argv[4]);
-else main();
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

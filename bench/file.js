@@ -9,12 +9,15 @@
 //                                     with no framing, hashing, verification or resume
 //   encrypted udx, memory → memory    the same as the ceiling through the session's stream
 //                                     encryption (secure-noise: secret-stream, per-channel keys)
-//   payload-file, --insecure          offer/accept, framed chunks, SHA-256 on both sides, acks,
-//                                     verify, rename, on a plaintext session (the baseline)
+//   payload-file, --insecure          offer/accept, 1 MiB pieces over several udx streams, each
+//                                     hashed as it is read and verified on arrival, acks, root
+//                                     check, rename, on a plaintext session (the baseline; stream
+//                                     count adaptive, or BENCH_STREAMS=N)
 //   payload-file (secure, default)    the same on an encrypted session
 // and prints each one's median goodput (file bytes / seconds), the CPU both processes spent on it
 // (user + system, every thread), and the ratios. On a small machine where both peers share the
 // cores the transfer is CPU-bound, so the CPU column shows where goodput goes.
+// BENCH_MODES=file,file-insecure narrows a run to some modes (to profile one, say).
 require('reflect-metadata');
 const { fork } = require('child_process');
 const crypto = require('crypto');
@@ -33,7 +36,8 @@ const WRITE = 64 * 1024;
 const SECURE = new Set(['enc-mem', 'file']);
 
 async function peer() {
-  const host = new Host({ config: { log: { level: 'silent' } } });
+  const options = process.env.BENCH_STREAMS ? { streams: Number(process.env.BENCH_STREAMS) } : {};
+  const host = new Host({ config: { log: { level: 'silent' }, plugins: { 'payload-file': { options } } } });
   await host.plugins.activate('media-udp');
   await host.plugins.activate('secure-noise');
   const transport = await (await host.services.load(MediaTransportFactory)).create({ host: '127.0.0.1' });
@@ -160,17 +164,22 @@ async function main() {
     return { seconds, result, cpu: (txCpu.user + txCpu.system + rxCpu.user + rxCpu.system) / 1e6 };
   }
 
-  const modes = ['raw-mem', 'raw-disk', 'enc-mem', 'file-insecure', 'file'];
+  const ALL = ['raw-mem', 'raw-disk', 'enc-mem', 'file-insecure', 'file'];
+  const modes = process.env.BENCH_MODES ? process.env.BENCH_MODES.split(',').filter((m) => ALL.includes(m)) : ALL;
   const rate = Object.fromEntries(modes.map((m) => [m, []]));
   const cpu = Object.fromEntries(modes.map((m) => [m, []]));
   const offer = { file: [], 'file-insecure': [] };
+  const streams = new Set();
   for (const mode of modes) await run(mode); // warm-up: JIT, page cache
   for (let i = 0; i < RUNS; i++) {
     for (const mode of i % 2 ? [...modes].reverse() : modes) {
       const { seconds, result, cpu: used } = await run(mode);
       rate[mode].push(SIZE / seconds);
       cpu[mode].push(used / (SIZE / 2 ** 30));
-      if (result) offer[mode].push(SIZE / result.seconds);
+      if (result) {
+        offer[mode].push(SIZE / result.seconds);
+        streams.add(result.streams);
+      }
     }
   }
   child.send({ stop: true });
@@ -181,17 +190,20 @@ async function main() {
   const mb = (x) => (median(x) / 1e6).toFixed(1).padStart(6);
   const cs = (x) => median(x).toFixed(2).padStart(5);
   const runs = (x) => x.map((v) => (v / 1e6).toFixed(0)).join(' ');
-  const line = (label, mode, extra = '') => console.log(`${label.padEnd(44)} ${mb(rate[mode])} MB/s   ${cs(cpu[mode])} CPU-s/GiB   [${runs(rate[mode])}]${extra}`);
+  const line = (label, mode, extra = '') => modes.includes(mode) && console.log(`${label.padEnd(44)} ${mb(rate[mode])} MB/s   ${cs(cpu[mode])} CPU-s/GiB   [${runs(rate[mode])}]${extra}`);
   console.log(`# file transfer goodput (loopback, receiver in a second process) — ${machine()} — ${SIZE >> 20} MiB, median of ${RUNS} runs`);
   line('raw udx stream, memory → memory (ceiling)', 'raw-mem');
   line('raw udx stream, disk → disk', 'raw-disk');
   line('encrypted udx stream, memory → memory', 'enc-mem');
   line('payload-file, --insecure session (baseline)', 'file-insecure', `   (offer → verified receipt: ${mb(offer['file-insecure'])} MB/s)`);
   line('payload-file, secure session (default)', 'file', `   (offer → verified receipt: ${mb(offer.file)} MB/s)`);
+  console.log(`payload-file data streams: ${[...streams].join('/')}`);
+  if (modes.length < ALL.length) return; // the ratios need every mode
   const r = (a, b) => (median(a) / median(b)).toFixed(2);
   const perRun = rate.file.map((x, i) => (x / rate['file-insecure'][i]).toFixed(2)).join(' ');
   console.log(`ratio encrypted / unencrypted payload-file: ${r(rate.file, rate['file-insecure'])} (per run: ${perRun}); offer→receipt ${r(offer.file, offer['file-insecure'])}; CPU per byte ${r(cpu.file, cpu['file-insecure'])}`);
   console.log(`ratio encrypted / raw udx stream, memory → memory: ${r(rate['enc-mem'], rate['raw-mem'])}; CPU per byte ${r(cpu['enc-mem'], cpu['raw-mem'])}`);
+  console.log(`ratio payload-file --insecure / raw udx disk → disk: ${r(rate['file-insecure'], rate['raw-disk'])} (goal ≥ 0.9); CPU per byte ${r(cpu['file-insecure'], cpu['raw-disk'])}`);
   console.log(`ratio payload-file (secure) / raw udx disk → disk: ${r(rate.file, rate['raw-disk'])}`);
 }
 

@@ -1,14 +1,15 @@
 /**
  * Builds and tears down a lab from its plan. Setup is three parallel stages:
- * namespaces → links (veth pairs, or TUN delay lines) → one config script per namespace.
+ * namespaces → veth links (and the delay-line binary) → one config script per namespace,
+ * alongside the delay lines.
  */
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { isDelayLineOf, startDelayLine } from './delayline';
+import { buildDelayLine, isDelayLineOf, startDelayLine } from './delayline';
 import { createNamespaces, destroyNamespaces } from './netns';
 import { routerRuleset } from './nft';
 import { LabPlan, namespacesFor } from './plan';
-import { hostScript, internetScript, routerScript, WanMode } from './scripts';
+import { hostScript, internetScript, routerScript, WIRE_PACKETS_ONLY, wireScript } from './scripts';
 import { mustRun } from './shell';
 import { prepareWorkDir, readState, removeState } from './state';
 import { startLabTurn } from './turn';
@@ -19,51 +20,60 @@ import type { LabTurn } from './types';
  * ifindex equals its peer's as a non-urgent link event and delays it (and the qdisc that lets
  * packets out) by up to a second, silently dropping the first packets.
  */
-const IFINDEX = { lan: 10, wan: 11, eth0: 20, ra: 21, rb: 22 } as const;
+const IFINDEX = { lan: 10, wan: 11, eth0: 20, ra: 21, rb: 22, 'ra-wan': 30, 'ra-inet': 31, 'rb-wan': 32, 'rb-inet': 33 } as const;
+
+/** Tag on a delay line's command line naming its lab and side; `${prefix}/` matches any side. */
+const delayTag = (prefix: string, side = ''): string => `${prefix}/${side}`;
 
 /** Creates everything in `plan`; returns the helper pids (delay lines, coturn) and the TURN server. Leaves partial state on failure (caller tears down). */
 export async function buildLab(plan: LabPlan): Promise<{ pids: number[]; turn?: LabTurn }> {
   const { a, b } = plan.sites;
   const work = prepareWorkDir(plan.prefix);
-  const mode: WanMode = plan.options.delayMs > 0 ? 'tun' : 'veth';
+  const delayed = plan.options.delayMs > 0;
 
   await createNamespaces(plan.namespaces);
 
   // veth pairs are created straight inside their namespaces, so nothing touches the root
-  // namespace and parallel labs cannot collide on interface names.
-  const veths = [a, b].map((s) => `link add lan index ${IFINDEX.lan} netns ${s.routerNs} type veth peer name eth0 index ${IFINDEX.eth0} netns ${s.hostNs}\n`);
-  if (mode === 'veth') {
-    veths.push(...[a, b].map((s) => `link add wan index ${IFINDEX.wan} netns ${s.routerNs} type veth peer name ${s.inetDev} index ${IFINDEX[s.side === 'a' ? 'ra' : 'rb']} netns ${plan.inetNs}\n`));
+  // namespace and parallel labs cannot collide on interface names. With a delay, each WAN
+  // link is two veth pairs whose middle ends sit in the wire namespace. WIRE_PACKETS_ONLY on
+  // both ends: no TSO/GSO super-packet ever crosses a lab link (see scripts.ts).
+  const link = (name: string, ns: string, peer: string, peerNs: string): string =>
+    `link add ${name} index ${IFINDEX[name as keyof typeof IFINDEX]} netns ${ns} ${WIRE_PACKETS_ONLY} type veth peer name ${peer} index ${IFINDEX[peer as keyof typeof IFINDEX]} netns ${peerNs} ${WIRE_PACKETS_ONLY}\n`;
+  const veths = [a, b].map((s) => link('lan', s.routerNs, 'eth0', s.hostNs));
+  for (const s of [a, b]) {
+    if (delayed) veths.push(link('wan', s.routerNs, s.wireRouterDev, plan.wireNs), link(s.inetDev, plan.inetNs, s.wireInetDev, plan.wireNs));
+    else veths.push(link('wan', s.routerNs, s.inetDev, plan.inetNs));
+  }
+  await Promise.all([mustRun(['ip', '-batch', '-'], 'create veth links', { input: veths.join('') }), delayed ? buildDelayLine() : undefined]);
+
+  const scripts: Array<[string, string]> = [
+    [plan.inetNs, internetScript(plan)],
+    [a.hostNs, hostScript(a, plan.options.ipv6)],
+    [b.hostNs, hostScript(b, plan.options.ipv6)],
+    ...(delayed ? [[plan.wireNs, wireScript(plan)] as [string, string]] : []),
+  ];
+  for (const s of [a, b]) {
+    const nftFile = join(work, `${s.routerNs}.nft`);
+    writeFileSync(nftFile, routerRuleset(s.kind, plan.options.loss) + (plan.options.ipv6 ? routerRuleset(s.kind, plan.options.loss, 'ip6') : ''));
+    scripts.push([s.routerNs, routerScript(plan, s, nftFile)]);
   }
   const delayLines = (): Promise<number[]> =>
     Promise.all(
       [a, b].map((s) =>
         startDelayLine({
-          ns1: s.routerNs,
-          dev1: 'wan',
-          ns2: plan.inetNs,
-          dev2: s.inetDev,
+          ns: plan.wireNs,
+          dev1: s.wireRouterDev,
+          dev2: s.wireInetDev,
           delayMs: plan.options.delayMs,
+          tag: delayTag(plan.prefix, s.side),
           logFile: join(work, `delayline-${s.side}.log`),
         }),
       ),
     );
-  const [, pids] = await Promise.all([
-    mustRun(['ip', '-batch', '-'], 'create veth links', { input: veths.join('') }),
-    mode === 'tun' ? delayLines() : Promise.resolve([]),
+  const [pids] = await Promise.all([
+    delayed ? delayLines() : Promise.resolve([]),
+    ...scripts.map(([ns, script]) => mustRun(['ip', 'netns', 'exec', ns, 'sh', '-ec', script], `configure ${ns}`)),
   ]);
-
-  const scripts: Array<[string, string]> = [
-    [plan.inetNs, internetScript(plan, mode)],
-    [a.hostNs, hostScript(a, plan.options.ipv6)],
-    [b.hostNs, hostScript(b, plan.options.ipv6)],
-  ];
-  for (const s of [a, b]) {
-    const nftFile = join(work, `${s.routerNs}.nft`);
-    writeFileSync(nftFile, routerRuleset(s.kind, plan.options.loss) + (plan.options.ipv6 ? routerRuleset(s.kind, plan.options.loss, 'ip6') : ''));
-    scripts.push([s.routerNs, routerScript(plan, s, mode, nftFile)]);
-  }
-  await Promise.all(scripts.map(([ns, script]) => mustRun(['ip', 'netns', 'exec', ns, 'sh', '-ec', script], `configure ${ns}`)));
   if (!plan.options.turn) return { pids };
   const { turn, pid } = await startLabTurn(plan, work);
   return { pids: [...pids, pid], turn };
@@ -71,8 +81,7 @@ export async function buildLab(plan: LabPlan): Promise<{ pids: number[]; turn?: 
 
 /** Removes every trace of a lab with this prefix: processes, namespaces, state. Safe to repeat. */
 export async function teardownLab(prefix: string): Promise<void> {
-  const inetNs = `${prefix}-inet`;
-  const pids = (readState(prefix)?.pids ?? []).filter((pid) => isDelayLineOf(pid, inetNs));
+  const pids = (readState(prefix)?.pids ?? []).filter((pid) => isDelayLineOf(pid, delayTag(prefix)));
   await destroyNamespaces(namespacesFor(prefix), pids);
   removeState(prefix);
 }

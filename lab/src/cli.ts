@@ -25,7 +25,7 @@ export const LAB_SPECS = {
       b: { type: 'string', arg: 'KIND', required: true, description: 'site b, as --a' },
       loss: { type: 'string', arg: 'PERMILLE', defaultText: '0', description: 'random loss on each router, in ‰' },
       rate: { type: 'string', arg: 'MBIT', defaultText: 'unlimited', description: 'rate limit on each router, Mbit/s' },
-      delay: { type: 'string', arg: 'MS', defaultText: '0', description: 'one-way delay on each WAN link (a delay line; needs python3)' },
+      delay: { type: 'string', arg: 'MS', defaultText: '0', description: 'one-way delay on each WAN link (a delay line, compiled on first use: needs gcc)' },
       ipv6: { type: 'boolean', default: false, description: 'IPv6 on every link too (dual stack; routers filter IPv6 statefully, without NAT)' },
       turn: { type: 'boolean', default: false, description: 'run a coturn TURN server on the internet for relayed calls (needs coturn)' },
       ...prefixOption,

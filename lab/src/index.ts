@@ -1,7 +1,7 @@
-/** @pinhole/lab: a real two-site network (namespaces, veth/TUN, nftables) for end-to-end tests. */
+/** @pinhole/lab: a real two-site network (namespaces, veths, nftables, a delay line) for end-to-end tests. */
 export * from './types';
 export { Lab, LabExecOptions, labDown } from './lab';
-export { checkLabPrerequisites } from './prereq';
+export { checkLabPrerequisites, findTool } from './prereq';
 export { runLabCli } from './cli';
 export { DEFAULT_PREFIX, MANAGER_ADDRESS, MANAGER_ALT_ADDRESS, MANAGER_ADDRESS6, MANAGER_ALT_ADDRESS6, TURN_ADDRESS, TURN_ADDRESS6, namespacesFor } from './plan';
 export { runMatrix, matrixTable, quantile, turnArgs, type PairResult, type MatrixOptions } from './matrix';

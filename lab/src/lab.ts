@@ -3,7 +3,7 @@ import { ChildProcess, spawn, StdioOptions } from 'child_process';
 import { LabError } from '@pinhole/core';
 import { buildLab, teardownLab } from './build';
 import { isAlive, existingNamespaces } from './netns';
-import { COUNTERS, NFT_TABLE } from './nft';
+import { COUNTERS, NFT_TABLE, setLossScript } from './nft';
 import { DEFAULT_PREFIX, checkPrefix, namespacesFor, normalizeOptions, planLab } from './plan';
 import { checkLabPrerequisites, toolEnv } from './prereq';
 import { run, RunResult } from './shell';
@@ -22,12 +22,16 @@ const CUT_TABLE = 'pinhole_cut';
 export class Lab {
   private constructor(
     readonly prefix: string,
-    readonly options: Required<LabOptions>,
+    private opts: Required<LabOptions>,
     readonly nodes: LabNodes,
     readonly pids: number[],
     /** The TURN server, when the lab was brought up with `turn`. */
     readonly turn?: LabTurn,
   ) {}
+
+  get options(): Required<LabOptions> {
+    return this.opts;
+  }
 
   /** Tears down any lab with the same prefix, then builds a new one. On failure cleans up and throws LabError. */
   static async up(opts: LabOptions): Promise<Lab> {
@@ -138,6 +142,23 @@ export class Lab {
     return res.stdout.split('\n').filter(Boolean);
   }
 
+  /**
+   * Changes the loss on both routers in place: flows, NAT mappings and firewall windows survive,
+   * so one lab can measure a path with and without loss (e.g. the lossless ceiling first).
+   */
+  async setLoss(perMille: number): Promise<void> {
+    const options = normalizeOptions({ ...this.opts, loss: perMille });
+    for (const router of ['ra', 'rb'] as const) {
+      const chain = await this.run(router, ['nft', '-a', '-j', 'list', 'chain', 'ip', NFT_TABLE, 'forward']);
+      if (chain.code !== 0) throw new LabError('E_LAB_NOT_UP', `Cannot read the forward chain of ${router}: ${chain.stderr.trim()}`, { router });
+      const res = await this.run(router, ['nft', '-f', '-'], { input: setLossScript(chain.stdout, perMille) });
+      if (res.code !== 0) throw new LabError('E_LAB_SETUP', `Cannot set the loss on ${router}: ${res.stderr.trim()}`, { router });
+    }
+    this.opts = options;
+    const state = readState(this.prefix);
+    if (state) writeState({ ...state, options });
+  }
+
   /** Kills the lab's processes and deletes its namespaces and state. Idempotent. */
   async down(): Promise<void> {
     await teardownLab(this.prefix);
@@ -158,8 +179,8 @@ export async function labDown(prefix = DEFAULT_PREFIX): Promise<void> {
 
 function findProblems(state: LabState): string[] {
   const have = existingNamespaces();
-  const problems = namespacesFor(state.prefix)
-    .filter((n) => !have.has(n))
+  const problems = planLab(state.options)
+    .namespaces.filter((n) => !have.has(n))
     .map((n) => `namespace ${n} missing`);
   for (const pid of state.pids) if (!isAlive(pid)) problems.push(`helper pid ${pid} (delay line or coturn) not running`);
   return problems;

@@ -9,6 +9,23 @@ import { SiteKind } from './types';
 export const NFT_TABLE = 'pinhole';
 export const COUNTERS = ['fwd_drop', 'in_drop', 'loss_drop', 'udp_drop'] as const;
 
+/** The simulated loss: one random draw per forwarded packet, first in the forward chain. */
+export const lossRule = (perMille: number): string => `numgen random mod 1000 < ${perMille} counter name loss_drop drop`;
+
+/**
+ * An nft script that replaces the loss rule of a live ruleset (`chain` is `nft -a -j list chain
+ * ip pinhole forward`): deletes it by handle and inserts the new one at the head, in one transaction.
+ */
+export function setLossScript(chain: string, perMille: number): string {
+  const items = (JSON.parse(chain) as { nftables: Array<{ rule?: { handle: number; expr: unknown[] } }> }).nftables;
+  const handles = items.filter((i) => i.rule?.expr.some((e) => JSON.stringify(e).includes('"numgen"'))).map((i) => i.rule!.handle);
+  return [
+    ...handles.map((h) => `delete rule ip ${NFT_TABLE} forward handle ${h}`),
+    ...(perMille > 0 ? [`insert rule ip ${NFT_TABLE} forward ${lossRule(perMille)}`] : []),
+    '',
+  ].join('\n');
+}
+
 /**
  * The router's table for one family: `ip`, or `ip6` (with IPv6 on). IPv6 is never NATed, and its
  * input chain lets neighbour discovery through (without it IPv6 has no link layer).
@@ -31,7 +48,7 @@ export function routerRuleset(kind: SiteKind, lossPerMille: number, family: 'ip'
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
     // Loss first, so it hits both directions and established flows alike.
-    ...(lossPerMille > 0 ? [`    numgen random mod 1000 < ${lossPerMille} counter name loss_drop drop`] : []),
+    ...(lossPerMille > 0 ? [`    ${lossRule(lossPerMille)}`] : []),
     ...(kind === 'noudp' ? ['    meta l4proto udp counter name udp_drop drop'] : []),
     ...(stateful
       ? [

@@ -7,6 +7,9 @@
  *
  * Routers' default route points at the internet namespace, which forwards between
  * them, so host→host crosses ra, inet and rb (three forwarding hops).
+ *
+ * With a delay, each WAN link is cut in two and the halves meet in the wire namespace, where a
+ * delay line joins them (`wan` ── ra-wan [wire] ra-inet ── ra on br0); addressing is the same.
  */
 import { LabError } from '@pinhole/core';
 import { LabNodes, LabOptions, SITE_KINDS, SiteKind } from './types';
@@ -40,15 +43,20 @@ export interface SitePlan {
   lanNet6: string;
   routerLan6: string;
   host6: string;
+  /** With a delay: the wire namespace's ends of the router half and the internet half of the WAN link. */
+  wireRouterDev: string;
+  wireInetDev: string;
 }
 
 export interface LabPlan {
   prefix: string;
   options: Required<LabOptions>;
   inetNs: string;
+  /** Holds the delay lines (present only with a delay). */
+  wireNs: string;
   sites: { a: SitePlan; b: SitePlan };
   nodes: LabNodes;
-  /** All namespaces the lab owns, internet first. */
+  /** The namespaces this lab has, internet first. */
   namespaces: string[];
 }
 
@@ -84,7 +92,7 @@ export function checkPrefix(prefix: string): void {
 
 /** Every namespace name a lab with this prefix can own (used to find leftovers). */
 export function namespacesFor(prefix: string): string[] {
-  return ['inet', 'ra', 'ha', 'rb', 'hb'].map((s) => `${prefix}-${s}`);
+  return ['inet', 'ra', 'ha', 'rb', 'hb', 'wire'].map((s) => `${prefix}-${s}`);
 }
 
 export function planLab(opts: LabOptions): LabPlan {
@@ -104,14 +112,18 @@ export function planLab(opts: LabOptions): LabPlan {
     lanNet6: `2001:db8:${n}::/64`,
     routerLan6: `2001:db8:${n}::1`,
     host6: `2001:db8:${n}::2`,
+    wireRouterDev: `r${side}-wan`,
+    wireInetDev: `r${side}-inet`,
   });
   const a = site('a', 1);
   const b = site('b', 2);
   const inetNs = `${prefix}-inet`;
+  const wireNs = `${prefix}-wire`;
   return {
     prefix,
     options,
     inetNs,
+    wireNs,
     sites: { a, b },
     nodes: {
       a: { ns: a.hostNs, address: a.host, ...v6(options.ipv6, a.host6) },
@@ -120,7 +132,7 @@ export function planLab(opts: LabOptions): LabPlan {
       ra: { ns: a.routerNs, address: a.wan, ...v6(options.ipv6, a.wan6) },
       rb: { ns: b.routerNs, address: b.wan, ...v6(options.ipv6, b.wan6) },
     },
-    namespaces: namespacesFor(prefix),
+    namespaces: namespacesFor(prefix).filter((ns) => ns !== wireNs || options.delayMs > 0),
   };
 }
 

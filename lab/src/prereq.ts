@@ -1,6 +1,7 @@
 /** What the lab needs from the machine, and how to tell the user what is missing. */
 import { accessSync, constants } from 'fs';
 import { delimiter, join } from 'path';
+import { delayLineBuilt } from './delayline';
 
 /** Tool → Debian package that provides it. */
 const TOOLS: Record<string, string> = {
@@ -9,7 +10,8 @@ const TOOLS: Record<string, string> = {
   nft: 'nftables',
   conntrack: 'conntrack',
 };
-const DELAY_TOOLS: Record<string, string> = { python3: 'python3' };
+/** The delay line is C, compiled on first use (lab/delayline/delayline.c). */
+const BUILD_TOOLS: Record<string, string> = { cc: 'gcc libc6-dev' };
 const TURN_TOOLS: Record<string, string> = { turnserver: 'coturn', openssl: 'openssl' };
 
 /** sbin directories are often missing from non-login PATHs although ip/nft live there. */
@@ -40,7 +42,7 @@ export function findTool(name: string): string | undefined {
 }
 
 /**
- * Checks root, tools and (when a delay line is wanted) TUN + python3.
+ * Checks root, tools and (when a delay line is wanted and not built yet) a C compiler.
  * Each `missing` entry names the thing and how to get it. Without options, checks everything.
  */
 export function checkLabPrerequisites(opts: { delayMs?: number; turn?: boolean } = { delayMs: 1 }): { ok: boolean; missing: string[] } {
@@ -49,19 +51,9 @@ export function checkLabPrerequisites(opts: { delayMs?: number; turn?: boolean }
   if (!isRoot) {
     missing.push('root: network namespaces need root (CAP_NET_ADMIN); run with sudo');
   }
-  const tools = { ...TOOLS, ...((opts.delayMs ?? 0) > 0 ? DELAY_TOOLS : {}), ...(opts.turn ? TURN_TOOLS : {}) };
+  const tools = { ...TOOLS, ...((opts.delayMs ?? 0) > 0 && !delayLineBuilt() ? BUILD_TOOLS : {}), ...(opts.turn ? TURN_TOOLS : {}) };
   for (const [tool, pkg] of Object.entries(tools)) {
-    if (!findTool(tool)) missing.push(`${tool}: not found on PATH; install the Debian package ${pkg} (apt-get install ${pkg})`);
-  }
-  if ((opts.delayMs ?? 0) > 0) {
-    try {
-      accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
-    } catch (err) {
-      // Without root, "permission denied" is already covered by the root entry.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || isRoot) {
-        missing.push(`/dev/net/tun: TUN device unavailable (${(err as NodeJS.ErrnoException).code}; needed for --delay); load the tun kernel module (modprobe tun) or, in a container, pass --device /dev/net/tun`);
-      }
-    }
+    if (!findTool(tool)) missing.push(`${tool}: not found on PATH; install the Debian package${pkg.includes(' ') ? 's' : ''} ${pkg} (apt-get install ${pkg})`);
   }
   return { ok: missing.length === 0, missing };
 }

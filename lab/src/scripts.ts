@@ -5,9 +5,6 @@
  */
 import { LabPlan, MANAGER_ADDRESS, MANAGER_ADDRESS6, MANAGER_ALT_ADDRESS, MANAGER_ALT_ADDRESS6, SitePlan, TURN_ADDRESS, TURN_ADDRESS6, WAN_PREFIX_LEN } from './plan';
 
-/** Link mode of the WAN links: veth on the internet bridge, or TUN pairs joined by a delay line. */
-export type WanMode = 'veth' | 'tun';
-
 const common = (ipv6: boolean) => [
   'set -e',
   // IPv6 autoconf chatter would cross delay lines and loss rules: off, or (with ipv6) static addresses only.
@@ -19,11 +16,27 @@ const common = (ipv6: boolean) => [
 /** Static IPv6 address without duplicate address detection (it would hold the address back ~1 s). */
 const addr6 = (cidr: string, dev: string) => `ip -6 addr add ${cidr} dev ${dev} nodad`;
 
-const sysctl = (key: string, value: number): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
+const sysctl = (key: string, value: number | string): string => `echo ${value} > /proc/sys/net/${key.replace(/\./g, '/')}`;
+
+/**
+ * Every packet is a wire packet (≤ MTU) on every link: a device that takes one segment per
+ * packet makes TCP build one skb per segment and the stack cut any UDP GSO batch before the
+ * device (veths do no GRO unless asked). So the loss rule draws once per wire packet for TCP as
+ * for UDP (a TSO/GSO super-packet would be dropped or kept whole), and the delay line never sees
+ * one. Set when the device is created (no extra process); checksum offload stays on.
+ */
+export const WIRE_PACKETS_ONLY = 'gso_max_segs 1';
+
+/**
+ * Socket buffers up to 64 MiB, so a TCP window is not what caps a transfer across a long lab
+ * path (the default 4 MiB send buffer limits TCP to ~330 Mbit/s at 100 ms RTT).
+ */
+const bigSocketBuffers = [sysctl('ipv4.tcp_rmem', "'4096 131072 67108864'"), sysctl('ipv4.tcp_wmem', "'4096 16384 67108864'")];
 
 export function hostScript(site: SitePlan, ipv6 = false): string {
   return [
     ...common(ipv6),
+    ...bigSocketBuffers,
     `ip addr add ${site.host}/24 dev eth0`,
     ...(ipv6 ? [addr6(`${site.host6}/64`, 'eth0')] : []),
     'ip link set eth0 up',
@@ -33,12 +46,8 @@ export function hostScript(site: SitePlan, ipv6 = false): string {
   ].join('\n');
 }
 
-export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFile: string): string {
+export function routerScript(plan: LabPlan, site: SitePlan, nftFile: string): string {
   const { rateMbit } = plan.options;
-  const wan =
-    mode === 'veth'
-      ? [`ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS}`]
-      : [`ip addr add ${site.wan} peer ${MANAGER_ADDRESS} dev wan`, 'ip link set wan up', `ip route add default via ${MANAGER_ADDRESS} dev wan`];
   const { ipv6 } = plan.options;
   return [
     ...common(ipv6),
@@ -47,22 +56,27 @@ export function routerScript(plan: LabPlan, site: SitePlan, mode: WanMode, nftFi
     sysctl('ipv4.conf.all.accept_redirects', 0),
     `ip addr add ${site.routerLan}/24 dev lan`,
     'ip link set lan up',
-    ...wan,
+    `ip addr add ${site.wan}/${WAN_PREFIX_LEN} dev wan`,
+    'ip link set wan up',
+    `ip route add default via ${MANAGER_ADDRESS}`,
     ...(ipv6
       ? [sysctl('ipv6.conf.all.forwarding', 1), sysctl('ipv6.conf.all.accept_redirects', 0), addr6(`${site.routerLan6}/64`, 'lan'), addr6(`${site.wan6}/64`, 'wan'), `ip -6 route add default via ${MANAGER_ADDRESS6}`]
       : []),
     `nft -f ${nftFile}`,
     ...(rateMbit > 0 ? ['wan', 'lan'].map((dev) => tbf(dev, rateMbit)) : []),
-    waitUp(mode === 'veth' ? ['lan', 'wan'] : ['lan']),
+    waitUp(['lan', 'wan']),
   ].join('\n');
 }
 
-export function internetScript(plan: LabPlan, mode: WanMode): string {
+/** The wire namespace: the delayed WAN links' middle ends, up and without addresses. */
+export function wireScript(plan: LabPlan): string {
+  const devs = [plan.sites.a, plan.sites.b].flatMap((s) => [s.wireRouterDev, s.wireInetDev]);
+  return [...common(false), ...devs.map((d) => `ip link set ${d} up`), waitUp(devs)].join('\n');
+}
+
+export function internetScript(plan: LabPlan): string {
   const sites = [plan.sites.a, plan.sites.b];
-  const links =
-    mode === 'veth'
-      ? sites.flatMap((s) => [`ip link set ${s.inetDev} master br0`, `ip link set ${s.inetDev} up`])
-      : sites.flatMap((s) => [`ip addr add ${MANAGER_ADDRESS} peer ${s.wan} dev ${s.inetDev}`, `ip link set ${s.inetDev} up`]);
+  const links = sites.flatMap((s) => [`ip link set ${s.inetDev} master br0`, `ip link set ${s.inetDev} up`]);
   // Only un-NATed sites are routable from the internet, as on the real internet.
   const routes = sites.filter((s) => s.kind === 'open' || s.kind === 'filter').map((s) => `ip route add ${s.lanNet} via ${s.wan}`);
   const { ipv6, turn } = plan.options;
@@ -81,7 +95,8 @@ export function internetScript(plan: LabPlan, mode: WanMode): string {
     sysctl('ipv4.ip_forward', 1),
     sysctl('ipv4.conf.all.send_redirects', 0),
     sysctl('ipv4.conf.default.send_redirects', 0),
-    'ip link add br0 type bridge',
+    ...bigSocketBuffers,
+    `ip link add br0 ${WIRE_PACKETS_ONLY} type bridge`,
     sysctl('ipv4.conf.br0.send_redirects', 0),
     `ip addr add ${MANAGER_ADDRESS}/${WAN_PREFIX_LEN} dev br0`,
     // The manager's second STUN address (RFC 5780) and the TURN server's address.
@@ -91,7 +106,7 @@ export function internetScript(plan: LabPlan, mode: WanMode): string {
     ...links,
     ...routes,
     ...v6,
-    ...(mode === 'veth' ? [waitUp([...sites.map((s) => s.inetDev), 'br0'])] : []),
+    waitUp([...sites.map((s) => s.inetDev), 'br0']),
   ].join('\n');
 }
 

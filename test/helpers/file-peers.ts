@@ -1,6 +1,7 @@
+import { createHash } from 'crypto';
 import { FileTransfer, FrameDecoder, PayloadType, type DatagramSession, type ReliableStream } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
-import { chunkFrameHeader, decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType } from '@pinhole/payload-file';
+import { decodeFileFrame, encodeFileFrame, FILE_CHANNEL, MAX_FILE_FRAME, type FileFrame, type FilePayloadType, type PieceFrame } from '@pinhole/payload-file';
 import { mediaHost } from './media';
 
 const services = new WeakMap<Host, { payload: FilePayloadType; transfer: FileTransfer }>();
@@ -22,16 +23,18 @@ const of = (host: Host) => {
 export const filePayload = (host: Host): FilePayloadType => of(host).payload;
 export const fileTransfer = (host: Host): FileTransfer => of(host).transfer;
 
-type ControlFrame = Exclude<FileFrame, { kind: 'chunk' }>;
+type ControlFrame = Exclude<FileFrame, PieceFrame>;
+export const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
-/** Speaks raw frames on a session's file channel: for what a well-behaved peer never sends. */
+/** Speaks raw frames on a session's file channels: for what a well-behaved peer never sends. */
 export class RawFilePeer {
   private readonly stream: ReliableStream;
+  private readonly dataStreams: ReliableStream[] = [];
   private readonly decoder = new FrameDecoder(MAX_FILE_FRAME);
   private readonly frames: FileFrame[] = [];
   private wake?: () => void;
 
-  constructor(session: DatagramSession) {
+  constructor(private readonly session: DatagramSession) {
     this.stream = session.openReliableStream(FILE_CHANNEL);
     this.stream.on('error', () => undefined);
     this.stream.on('end', () => this.stream.end());
@@ -45,8 +48,15 @@ export class RawFilePeer {
     this.stream.write(encodeFileFrame(frame));
   }
 
-  chunk(data: Buffer): void {
-    this.stream.write(Buffer.concat([chunkFrameHeader(data.length), data]));
+  /** Writes raw bytes on data channel k. */
+  raw(k: number, bytes: Buffer): void {
+    this.data(k).write(bytes);
+  }
+
+  /** A piece on data channel k: its frame (by default the true size and SHA-256 of `data`), then `data`. */
+  piece(k: number, header: Omit<PieceFrame, 'kind' | 'size' | 'sha256'> & Partial<Pick<PieceFrame, 'size' | 'sha256'>>, data: Buffer): void {
+    const frame = encodeFileFrame({ kind: 'piece', size: data.length, sha256: sha256(data), ...header });
+    this.data(k).write(Buffer.concat([frame, data]));
   }
 
   /** The next frame that is not an ack. */
@@ -68,5 +78,16 @@ export class RawFilePeer {
 
   destroy(): void {
     this.stream.destroy();
+    for (const d of this.dataStreams) d?.destroy();
+  }
+
+  private data(k: number): ReliableStream {
+    if (!this.dataStreams[k]) {
+      const s = this.session.openReliableStream(FILE_CHANNEL + 1 + k);
+      s.on('error', () => undefined);
+      s.on('data', () => undefined);
+      this.dataStreams[k] = s;
+    }
+    return this.dataStreams[k];
   }
 }

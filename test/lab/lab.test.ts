@@ -16,7 +16,7 @@ import { PINHOLE_BIN } from '../helpers/lab-procs';
 // Per-process prefix: the whole suite may run twice at once (two terminals, CI + watch), and
 // runs with the same prefix would tear down each other's labs. Stale ones are swept in before().
 const PREFIX = `pht${process.pid}`;
-const STALE_PREFIX_RE = /^pht(\d+)-(?:inet|ra|ha|rb|hb)$/;
+const STALE_PREFIX_RE = /^pht(\d+)-(?:inet|ra|ha|rb|hb|wire)$/;
 const NEGATIVE_WAIT_MS = 400; // how long we wait to be sure a datagram did not arrive
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -199,6 +199,24 @@ describe('lab: real network namespaces', function () {
       assert.ok(lost >= 50 && lost <= 150, `expected 10–30% loss, got ${lost}/500`);
       assert.equal((await lab().counters('ra')).loss_drop, lost, 'every lost datagram was dropped by the loss rule');
     });
+
+    it('setLoss() changes the loss in place: 0 lets everything through, and it can be set again', async () => {
+      const sink = await agent(lab(), 'manager', { port: 4410, quiet: true });
+      const a = await agent(lab(), 'a', { port: 4411 });
+      const send = async (): Promise<number> => {
+        await sink.stats(true);
+        await a.send({ host: lab().nodes.manager.address, port: 4410, count: 300, size: 100, rateMbit: 4 });
+        await sleep(200);
+        return 300 - (await sink.stats()).count;
+      };
+      await lab().setLoss(0);
+      assert.equal(await send(), 0, 'no loss at 0‰');
+      assert.equal((await Lab.attach(lab().prefix)).options.loss, 0, 'the new loss is recorded for other processes');
+      await lab().setLoss(500);
+      const lost = await send();
+      assert.ok(lost >= 100 && lost <= 200, `expected ~50% loss, got ${lost}/300`);
+      await lab().setLoss(200);
+    });
   });
 
   describe('rate 2 Mbit/s', () => {
@@ -233,6 +251,40 @@ describe('lab: real network namespaces', function () {
       assert.equal(toManager.lost + toB.lost, 0);
       assert.ok(m >= 35 && m < 150, `a→manager RTT ${m}`);
       assert.ok(bb >= 75 && bb < 300, `a→b RTT ${bb}`);
+    });
+  });
+
+  describe('delay 5 ms with 20‰ loss: TCP across the delay line', () => {
+    const lab = withLab({ a: 'open', b: 'open', delayMs: 5, loss: 20 });
+    const SIZE = 2 * 1024 * 1024;
+
+    it('carries a TCP transfer intact, as wire packets only (no offload super-packets), one loss draw each', async () => {
+      // Counters after the loss rule on ra: every TCP packet it let through, and any longer than the MTU.
+      for (const [match, comment] of [['ip protocol tcp', 'tcp_kept'], ['meta length > 1500', 'over_mtu']]) {
+        const res = await lab().run('ra', ['nft', 'add', 'rule', 'ip', 'pinhole', 'forward', ...match.split(' '), 'counter', 'comment', comment]);
+        assert.equal(res.code, 0, res.stderr);
+      }
+      const server = lab().exec('b', [process.execPath, '-e', `require('net').createServer((s) => { const h = require('crypto').createHash('sha256'); s.on('data', (c) => h.update(c)); s.on('end', () => s.end(h.digest('hex'))); }).listen(4800, () => console.log('ready'))`]);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('exit', (c) => reject(new Error(`server exited ${c}`)));
+          server.stdout!.once('data', () => resolve());
+        });
+        const client = `const d = require('crypto').randomBytes(${SIZE}); const s = require('net').connect(4800, '${lab().nodes.b.address}', () => s.end(d)); let r = ''; s.on('data', (c) => (r += c)); s.on('end', () => console.log(JSON.stringify({ ok: r === require('crypto').createHash('sha256').update(d).digest('hex') })));`;
+        const res = await lab().run('a', [process.execPath, '-e', client], { timeoutMs: 15000 });
+        assert.equal(res.stdout.trim(), '{"ok":true}', `transfer: ${res.stdout} ${res.stderr}`);
+      } finally {
+        server.kill();
+      }
+      const chain = JSON.parse((await lab().run('ra', ['nft', '-j', 'list', 'chain', 'ip', 'pinhole', 'forward'])).stdout) as {
+        nftables: Array<{ rule?: { comment?: string; expr: Array<{ counter?: { packets: number } }> } }>;
+      };
+      const count = (comment: string): number => chain.nftables.find((i) => i.rule?.comment === comment)!.rule!.expr.find((e) => e.counter)!.counter!.packets;
+      const [kept, overMtu, lost] = [count('tcp_kept'), count('over_mtu'), (await lab().counters('ra')).loss_drop];
+      console.log(`      tcp: ${kept} packets kept, ${lost} lost (${((100 * lost) / (kept + lost)).toFixed(1)} %), ${overMtu} over the MTU`);
+      assert.equal(overMtu, 0, 'no packet longer than the MTU crossed the router');
+      assert.ok(kept > SIZE / 1500, `the transfer crossed as wire packets (${kept} packets)`);
+      assert.ok(lost > 0, 'the loss rule drew on them');
     });
   });
 

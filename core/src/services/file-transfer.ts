@@ -21,8 +21,12 @@ export interface FileResult {
   name: string;
   /** Size of the whole file. */
   bytes: number;
-  /** SHA-256 of the whole file, hex. */
-  sha256: string;
+  /**
+   * The file's hash, hex: the root of its hash list, SHA-256 over "pinhole-file/1", the size, the
+   * piece size and the SHA-256 of every 1 MiB piece in order (payload-file's `fileHash(path)`
+   * computes it for any file). Both ends verified it.
+   */
+  hash: string;
   /** Bytes an earlier, interrupted transfer had left at the receiver (sent again: bytes − resumedFrom). */
   resumedFrom: number;
   /** File bytes carried by this transfer. */
@@ -37,8 +41,8 @@ export interface FileResult {
 /** Sender side: `path` is the source file. */
 export interface FileSent extends FileResult {
   path: string;
-  /** Time spent hashing the source before the offer. */
-  hashSeconds: number;
+  /** Data streams the pieces were spread over at the end (the count adapts to the path). */
+  streams: number;
 }
 /** Receiver side: `path` is the final, verified file in the inbox. */
 export interface FileReceived extends FileResult {

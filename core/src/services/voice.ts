@@ -47,6 +47,13 @@ export interface VoiceOptions {
   speed?: number;
   /** Give up when the peer has not answered the codec offer within this (real) time; default 10 s. */
   negotiateTimeoutMs?: number;
+  /**
+   * The microphone and speaker ends, e.g. to measure mouth-to-ear delay: `onCapture` gets each
+   * input frame as the sender takes it, `onPlayout` each frame as it is played (decoded,
+   * concealed or comfort noise); both at the codec's clock rate, called at that very moment.
+   */
+  onCapture?: (pcm: Int16Array) => void;
+  onPlayout?: (pcm: Int16Array) => void;
   log?: Logger;
 }
 

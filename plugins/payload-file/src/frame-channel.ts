@@ -1,9 +1,10 @@
 import { FrameDecoder, WireError, type PinholeError, type ReliableStream } from '@pinhole/core';
-import { chunkFrameHeader, decodeFileFrame, encodeFileFrame, MAX_FILE_FRAME, type ControlFrame, type FileFrame } from './wire';
+import { onStreamClose } from './stream-close';
+import { decodeFileFrame, encodeFileFrame, MAX_FILE_FRAME, type ControlFrame } from './wire';
 
 /** Where a FrameChannel delivers what happens on its stream. */
 export interface FrameSink {
-  frame(frame: FileFrame): void;
+  frame(frame: ControlFrame): void;
   /** Bytes that are not valid frames: the stream is out of step and must be dropped. */
   garbage(err: PinholeError): void;
   /** The peer ended its side of the stream. */
@@ -13,9 +14,8 @@ export interface FrameSink {
 }
 
 /**
- * One reliable udx stream carrying FileFrames: splits and caps frames before decoding,
- * validates each, and counts bytes both ways. Chunks go out as header + the file bytes
- * themselves, so sending never copies file data.
+ * The control stream (the file channel): carries every frame but pieces; splits and caps
+ * frames before decoding, validates each, and counts bytes both ways.
  */
 export class FrameChannel {
   bytesIn = 0;
@@ -37,13 +37,10 @@ export class FrameChannel {
       sink.ended();
     });
     stream.on('drain', () => this.releaseDrain());
-    // udx reports ECONNRESET/ETIMEDOUT as 'error' and then 'close'; 'close' alone ends it cleanly.
-    let failure: Error | undefined;
-    stream.on('error', (err) => (failure = err));
-    stream.once('close', () => {
+    onStreamClose(stream, (err) => {
       this.isClosed = true;
       this.releaseDrain();
-      sink.closed(failure);
+      sink.closed(err);
     });
   }
 
@@ -62,14 +59,6 @@ export class FrameChannel {
     const bytes = encodeFileFrame(frame);
     this.bytesOut += bytes.length;
     return this.stream.write(bytes);
-  }
-
-  sendChunk(data: Buffer): boolean {
-    if (!this.writable) return false;
-    const head = chunkFrameHeader(data.length);
-    this.bytesOut += head.length + data.length;
-    this.stream.write(head);
-    return this.stream.write(data);
   }
 
   /** Resolves when buffered writes have gone out (or the stream closed). */
@@ -109,9 +98,11 @@ export class FrameChannel {
       return this.fault(err);
     }
     for (const bytes of frames) {
-      let frame: FileFrame;
+      let frame: ControlFrame;
       try {
-        frame = decodeFileFrame(bytes);
+        const f = decodeFileFrame(bytes);
+        if (f.kind === 'piece') throw new WireError('E_WIRE_INVALID', 'a piece arrived on the control stream (pieces go on data channels); the peer runs an incompatible payload-file — update both sides');
+        frame = f;
       } catch (err) {
         return this.fault(err);
       }

@@ -10,7 +10,9 @@ export { FileTransferService } from './transfer-service';
 export { ProgressView, type ProgressViewOptions } from './progress-view';
 export { checkName, nameProblem, MAX_NAME_BYTES } from './names';
 export { partPaths } from './part-file';
-export { chunkFrameHeader, decodeFileFrame, encodeFileFrame, MAX_CHUNK_BYTES, MAX_FILE_FRAME, type FileFrame } from './wire';
+export { decodeFileFrame, encodeFileFrame, MAX_FILE_FRAME, MAX_STREAMS, type FileFrame, type PieceFrame } from './wire';
+export { fileHash, Pieces, Bitmap, DEFAULT_PIECE_BYTES } from './pieces';
+export { StreamCount } from './stream-count';
 export { FILE_CHANNEL, FILE_PAYLOAD, type FileOptions } from './options';
 export type { FileErrorCode } from './errors';
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import type { PayloadError } from '@pinhole/core';
 import { diskError, fileError } from './errors';
-import type { FileDigest } from './hash-pool';
+import type { Bitmap, Pieces } from './pieces';
+import type { Sidecar } from './sidecar';
 
 /** Where a file lands: its final name, and the hidden partial file and sidecar until it is verified. */
 export interface PartPaths {
@@ -13,64 +13,70 @@ export interface PartPaths {
 
 export function partPaths(dir: string, name: string): PartPaths {
   const part = path.join(dir, `.${name}.pinhole-part`);
-  return { final: path.join(dir, name), part, meta: `${part}.json` };
+  return { final: path.join(dir, name), part, meta: `${part}.pieces` };
 }
 
 /**
- * A file being received: bytes go to disk in order (fs.WriteStream queues) and the hash pool's
- * worker hashes them from there as each write completes, so the event loop never hashes. Only a
- * matching hash moves it to its final name; anything else either keeps it for resuming
- * (interrupted) or deletes it (bad content).
+ * A file being received piece by piece, in any order: each verified piece is written at its
+ * offset with one positional gather-write of the slices it arrived in, then recorded in the
+ * sidecar. Only a matching root moves it to its final name; anything else either keeps it for
+ * resuming (interrupted) or deletes it (bad content).
  */
 export class PartFile {
-  private diskBytes: number;
-  private failure?: PayloadError;
-  private ended?: Promise<void>;
+  /** Digests of the held pieces (resumed and written), by index. */
+  readonly hashes: Buffer[];
+  private readonly writes = new Set<Promise<void>>();
+  private closed?: Promise<void>;
 
   constructor(
     readonly paths: PartPaths,
     readonly name: string,
-    /** Bytes already on disk (resumed) when the transfer started. */
-    readonly offset: number,
-    private readonly digest: FileDigest,
-    private readonly writer: fs.WriteStream,
-    private readonly onWritten: (bytesOnDisk: number) => void,
-    onFailed: (err: PayloadError) => void,
+    readonly pieces: Pieces,
+    /** Pieces held when the transfer started (resumed) and written since. */
+    readonly have: Bitmap,
+    hashes: Buffer[],
+    private readonly fh: fs.promises.FileHandle,
+    private readonly sidecar: Sidecar,
     private readonly release: () => void,
   ) {
-    this.diskBytes = offset;
-    digest.advance(offset);
-    writer.on('error', (err) => {
-      if (this.failure) return;
-      this.failure = diskError(err, `writing ${name} into ${path.dirname(paths.part)} failed`, { name, bytes: this.diskBytes });
-      onFailed(this.failure);
-    });
+    this.hashes = hashes;
   }
 
-  /** Bytes of the file now on disk (write callbacks completed). */
-  get onDisk(): number {
-    return this.diskBytes;
+  /**
+   * Writes piece `index` (already verified against `sha256`) and then records it. Resolves once
+   * both are on disk; rejects with E_FILE_DISK / E_FILE_INBOX (the part stays resumable).
+   */
+  write(index: number, parts: Buffer[], sha256: Buffer): Promise<void> {
+    const job = (async () => {
+      try {
+        let at = this.pieces.offset(index);
+        // writev takes at most IOV_MAX buffers per call on some systems; udx slices are ~1.2 KB, so ≤ 900 per MiB.
+        for (let i = 0; i < parts.length; i += 1024) {
+          const batch = parts.slice(i, i + 1024);
+          const { bytesWritten } = await this.fh.writev(batch, at);
+          const want = batch.reduce((n, b) => n + b.length, 0);
+          if (bytesWritten !== want) await this.writeRest(Buffer.concat(batch).subarray(bytesWritten), at + bytesWritten);
+          at += want;
+        }
+        await this.sidecar.record(index, sha256);
+      } catch (err) {
+        throw diskError(err as NodeJS.ErrnoException, `writing ${this.name} into ${path.dirname(this.paths.part)} failed`, { name: this.name });
+      }
+      this.have.set(index);
+      this.hashes[index] = sha256;
+    })();
+    this.writes.add(job);
+    void job.catch(() => undefined).then(() => this.writes.delete(job));
+    return job;
   }
 
-  write(data: Buffer): void {
-    if (this.failure) return;
-    this.writer.write(data, (err) => {
-      if (err || this.failure) return;
-      this.diskBytes += data.length;
-      this.digest.advance(this.diskBytes);
-      this.onWritten(this.diskBytes);
-    });
-  }
-
-  /** Flushes and closes the partial file; part and sidecar stay for a later resume. */
+  /** Waits for writes in flight, then closes the part and sidecar; both stay for a later resume. */
   keep(): Promise<void> {
-    this.digest.cancel();
     return this.close().finally(this.release);
   }
 
   /** Closes and deletes the partial file and its sidecar (its content cannot be trusted). */
   async discard(): Promise<void> {
-    this.digest.cancel();
     try {
       await this.close();
       await removeQuietly(this.paths.part, this.paths.meta);
@@ -80,29 +86,24 @@ export class PartFile {
   }
 
   /**
-   * Verifies the SHA-256 of everything written against `expected` and moves the file to its
-   * final name: with `link` (fails if the name was taken meanwhile, so nothing is overwritten
-   * silently) unless `overwrite`. A mismatch deletes the part (E_FILE_HASH).
+   * Every piece is held: checks the root of their digests against `expected` and moves the file
+   * to its final name with `link` (fails if the name was taken meanwhile, so nothing is
+   * overwritten silently) unless `overwrite`. A mismatch deletes the part (E_FILE_HASH).
    */
   async commit(expected: Buffer, overwrite: boolean): Promise<Buffer> {
-    await this.close();
-    if (this.failure) throw this.failure;
-    let actual: Buffer;
-    try {
-      actual = await this.digest.finish(this.diskBytes);
-    } catch (err) {
-      await this.discard();
-      throw fileError('E_FILE_DISK', `${this.name} could not be read back for verification (${(err as Error).message}); the partial file was deleted — send it again`, { name: this.name }, err);
-    }
+    await Promise.all(this.writes);
+    const actual = this.pieces.root(this.hashes);
     if (!actual.equals(expected)) {
       await this.discard();
       throw fileError(
         'E_FILE_HASH',
-        `${this.name}: received bytes hash to ${actual.toString('hex')}, not the offered ${expected.toString('hex')}; the partial file was deleted — send it again (the next try starts from zero)`,
+        `${this.name}: the pieces received hash to ${actual.toString('hex')}, not the sender's ${expected.toString('hex')} (the file changed since the part was started?); the partial file was deleted — send it again (the next try starts from zero)`,
         { name: this.name, expected: expected.toString('hex'), actual: actual.toString('hex') },
       );
     }
     try {
+      await this.fh.truncate(this.pieces.size);
+      await this.close();
       await moveIntoPlace(this.paths, overwrite, this.name);
       await removeQuietly(this.paths.meta);
     } finally {
@@ -111,14 +112,22 @@ export class PartFile {
     return actual;
   }
 
+  private async writeRest(rest: Buffer, at: number): Promise<void> {
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.fh.write(rest, 0, rest.length, at);
+      rest = rest.subarray(bytesWritten);
+      at += bytesWritten;
+    }
+  }
+
   private close(): Promise<void> {
-    if (!this.ended)
-      this.ended = new Promise<void>((resolve) => {
-        if (this.writer.closed) return resolve();
-        this.writer.once('close', () => resolve());
-        if (!this.writer.destroyed) this.writer.end();
-      });
-    return this.ended;
+    if (!this.closed)
+      this.closed = (async () => {
+        await Promise.all([...this.writes].map((w) => w.catch(() => undefined)));
+        await this.fh.close().catch(() => undefined);
+        await this.sidecar.close();
+      })();
+    return this.closed;
   }
 }
 

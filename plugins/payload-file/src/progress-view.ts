@@ -77,18 +77,19 @@ export class ProgressView {
     }
   }
 
-  done(direction: 'send' | 'receive', r: FileResult & { path: string }): void {
+  done(direction: 'send' | 'receive', r: FileResult & { path: string; streams?: number }): void {
     this.finish(`${direction}:${r.name}`);
     this.o.log?.event('file.done', {
       direction,
       name: r.name,
       path: r.path,
       bytes: r.bytes,
-      sha256: r.sha256,
+      hash: r.hash,
       seconds: round(r.seconds),
       MBps: round(r.MBps),
       resumedFrom: r.resumedFrom,
       transferred: r.transferred,
+      ...(r.streams !== undefined ? { streams: r.streams } : {}),
       peer: this.o.peer,
     });
   }

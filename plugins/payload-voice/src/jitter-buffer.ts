@@ -1,9 +1,18 @@
 export interface JitterBufferOptions {
   clockRate: number;
   frameSamples: number;
-  /** Playout delay bounds beyond the fastest recent packet (ms): the plugin's minDelayMs/maxDelayMs options. */
+  /** Playout delay bounds beyond the fastest recent packet (ms), the plugin's options: a steady path plays minDelayMs close. */
   minDelayMs: number;
   maxDelayMs: number;
+  /**
+   * The floor on a path with jitter (ms): the delay stays at least min(floorDelayMs, 2 × the
+   * measured spread + 2 ms) above the fastest packet. The spread (95 % quantile − fastest) is
+   * what the recent packets showed, so on a steady path the floor falls toward minDelayMs, and
+   * on a jittery one (spread ≥ 11.5 ms) it is this full margin, as a fixed floor would be. The
+   * plugin's default 25 ms is the former fixed 20 ms floor plus the 5 ms a 10 ms playout poll
+   * added on average.
+   */
+  floorDelayMs: number;
   /** Packets in the delay statistics (250 = 5 s of 20 ms frames). */
   window: number;
   /** The playout delay covers this fraction of recent packets (NetEq aims near 0.95). */
@@ -20,8 +29,8 @@ export interface JitterBufferOptions {
    */
   settleMs: number;
 }
-/** The algorithm's tuning (not plugin options: the delay bounds come from the manifest's options). */
-export const JITTER_TUNING: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs'> = {
+/** The algorithm's tuning (not plugin options: the delay bounds and floor come from the manifest's options). */
+export const JITTER_TUNING: Omit<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'> = {
   window: 250,
   quantile: 0.95,
   shrinkMsPerFrame: 2,
@@ -54,6 +63,15 @@ const EARLY_LIMIT_MS = 10_000;
 const PEAK_MIN_MS = 40;
 /** Packets within this of a peak's start belong to the same peak (one stall, one peak). */
 const PEAK_SPAN_MS = 500;
+/** The floor follows the measured spread only once this many packets were seen (1 s of 20 ms frames). */
+const FLOOR_SETTLE_PACKETS = 50;
+const FLOOR_SPREAD_FACTOR = 2;
+const FLOOR_MARGIN_MS = 2;
+/**
+ * Playout runs when a slot is due, not on a polling tick, so nothing adds slack after the target:
+ * the margin above the quantile (a fifth of the spread) covers its tail instead.
+ */
+const TAIL_FACTOR = 0.2;
 
 /**
  * Adaptive jitter buffer on the media timeline. Positions are sample indexes from the stream's
@@ -65,6 +83,10 @@ const PEAK_SPAN_MS = 500;
  * shrinkMsPerFrame per slot (time compression, as NetEq's accelerate).
  * Delay peaks (a stall, then a burst) that recur within peakPeriodMs are too rare for the
  * quantile, so — like NetEq's peak detector — the highest recent one sets a floor on the target.
+ * The quantile alone would leave its 5 % tail late, so the target is a fifth of the spread above
+ * it, and never below a floor that follows the measured spread (floorDelayMs): a steady path
+ * plays within a few ms of the fastest packet instead of a fixed 20 ms behind, a jittery one
+ * keeps the full floor.
  * Pure: times come in as arguments, so tests drive it from synthetic arrivals.
  */
 export class JitterBuffer<T> {
@@ -83,7 +105,7 @@ export class JitterBuffer<T> {
   private quantileDelay = 0;
   private firstArrival: number | undefined;
 
-  constructor(opts: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs'>, startPosition = 0) {
+  constructor(opts: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'clockRate' | 'frameSamples' | 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>, startPosition = 0) {
     this.o = { ...JITTER_TUNING, ...opts };
     this.next = startPosition;
   }
@@ -189,10 +211,24 @@ export class JitterBuffer<T> {
       const q = projected[Math.min(n - 1, Math.ceil(this.o.quantile * n) - 1)];
       this.floorTransit = lo;
       this.quantileDelay = q - lo;
-      this.target = Math.min(lo + this.o.maxDelayMs, Math.max(lo + this.o.minDelayMs, q, lo + this.peakHeight()));
+      this.target = Math.min(lo + this.o.maxDelayMs, Math.max(lo + this.floor(n), q + TAIL_FACTOR * this.quantileDelay, lo + this.peakHeight()));
       this.dirty = false;
     }
     if (this.offset === undefined || this.target > this.offset) this.offset = this.target;
+  }
+
+  /** The floor above the fastest packet: the full floorDelayMs until the spread is known, then what the spread calls for. */
+  private floor(packets: number): number {
+    const { minDelayMs, floorDelayMs } = this.o;
+    if (packets < FLOOR_SETTLE_PACKETS) return Math.max(minDelayMs, floorDelayMs);
+    return Math.max(minDelayMs, Math.min(floorDelayMs, FLOOR_SPREAD_FACTOR * this.quantileDelay + FLOOR_MARGIN_MS));
+  }
+
+  /** Media time (ms) the next slot plays at, or undefined before the first packet. */
+  nextDueMs(): number | undefined {
+    if (this.offset === undefined && this.transits.length === 0) return undefined;
+    this.retarget();
+    return this.mediaMs(this.next) + (this.offset as number);
   }
 
   /** Records a delay peak; packets of one stall count once, with the stall's height. */

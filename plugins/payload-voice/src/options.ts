@@ -4,6 +4,7 @@ export interface VoicePluginOptions {
   vad: boolean;
   comfortNoiseIntervalMs: number;
   minDelayMs: number;
+  floorDelayMs: number;
   maxDelayMs: number;
 }
 /** Plugin-private token for the validated options. */

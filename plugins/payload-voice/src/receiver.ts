@@ -15,7 +15,9 @@ export interface ReceiverOptions {
   sequenceBase: number;
   /** Extra playout after the end so the codec's look-ahead drains (samples). */
   tailSamples: number;
-  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs'>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>;
+  /** Sees each frame as it is played (the speaker end). */
+  onPlayout?: (pcm: Int16Array) => void;
 }
 
 interface Buffered {
@@ -90,6 +92,11 @@ export class VoiceReceiver {
     this.rx.finalSequence(bye.finalSequence);
   }
 
+  /** Media time (ms) the next slot is due, or undefined before the first frame. */
+  nextDueMs(): number | undefined {
+    return this.ended ? undefined : this.jb.nextDueMs();
+  }
+
   /** Plays every slot due by `nowMs`. */
   tick(nowMs: number): void {
     for (const slot of this.jb.pop(nowMs, this.playoutEnd())) this.render(slot);
@@ -108,7 +115,10 @@ export class VoiceReceiver {
 
   /** Decodes (or conceals) every slot, recorded or not: it is what a speaker would play. */
   private render(slot: PlayoutSlot<Buffered>): void {
-    this.out.push(this.pcmFor(slot), (pcm) => this.recorder?.write(pcm));
+    this.out.push(this.pcmFor(slot), (pcm) => {
+      this.o.onPlayout?.(pcm);
+      this.recorder?.write(pcm);
+    });
   }
 
   private pcmFor(slot: PlayoutSlot<Buffered>): Awaitable<Int16Array> {

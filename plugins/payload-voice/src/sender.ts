@@ -13,6 +13,8 @@ export interface SenderOptions {
   /** During silence a comfort-noise update goes out at least this often (media ms). */
   comfortNoiseIntervalMs: number;
   frameMs: number;
+  /** Sees each input frame as it is taken (the microphone end). */
+  onCapture?: (pcm: Int16Array) => void;
 }
 
 export interface SenderStats {
@@ -76,6 +78,7 @@ export class VoiceSender {
       this.done = true;
       return false;
     }
+    this.o.onCapture?.(pcm);
     const decision = this.vad?.process(pcm);
     if (!decision || decision.speech) {
       this.emit(this.encoder.encode(pcm), !this.talking, this.o.payloadType);

@@ -76,7 +76,7 @@ export class PayloadVoiceService implements VoiceService {
       input,
       vad: opts.vad ?? this.options.vad,
       comfortNoiseIntervalMs: this.options.comfortNoiseIntervalMs,
-      jitter: { minDelayMs: this.options.minDelayMs, maxDelayMs: this.options.maxDelayMs },
+      jitter: { minDelayMs: this.options.minDelayMs, floorDelayMs: this.options.floorDelayMs, maxDelayMs: this.options.maxDelayMs },
       log: opts.log ?? this.log,
     });
   }

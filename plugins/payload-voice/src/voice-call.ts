@@ -35,7 +35,7 @@ export interface VoiceCallConfig {
   input?: PcmAudio;
   vad: boolean;
   comfortNoiseIntervalMs: number;
-  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs'>;
+  jitter: Partial<JitterBufferOptions> & Pick<JitterBufferOptions, 'minDelayMs' | 'maxDelayMs' | 'floorDelayMs'>;
   log: Logger;
 }
 
@@ -69,6 +69,8 @@ export class VoiceCallSession implements VoiceCall {
   private encoder?: CodecEncoder;
   private decoder?: CodecDecoder;
   private helloTimer?: NodeJS.Timeout;
+  private playoutTimer?: NodeJS.Timeout;
+  private playoutAt = Infinity;
   private readonly rtt = new RoundTrip();
   private remoteReport?: ReportMsg;
   private malformed = 0;
@@ -139,6 +141,7 @@ export class VoiceCallSession implements VoiceCall {
     try {
       if ('frame' in packet) {
         if (packet.frame.ssrc === this.peer?.ssrc) this.receiver?.onFrame(packet.frame, now);
+        this.schedulePlayout();
       } else if ('hello' in packet) this.onHello(packet.hello);
       else if ('report' in packet) this.onReport(packet.report, now);
       else if (packet.bye.ssrc === this.peer?.ssrc) this.receiver?.onBye(packet.bye);
@@ -201,17 +204,40 @@ export class VoiceCallSession implements VoiceCall {
         sequenceBase: peer.sequenceBase,
         tailSamples: lookahead,
         jitter: this.cfg.jitter,
+        onPlayout: this.opts.onPlayout,
       },
       this.decoder,
       this.recorder,
       this.cfg.log,
       (err) => this.fail(err),
     );
-    this.every(codec.frameMs / 2, (now) => {
-      this.receiver?.tick(now);
-      if (this.receiver?.ended) this.remoteDone.resolve();
-    });
+    this.schedulePlayout();
   }
+
+  /**
+   * Playout wakes when the next slot is due (so a frame plays within a timer tick of its time,
+   * not up to a polling period late), and at least once per frame time (to notice the end).
+   */
+  private schedulePlayout(): void {
+    if (this.closed || !this.receiver || !this.chosen) return;
+    const due = Math.min(this.receiver.nextDueMs() ?? Infinity, this.clock.now() + this.chosen.frameMs);
+    if (this.playoutTimer && this.playoutAt <= due) return;
+    clearTimeout(this.playoutTimer);
+    this.playoutAt = due;
+    this.playoutTimer = setTimeout(this.playout, this.clock.wait(due));
+  }
+
+  private readonly playout = (): void => {
+    this.playoutTimer = undefined;
+    if (this.closed || !this.receiver) return;
+    try {
+      this.receiver.tick(this.clock.now());
+      if (this.receiver.ended) this.remoteDone.resolve();
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.schedulePlayout();
+  };
 
   /** Both sides agree: start sending (and reporting). */
   private onNegotiated(): void {
@@ -236,6 +262,7 @@ export class VoiceCallSession implements VoiceCall {
         payloadType: this.payloadType,
         comfortNoiseIntervalMs: this.cfg.comfortNoiseIntervalMs,
         frameMs: codec.frameMs,
+        onCapture: this.opts.onCapture,
       },
       source,
       this.encoder,
@@ -326,6 +353,7 @@ export class VoiceCallSession implements VoiceCall {
     this.endedAt = this.clock.now();
     this.cfg.log.debug('voice session closed', { callId: this.target.callId, reason });
     for (const p of this.pacers) p.stop();
+    clearTimeout(this.playoutTimer);
     if (!this.negotiated.settled) this.negotiated.reject(new VoiceError('E_VOICE_SESSION_CLOSED', `the call ended (${reason}) before voice was agreed`, { callId: this.target.callId }));
     this.localDone.resolve();
     this.remoteDone.resolve();
@@ -339,6 +367,7 @@ export class VoiceCallSession implements VoiceCall {
   private async shutdown(): Promise<VoiceStats> {
     clearInterval(this.helloTimer);
     for (const p of this.pacers) p.stop();
+    clearTimeout(this.playoutTimer);
     this.sender?.close();
     if (this.sender && !this.sender.finished && !this.closed) this.send({ bye: this.sender.bye() });
     this.endedAt ??= this.clock.now();

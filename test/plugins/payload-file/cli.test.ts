@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { fileHash } from '@pinhole/payload-file';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -54,7 +55,7 @@ describe('cli: pinhole call --send', function () {
     assert.deepEqual(names('file.offer'), ['big.bin', 'small.txt']);
     assert.deepEqual(names('file.done'), ['big.bin', 'small.txt']);
     const done = call.events.find((e) => e.event === 'file.done' && e.name === 'big.bin')!;
-    assert.equal(done.sha256, await sha256Of(big));
+    assert.equal(done.hash, await fileHash(big));
     assert.equal(done.bytes, 24 << 20);
     assert.ok((done.MBps as number) > 0 && (done.seconds as number) > 0);
     assert.equal(await sha256Of(path.join(inbox, 'big.bin')), await sha256Of(big));

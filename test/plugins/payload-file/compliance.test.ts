@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FileAttachOptions, FileItem, FileReceived } from '@pinhole/core';
+import { fileHash } from '@pinhole/payload-file';
 import payloadCompliance from '../../compliance/payload';
 import { randomFile, sha256Of, tempDir } from '../../helpers/files';
 import { mediaHost } from '../../helpers/media';
@@ -17,7 +18,7 @@ payloadCompliance<FileItem, FileReceived, FileAttachOptions>('file', {
   createHost: () => mediaHost(),
   receiverOptions: async () => ({ inbox: fresh('inbox') }),
   item: async (size) => ({ path: await randomFile(fresh('src'), `item-${++n}.bin`, size) }),
-  intact: async (item, got) => got.name === path.basename(item.path) && (await sha256Of(got.path)) === (await sha256Of(item.path)) && got.sha256 === (await sha256Of(item.path)),
+  intact: async (item, got) => got.name === path.basename(item.path) && (await sha256Of(got.path)) === (await sha256Of(item.path)) && got.hash === (await fileHash(item.path)),
   refusal: async (opts) => {
     const item = { path: await randomFile(fresh('src'), `taken-${++n}.bin`, 1000) };
     fs.writeFileSync(path.join(opts.inbox!, path.basename(item.path)), 'already here');

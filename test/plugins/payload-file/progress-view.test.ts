@@ -9,7 +9,7 @@ import { ProgressView } from '@pinhole/payload-file';
 type Event = Record<string, unknown> & { event: string };
 const offer = (total: number): PayloadProgress => ({ direction: 'send', name: 'big.iso', phase: 'offer', bytes: 0, total, resumedFrom: 0 });
 const moved = (bytes: number, total: number, resumedFrom = 0): PayloadProgress => ({ direction: 'send', name: 'big.iso', phase: 'transfer', bytes, total, resumedFrom });
-const result = (total: number): FileSent => ({ path: '/x/big.iso', name: 'big.iso', bytes: total, sha256: 'ab'.repeat(32), resumedFrom: 0, transferred: total, wireBytes: total, seconds: 2, MBps: total / 2e6, hashSeconds: 0.1 });
+const result = (total: number): FileSent => ({ path: '/x/big.iso', name: 'big.iso', bytes: total, hash: 'ab'.repeat(32), resumedFrom: 0, transferred: total, wireBytes: total, seconds: 2, MBps: total / 2e6, streams: 1 });
 
 function capture(json: boolean) {
   const events: Event[] = [];
@@ -41,7 +41,7 @@ describe('payload-file progress display', () => {
     assert.ok(Math.abs((last.etaSeconds as number) - 2) < 0.3, `eta ${last.etaSeconds}`);
     assert.deepEqual([events[0].event, events[events.length - 1].event], ['file.offer', 'file.done']);
     assert.equal(events[0].peer, 'bob');
-    assert.equal(events[events.length - 1].sha256, 'ab'.repeat(32));
+    assert.equal(events[events.length - 1].hash, 'ab'.repeat(32));
   });
 
   it('plain output off a terminal: only file.offer, file.done and file.failed lines — no progress noise', () => {

@@ -1,14 +1,13 @@
 import { strict as assert } from 'assert';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { PinholeError } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
-import type { FileEndpoint } from '@pinhole/payload-file';
+import { Pieces, type FileEndpoint } from '@pinhole/payload-file';
 import { fileHost, filePayload, RawFilePeer } from '../../helpers/file-peers';
 import { listDir, randomFile, tempDir } from '../../helpers/files';
 import { sessionPair, type SessionPair } from '../../helpers/session-pair';
 
-const sha = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+const offer = (id: number, name: string, size: number) => ({ kind: 'offer' as const, id, name, size, pieceBytes: 1 << 20, version: 'v1' });
 const firstError = (ep: FileEndpoint): Promise<PinholeError> => new Promise((r) => ep.onError(r));
 
 describe('payload-file: frames out of turn from a broken or hostile peer', function () {
@@ -46,31 +45,37 @@ describe('payload-file: frames out of turn from a broken or hostile peer', funct
     return { err, told };
   }
 
-  it('a chunk before any offer: E_FILE_PROTOCOL, the peer is told, the endpoint closes', async () => {
-    const { err, told } = await againstReceiver(async (raw) => raw.chunk(Buffer.from('sneaky')));
+  it('a piece of a transfer never offered: E_FILE_PROTOCOL, the peer is told, the endpoint closes', async () => {
+    const { err, told } = await againstReceiver(async (raw) => {
+      raw.send(offer(1, 'one.bin', 10));
+      assert.equal((await raw.next()).kind, 'accept');
+      raw.piece(0, { id: 2, index: 0 }, Buffer.from('sneaky'));
+    });
     assert.equal(err.code, 'E_FILE_PROTOCOL');
-    assert.match(err.message, /no file was accepted.*same payload-file version/);
+    assert.match(err.message, /piece 0 of transfer 2, which was never offered.*same payload-file version/);
     assert.equal(told, 'E_FILE_PROTOCOL');
-    assert.deepEqual(listDir(dir), []);
+    assert.deepEqual(listDir(dir), ['.one.bin.pinhole-part', '.one.bin.pinhole-part.pieces'], 'the accepted file keeps its (empty) part');
   });
 
   it('a second offer while a file is still arriving: E_FILE_PROTOCOL, the first part is kept for resuming', async () => {
     const { err } = await againstReceiver(async (raw) => {
-      raw.send({ kind: 'offer', id: 1, name: 'first.bin', size: 100, sha256: sha(Buffer.alloc(100)) });
+      raw.send(offer(1, 'first.bin', 3 << 20));
       assert.equal((await raw.next()).kind, 'accept');
-      raw.chunk(Buffer.alloc(40));
-      raw.send({ kind: 'offer', id: 2, name: 'second.bin', size: 10, sha256: sha(Buffer.alloc(10)) });
+      raw.piece(0, { id: 1, index: 0 }, Buffer.alloc(1 << 20));
+      await new Promise((r) => setTimeout(r, 100));
+      raw.send(offer(2, 'second.bin', 10));
     });
     assert.equal(err.code, 'E_FILE_PROTOCOL');
-    assert.deepEqual(listDir(dir), ['.first.bin.pinhole-part', '.first.bin.pinhole-part.json']);
+    assert.deepEqual(listDir(dir), ['.first.bin.pinhole-part', '.first.bin.pinhole-part.pieces']);
   });
 
   it('offer ids that do not increase: E_FILE_PROTOCOL', async () => {
     const { err } = await againstReceiver(async (raw) => {
-      raw.send({ kind: 'offer', id: 5, name: 'a.bin', size: 0, sha256: sha(Buffer.alloc(0)) });
+      raw.send(offer(5, 'a.bin', 0));
       assert.equal((await raw.next()).kind, 'accept');
+      raw.send({ kind: 'end', id: 5, root: new Pieces(0, 1 << 20).root([]) });
       assert.equal((await raw.next()).kind, 'done');
-      raw.send({ kind: 'offer', id: 5, name: 'b.bin', size: 0, sha256: sha(Buffer.alloc(0)) });
+      raw.send(offer(5, 'b.bin', 0));
     });
     assert.match(err.message, /offer id 5 is not above the previous 5/);
   });
@@ -98,21 +103,21 @@ describe('payload-file: frames out of turn from a broken or hostile peer', funct
       return err;
     }
 
-    it('an accept beyond the file size: E_FILE_PROTOCOL', async () => {
-      const err = await againstSender((raw, o) => raw.send({ kind: 'accept', id: o.id, offset: o.size + 1 }));
+    it('an accept whose bitmap does not fit the file: E_FILE_PROTOCOL', async () => {
+      const err = await againstSender((raw, o) => raw.send({ kind: 'accept', id: o.id, have: Buffer.alloc(3), streams: 1 }));
       assert.equal(err.code, 'E_FILE_PROTOCOL');
-      assert.match(err.message, /beyond its 300000 bytes/);
+      assert.match(err.message, /bitmap of 3 bytes for 1 pieces/);
     });
 
     it('an answer for a transfer never offered: E_FILE_PROTOCOL', async () => {
-      const err = await againstSender((raw, o) => raw.send({ kind: 'accept', id: o.id + 1, offset: 0 }));
+      const err = await againstSender((raw, o) => raw.send({ kind: 'accept', id: o.id + 1, have: Buffer.alloc(1), streams: 1 }));
       assert.match(err.message, /accept for transfer 2, which was never offered/);
     });
 
     it('a receipt before all bytes were sent: E_FILE_PROTOCOL', async () => {
       const err = await againstSender((raw, o) => {
-        raw.send({ kind: 'accept', id: o.id, offset: 0 });
-        raw.send({ kind: 'done', id: o.id, size: o.size, sha256: Buffer.alloc(32) });
+        raw.send({ kind: 'accept', id: o.id, have: Buffer.alloc(1), streams: 1 });
+        raw.send({ kind: 'done', id: o.id, size: o.size, root: Buffer.alloc(32) });
       });
       assert.match(err.message, /confirmed src\.bin before all of it was sent/);
     });

@@ -1,17 +1,15 @@
 import { strict as assert } from 'assert';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
-import fsModule = require('fs'); // the module object itself, so sinon can replace its functions
 import * as path from 'path';
 import * as sinon from 'sinon';
 import { PinholeError } from '@pinhole/core';
 import type { Host } from '@pinhole/core/host';
-import type { FileEndpoint } from '@pinhole/payload-file';
-import { fileHost, filePayload, RawFilePeer } from '../../helpers/file-peers';
+import { Pieces, type FileEndpoint } from '@pinhole/payload-file';
+import { fileHost, filePayload, RawFilePeer, sha256 } from '../../helpers/file-peers';
 import { listDir, randomFile, sha256Of, tempDir } from '../../helpers/files';
 import { sessionPair, type SessionPair } from '../../helpers/session-pair';
 
-const sha = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
+const offer = (id: number, name: string, size: number) => ({ kind: 'offer' as const, id, name, size, pieceBytes: 1 << 20, version: 'v1' });
 const firstError = (ep: FileEndpoint): Promise<PinholeError> => new Promise((r) => ep.onError(r));
 
 /** The error a promise rejects with (fails the test when it resolves). */
@@ -55,7 +53,7 @@ describe('payload-file: every refusal and failure leaves nothing under the final
         const rx = filePayload(host).attach(pair.bs, { inbox });
         const raw = new RawFilePeer(pair.as);
         const rxErr = firstError(rx);
-        raw.send({ kind: 'offer', id: 1, name, size: 3, sha256: sha(Buffer.from('abc')) });
+        raw.send(offer(1, name, 3));
         const answer = await raw.next();
         assert.equal(answer.kind, 'refuse');
         assert.equal(answer.kind === 'refuse' && answer.code, 'E_FILE_PATH');
@@ -80,54 +78,76 @@ describe('payload-file: every refusal and failure leaves nothing under the final
     });
   });
 
-  it('hash mismatch: bytes that do not hash to the offer are rejected (E_FILE_HASH) and the part is deleted', async () => {
+  it('hash mismatch: a piece that does not hash to its announced SHA-256 fails the transfer (E_FILE_HASH) and the part is deleted', async () => {
     const rx = filePayload(host).attach(pair.bs, { inbox });
     const raw = new RawFilePeer(pair.as);
     const rxErr = firstError(rx);
-    raw.send({ kind: 'offer', id: 1, name: 'h.bin', size: 6, sha256: sha(Buffer.from('abcdef')) });
-    assert.deepEqual(await raw.next(), { kind: 'accept', id: 1, offset: 0 });
-    raw.chunk(Buffer.from('abcdeX'));
+    raw.send(offer(1, 'h.bin', 3 << 20));
+    assert.deepEqual(await raw.next(), { kind: 'accept', id: 1, have: Buffer.alloc(1), streams: 8 });
+    raw.piece(0, { id: 1, index: 0 }, Buffer.alloc(1 << 20, 1));
+    const bad = Buffer.alloc(1 << 20, 2);
+    raw.piece(1, { id: 1, index: 1, sha256: sha256(Buffer.alloc(1 << 20, 3)) }, bad);
     const answer = await raw.next();
     assert.equal(answer.kind, 'error');
     assert.equal(answer.kind === 'error' && answer.code, 'E_FILE_HASH');
     const e = await rxErr;
     assert.equal(e.code, 'E_FILE_HASH');
-    assert.match(e.message, /not the offered .*deleted.*send it again/);
+    assert.match(e.message, /piece 1 of h\.bin does not hash to what the sender announced.*deleted.*send it again/);
+    await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(listDir(inbox), [], 'neither h.bin nor its partial file');
     raw.destroy();
     await rx.close();
   });
 
-  it('size mismatch: more bytes than offered are rejected (E_FILE_SIZE) and the part is deleted', async () => {
+  it('root mismatch: every piece intact but the end names another root (E_FILE_HASH), the part is deleted', async () => {
     const rx = filePayload(host).attach(pair.bs, { inbox });
     const raw = new RawFilePeer(pair.as);
     const rxErr = firstError(rx);
-    raw.send({ kind: 'offer', id: 1, name: 's.bin', size: 10, sha256: sha(Buffer.alloc(10)) });
+    raw.send(offer(1, 'r.bin', 1000));
     assert.equal((await raw.next()).kind, 'accept');
-    raw.chunk(Buffer.alloc(25));
+    raw.piece(0, { id: 1, index: 0 }, Buffer.alloc(1000, 9));
+    raw.send({ kind: 'end', id: 1, root: new Pieces(1000, 1 << 20).root([sha256(Buffer.alloc(1000, 8))]) });
     const answer = await raw.next();
-    assert.equal(answer.kind === 'error' && answer.code, 'E_FILE_SIZE');
-    assert.match((await rxErr).message, /more than the 10 bytes it offered/);
-    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(answer.kind === 'error' && answer.code, 'E_FILE_HASH');
+    assert.match((await rxErr).message, /r\.bin: the pieces received hash to .* not the sender's/);
     assert.deepEqual(listDir(inbox), []);
     raw.destroy();
     await rx.close();
   });
 
-  it('size mismatch: a stream that ends short keeps the part (resumable) and names no final file', async () => {
+  for (const [what, header] of [
+    ['a piece of the wrong size', { id: 1, index: 0, size: 999 }],
+    ['a piece index past the end', { id: 1, index: 1 }],
+  ] as const)
+    it(`${what}: E_FILE_PROTOCOL, the stream is closed, nothing under the final name`, async () => {
+      const rx = filePayload(host).attach(pair.bs, { inbox });
+      const raw = new RawFilePeer(pair.as);
+      const rxErr = firstError(rx);
+      raw.send(offer(1, 's.bin', 1000));
+      assert.equal((await raw.next()).kind, 'accept');
+      raw.piece(0, header, Buffer.alloc('size' in header ? header.size : 1000));
+      const e = await rxErr;
+      assert.equal(e.code, 'E_FILE_PROTOCOL');
+      assert.match(e.message, /does not fit s\.bin/);
+      await rx.closed;
+      assert.ok(!fs.existsSync(path.join(inbox, 's.bin')));
+      raw.destroy();
+    });
+
+  it('a sender that vanishes part-way keeps the part (resumable, the pieces that arrived recorded) and names no final file', async () => {
     const rx = filePayload(host).attach(pair.bs, { inbox });
     const raw = new RawFilePeer(pair.as);
     const rxErr = firstError(rx);
-    raw.send({ kind: 'offer', id: 1, name: 'short.bin', size: 1000, sha256: sha(Buffer.alloc(1000)) });
+    raw.send(offer(1, 'short.bin', 3 << 20));
     assert.equal((await raw.next()).kind, 'accept');
-    raw.chunk(Buffer.alloc(400));
-    await new Promise((r) => setTimeout(r, 100));
+    raw.piece(0, { id: 1, index: 2 }, Buffer.alloc(1 << 20, 5));
+    await new Promise((r) => setTimeout(r, 200));
     raw.destroy();
     const e = await rxErr;
     assert.equal(e.code, 'E_PAYLOAD_CLOSED');
     await rx.closed;
-    assert.deepEqual(listDir(inbox), ['.short.bin.pinhole-part', '.short.bin.pinhole-part.json']);
-    assert.equal(fs.statSync(path.join(inbox, '.short.bin.pinhole-part')).size, 400);
+    assert.deepEqual(listDir(inbox), ['.short.bin.pinhole-part', '.short.bin.pinhole-part.pieces']);
+    assert.equal(fs.statSync(path.join(inbox, '.short.bin.pinhole-part')).size, 3 << 20, 'piece 2 sits at its offset');
   });
 
   it('an inbox size limit refuses a larger offer (E_FILE_SIZE)', async () => {
@@ -152,21 +172,18 @@ describe('payload-file: every refusal and failure leaves nothing under the final
   });
 
   it('disk full mid-transfer (ENOSPC from the write path): E_FILE_DISK on both sides, no final file, and it resumes once there is room', async () => {
-    const realCreate = fs.createWriteStream;
+    // Every FileHandle shares one prototype: fail positional writes into a part past the limit.
+    const probe = await fs.promises.open(path.join(root, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { writev: (buffers: Buffer[], position?: number) => Promise<{ bytesWritten: number }> };
+    await probe.close();
+    const realWritev = proto.writev;
     let limit = 3 << 20;
-    sinon.stub(fsModule, 'createWriteStream').callsFake(((file: fs.PathLike, opts?: Parameters<typeof fs.createWriteStream>[1]) => {
-      const ws = realCreate(file, opts);
-      if (!String(file).endsWith('.pinhole-part')) return ws;
-      const write = ws._write.bind(ws);
-      let n = 0;
-      ws._writev = undefined;
-      ws._write = (chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null) => void) => {
-        n += chunk.length;
-        if (n > limit) return cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
-        write(chunk, enc, cb);
-      };
-      return ws;
-    }) as typeof fs.createWriteStream);
+    let written = 0;
+    sinon.stub(proto, 'writev').callsFake(function (this: unknown, buffers: Buffer[], position?: number) {
+      written += buffers.reduce((n, b) => n + b.length, 0);
+      if (written > limit) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      return realWritev.call(this, buffers, position);
+    });
     const file = await randomFile(src, 'fill.bin', 8 << 20);
     const rx = filePayload(host).attach(pair.bs, { inbox });
     const tx = filePayload(host).attach(pair.as);
@@ -176,12 +193,11 @@ describe('payload-file: every refusal and failure leaves nothing under the final
     assert.match(e.message, /ENOSPC.*free some space and send again/);
     assert.equal((await rxErr).code, 'E_FILE_DISK');
     assert.ok(!fs.existsSync(path.join(inbox, 'fill.bin')), 'no file under the final name');
-    const kept = fs.statSync(path.join(inbox, '.fill.bin.pinhole-part')).size;
-    assert.ok(kept > 0 && kept <= limit, `part keeps what was written: ${kept}`);
     limit = Infinity; // space freed
     const again = await tx.send({ path: file });
-    assert.equal(again.resumedFrom, kept);
-    assert.equal(again.transferred, (8 << 20) - kept);
+    assert.ok(again.resumedFrom >= 1 << 20 && again.resumedFrom <= 3 << 20, `resumed from ${again.resumedFrom}: the pieces written before the disk filled`);
+    assert.equal(again.resumedFrom % (1 << 20), 0, 'whole pieces');
+    assert.equal(again.transferred, (8 << 20) - again.resumedFrom);
     assert.equal(await sha256Of(path.join(inbox, 'fill.bin')), await sha256Of(file));
     await Promise.all([tx.close(), rx.close()]);
   });

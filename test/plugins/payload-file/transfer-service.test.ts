@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { fileHash } from '@pinhole/payload-file';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createLogger } from '@pinhole/core';
@@ -53,7 +54,7 @@ describe('payload-file FileTransfer service (what `call --send` and `peer --inbo
     assert.deepEqual(kinds(rxLog.events), ['file.offer:one.bin', 'file.done:one.bin', 'file.offer:two.txt', 'file.done:two.txt']);
     const done = rxLog.events.find((e) => e.event === 'file.done' && e.name === 'one.bin')!;
     assert.equal(done.bytes, 2 << 20);
-    assert.equal(done.sha256, await sha256Of(files[0]));
+    assert.equal(done.hash, await fileHash(files[0]));
     assert.equal(done.peer, 'alice');
     assert.equal(done.direction, 'receive');
     assert.ok(typeof done.seconds === 'number' && typeof done.MBps === 'number' && (done.MBps as number) > 0);

@@ -116,6 +116,31 @@ describe('payload-voice: calls on loopback sessions', function () {
       assert.ok(quick < 6, `${quick} frames came < 5 ms after the previous one: not paced`);
     });
 
+    it('the microphone and speaker taps see every frame: each click spoken is played, in order, at least a frame time later', async () => {
+      // Quiet noise with a click every 200 ms; the taps timestamp the clicks at both ends (bench/voice.js measures mouth-to-ear this way).
+      const x = new Int16Array(8000);
+      for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 41) - 20;
+      for (let t = 800; t < x.length - 800; t += 1600) x[t] = 20000;
+      const spoken: number[] = [];
+      const heard: number[] = [];
+      const at = (into: number[], pcm: Int16Array, frameAgo: number) => {
+        const i = pcm.findIndex((v) => v > 10000);
+        if (i >= 0) into.push(performance.now() - frameAgo + i / 8);
+      };
+      let captured = 0;
+      let played = 0;
+      const [a, b] = await Promise.all([
+        pair.voice.start(pair.caller, { input: { sampleRate: 8000, samples: x }, codec: 'pcmu', vad: false, onCapture: (pcm) => (captured++, at(spoken, pcm, 20)) }),
+        pair.voice.start(pair.callee, { onPlayout: (pcm) => (played++, at(heard, pcm, 0)) }),
+      ]);
+      await talk(a, b);
+      assert.equal(captured, 50, 'one capture per 20 ms frame of the 1 s input');
+      assert.ok(played >= 50, `every frame played (${played})`);
+      assert.equal(heard.length, spoken.length, `${spoken.length} clicks spoken, ${heard.length} heard`);
+      assert.equal(spoken.length, 4, 'clicks at 0.1, 0.3, 0.5 and 0.7 s');
+      heard.forEach((t, k) => assert.ok(t - spoken[k] >= 19, `click ${k}: heard ${(t - spoken[k]).toFixed(1)} ms after it was spoken`));
+    });
+
     it('lets the caller choose from what both offer, and fails clearly when nothing is common or nobody answers', async () => {
       const [a, b] = await Promise.all([
         pair.voice.start(pair.caller, { codec: 'pcma', speed: SPEED }),
