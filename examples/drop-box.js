@@ -24,7 +24,7 @@ async function main(files) {
     const arrived = new Promise((resolve) => {
       const got = [];
       box.on('file', (f) => {
-        console.log(`drop-box received ${f.name} (${f.bytes} bytes, sha256 ${f.sha256.slice(0, 16)}…) from ${f.from} into ${path.relative(work, f.path)}`);
+        console.log(`drop-box received ${f.name} (${f.bytes} bytes, hash ${f.hash.slice(0, 16)}…) from ${f.from} into ${path.relative(work, f.path)}`);
         if (got.push(f) === files.length) resolve(got);
       });
     });

@@ -37,7 +37,7 @@ describe('examples/', function () {
     try {
       const r = await run([path.join(EXAMPLES, 'drop-box.js'), ...files]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /drop-box received a\.txt \(1000 bytes, sha256 [0-9a-f]{16}…\) from sender into inbox\/a\.txt/);
+      assert.match(r.stdout, /drop-box received a\.txt \(1000 bytes, hash [0-9a-f]{16}…\) from sender into inbox\/a\.txt/);
       assert.match(r.stdout, /drop-box received b\.bin \(71000 bytes/);
       assert.match(r.stdout, /sender sent b\.bin: 71000 bytes/);
     } finally {
