@@ -245,8 +245,12 @@ export class Sandbox<T extends object> {
     const now = performance.now();
     while (this.waiting.length > 0 && this.waiting[0].since + this.o.callTimeoutMs <= now) this.waiting.shift()!.reject(SandboxErrors.UNAVAILABLE(this.name, this.o.callTimeoutMs));
     const first = this.pending.values().next().value as Call | undefined;
-    if (first && this.overdueAt() <= now && this.worker)
-      this.crash(this.worker, 'timeout', `${first.msg.method}() did not answer within ${this.o.callTimeoutMs} ms`, { method: first.msg.method });
+    if (first && this.overdueAt() <= now && this.worker) {
+      // The worker answers a batch together, so one stuck call holds back the answers of the calls
+      // beside it: every method still waiting is named, in the order they were sent.
+      const methods = [...new Set([...this.pending.values()].map((c) => c.msg.method))];
+      this.crash(this.worker, 'timeout', `${methods.map((m) => `${m}()`).join(', ')} did not answer within ${this.o.callTimeoutMs} ms`, { method: first.msg.method });
+    }
     this.armWatchdog();
   };
 
