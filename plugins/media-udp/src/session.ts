@@ -173,6 +173,8 @@ export class UdpDatagramSession implements DatagramSession {
    * it, the path it latched onto, past paths and the addresses this side probed as paths.
    */
   acceptsSource(from: DatagramAddress): boolean {
+    // Per datagram: the current path is a comparison, no string built.
+    if (from.port === this.remote.port && from.address === this.remote.address) return true;
     const k = key(from);
     if (k === key(this.remote) || (this.latched ? this.known.has(k) : this.allowed.has(k) || this.anyPortFrom.has(from.address))) return true;
     this.stats.dropped++; // right ids, wrong source: spoofed or a stale path
