@@ -59,7 +59,7 @@ async function main() {
     const bob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', managerAt, '--allow-any', '--inbox', inbox, '--json'], 'bob');
     await bob.waitFor('peer.registered', 60000);
     // The same with --insecure on every end (no TLS, no session encryption): the cost of security.
-    await start('manager', [process.execPath, BIN, 'manager', '--listen', plainManagerAt, '--udp', `${MANAGER_ADDRESS}:3479`, '--insecure', '--json'], 'manager-plain').waitFor('manager.ready', 60000);
+    await start('manager', [process.execPath, BIN, 'manager', '--listen', plainManagerAt, '--udp', `${MANAGER_ADDRESS}:3480`, '--insecure', '--json'], 'manager-plain').waitFor('manager.ready', 60000);
     const plainBob = start('b', [process.execPath, BIN, 'peer', '--id', 'bob', '--manager', plainManagerAt, '--allow-any', '--inbox', inbox, '--insecure', '--json'], 'bob-plain');
     await plainBob.waitFor('peer.registered', 60000);
 

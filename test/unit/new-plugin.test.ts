@@ -130,17 +130,19 @@ describe('pinhole new-plugin: the plugin template, scaffolded, built, tested and
         const aIn = speechLike(8000, 1.5, 1);
         const bIn = speechLike(8000, 1, 2);
         const rec = (n: string) => path.join(tmp, n);
+        // Real time: at 4× a busy machine's scheduling stalls exceed the buffer (150 ms of media is
+        // 37 ms of wall time then), a frame plays late and is concealed, and the test is not about that.
         const [a, b] = await Promise.all([
-          pair.voice.start(pair.caller, { input: { sampleRate: 8000, samples: aIn }, record: rec('a.wav'), codec: 'my-codec', vad: false, speed: 4 }),
-          pair.voice.start(pair.callee, { input: { sampleRate: 8000, samples: bIn }, record: rec('b.wav'), vad: false, speed: 4 }),
+          pair.voice.start(pair.caller, { input: { sampleRate: 8000, samples: aIn }, record: rec('a.wav'), codec: 'my-codec', vad: false }),
+          pair.voice.start(pair.callee, { input: { sampleRate: 8000, samples: bIn }, record: rec('b.wav'), vad: false }),
         ]);
         assert.equal(a.codec, 'my-codec');
         assert.equal(b.codec, 'my-codec');
         await Promise.all([a.finished, b.finished]);
         const [sa, sb] = [await a.stop(), await b.stop()];
+        for (const s of [sa, sb]) assert.deepEqual([s.packetsLost, s.framesConcealed], [0, 0], JSON.stringify(s));
         assert.deepEqual(readWav(rec('b.wav')).samples, aIn, 'caller → callee: the callee recorded exactly what the caller said');
         assert.deepEqual(readWav(rec('a.wav')).samples, bIn, 'callee → caller bit-exact');
-        for (const s of [sa, sb]) assert.deepEqual([s.packetsLost, s.framesConcealed], [0, 0], JSON.stringify(s));
         fs.rmSync(rec('a.wav'));
         fs.rmSync(rec('b.wav'));
       } finally {

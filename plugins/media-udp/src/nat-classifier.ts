@@ -88,12 +88,20 @@ async function mappingOf(
   known: StunAddress | undefined,
   ask: (s: ClassifierSocket, to: DatagramAddress, o?: StunRequestOptions) => Promise<StunAnswer | undefined>,
 ): Promise<NatBehaviour | 'unknown'> {
-  const m1 = known ?? success(await ask(s, server));
-  const m2 = m1 && success(await ask(s, { address: server.address, port: otherPort }));
+  // The Bindings go out together (each destination gets its own mapping either way): the mapping is
+  // known one round trip after the manager's ports are, which is what a first call waits for.
+  const [a1, a2, a3, a4] = await Promise.all([
+    known ? undefined : ask(s, server),
+    ask(s, { address: server.address, port: otherPort }),
+    altIp ? ask(s, { address: altIp, port: server.port }) : undefined,
+    altIp ? ask(s, { address: altIp, port: otherPort }) : undefined,
+  ]);
+  const m1 = known ?? success(a1);
+  const m2 = m1 && success(a2);
   if (!m1 || !m2) return 'unknown';
   if (!altIp) return same(m1, m2) ? 'endpoint-independent' : 'address-and-port-dependent';
-  const m3 = success(await ask(s, { address: altIp, port: server.port }));
-  const m4 = m3 && success(await ask(s, { address: altIp, port: otherPort }));
+  const m3 = success(a3);
+  const m4 = m3 && success(a4);
   if (!m3 || !m4) return 'unknown';
   if (same(m1, m2) && same(m1, m3)) return 'endpoint-independent';
   return same(m3, m4) ? 'address-dependent' : 'address-and-port-dependent';
