@@ -142,7 +142,11 @@ describe('lab: the TURN relay and IPv6 with real processes', function () {
 
   it('IPv6 filter × filter: dual-stack peers register their IPv6 addresses and the call goes direct over IPv6', async () => {
     const { l } = await setup({ a: 'filter', b: 'filter', ipv6: true }, false);
-    const c = call(l, ['--pings', '3']);
+    // IPv4 works here too, so IPv6 wins by its head start: RFC 8305's 250 ms ballpark rather than
+    // the 50 ms default, so a busy machine's late first answer does not hand the race to IPv4.
+    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-v6-')), 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ plugins: { 'punch-null-udp': { options: { ipv6HeadStartMs: 300 } } } }));
+    const c = call(l, ['--pings', '3', '--config', config]);
     assert.equal(await exited(c, 30000), 0, JSON.stringify(c.events) + c.stderr.join('\n'));
     const registered = event(c, 'peer.registered')!;
     assert.ok((registered.candidates as string[]).some((x) => x.startsWith(`[${l.nodes.a.address6}]:`)), JSON.stringify(registered));

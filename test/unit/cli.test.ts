@@ -96,7 +96,7 @@ describe('cli: global options and built-ins', () => {
     const v = await run(['--json', 'version']);
     assert.deepEqual(JSON.parse(v.stdout), { event: 'version', version: CORE_VERSION });
     const help = await run(['help']);
-    assert.match(help.stdout, /\n {2}lab up\|exec\|status\|down .*\n.*\(plugin lab-cli\)/, 'pinhole lab comes from the lab-cli plugin');
+    assert.match(help.stdout, /\n {2}lab up\|exec\|status\|down\|matrix .*\n.*\(plugin lab-cli\)/, 'pinhole lab comes from the lab-cli plugin');
     const bad = await run(['plugins', '--bogus']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^pinhole: E_USAGE: unknown option --bogus; see "pinhole plugins --help"\n$/);
