@@ -42,9 +42,17 @@ export function openAsCaller(req: WindowRequest, o: NullUdpOptions): Promise<Win
     // IPv6 first: with a head start, a working direct IPv6 path answers before IPv4 is even tried.
     const v6 = targets.filter((t) => ipFamily(t.address) === 'IPv6');
     const v4 = targets.filter((t) => ipFamily(t.address) !== 'IPv6');
-    const send = () => sendTo(targets);
+    // Repeats go to IPv6 alone until the head start is over (else the first repeat, one probe
+    // interval in, would start IPv4 early and a head start longer than the interval would not hold).
+    let v4Due = !(v6.length && v4.length && o.ipv6HeadStartMs > 0);
+    const send = () => sendTo(v4Due ? targets : v6);
     const interval = setInterval(send, o.probeIntervalMs);
-    const headStart = v6.length && v4.length && o.ipv6HeadStartMs > 0 ? setTimeout(() => sendTo(v4), o.ipv6HeadStartMs) : undefined;
+    const headStart = v4Due
+      ? undefined
+      : setTimeout(() => {
+          v4Due = true;
+          sendTo(v4);
+        }, o.ipv6HeadStartMs);
     const deadline = setTimeout(
       () =>
         finish(
