@@ -7,19 +7,20 @@
 // nat × filter; b's filter gets hand-made openings for iperf3 and raw udx (payload-file goes
 // through the window the null packet opens). Loss applies per wire packet (offloads are off).
 // Needs root (network namespaces) and iperf3.
-// Usage: node bench/file-lab.js [lossPerMille=20] [delayMs=10] [MiB=64] [runs=3] [streams=4] [tcpSeconds=10]
+// Usage: node bench/file-lab.js [lossPerMille=20] [delayMs=10] [MiB=128] [runs=3] [streams=4] [tcpSeconds=10]
 require('reflect-metadata');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites, findTool } = require('@pinhole/lab');
 const { median, machine } = require('./lib');
-const { cpuSeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss } = require('./lab-lib');
+const { cpuSeconds, machineBusySeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss } = require('./lab-lib');
 
 const args = process.argv.slice(2);
 const LOSS = Number(args[0] ?? 20);
 const DELAY = Number(args[1] ?? 10);
-const SIZE = Number(args[2] ?? 64) * 1024 * 1024;
+// Large enough that a transfer lasts about as long as the TCP runs (their ramp-up counts too).
+const SIZE = Number(args[2] ?? 128) * 1024 * 1024;
 const RUNS = Number(args[3] ?? 3);
 const STREAMS = Number(args[4] ?? 4);
 const TCP_SECONDS = Number(args[5] ?? 10);
@@ -75,14 +76,16 @@ async function main() {
       ]);
       const t0 = process.hrtime.bigint();
       const cpu0 = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid);
+      const box0 = machineBusySeconds();
       const done = await call.waitFor('file.done', 600000).catch((err) => {
         throw new Error(`file transfer failed: ${err.message}: ${JSON.stringify(call.events.slice(-3))}`);
       });
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = cpuSeconds(call.child.pid) + cpuSeconds(peer.child.pid) - cpu0;
+      const box = (machineBusySeconds() - box0) / seconds;
       await call.exited;
       fs.rmSync(path.join(inbox, 'payload.bin'));
-      return { Bps: done.bytes / seconds, seconds, cpu, streams: done.streams };
+      return { Bps: done.bytes / seconds, seconds, cpu, box, streams: done.streams };
     };
 
     // The most any transport carried through the lossless path in this run.
@@ -110,21 +113,25 @@ async function main() {
     const mb = (x) => (x / 1e6).toFixed(2).padStart(7);
     // Process CPU of both ends. Not shown for TCP: its kernel work mostly runs in softirq
     // context charged to whatever runs then, while udx's sends forward synchronously in its own.
+    // The whole machine: every transport here shares its cores with the lab (routers, NATs, the delay line).
+    const cores = os.cpus().length;
+    const busy = (k) => `${median(res[k].map((r) => r.box)).toFixed(2)}/${cores}`;
     const cpuPerGiB = (k) => median(res[k].map((r) => r.cpu / (SIZE / GiB))).toFixed(1).padStart(5);
     const tcpNote = (k) => `ran ${[...new Set(res[k].map((r) => `${r.cc} (ss: ${r.ss})`))].join(', ')}, ${median(res[k].map((r) => r.retransmits))} retransmits/run`;
     console.log(
       `# file transfer across the lab: nat × filter, ${LOSS}‰ loss per router (${(100 * loss).toFixed(2)} % per direction host→host), ` +
         `${DELAY} ms one way per WAN link (${4 * DELAY} ms RTT) — ${machine()} — ${SIZE >> 20} MiB, TCP ${TCP_SECONDS} s, median of ${RUNS} runs`,
     );
-    console.log(`lab ceiling, lossless, same path: ${Object.entries(ceilings).map(([k, c]) => `${k} ${mb(c.Bps).trim()}`).join(', ')} MB/s → ${mb(ceiling).trim()} MB/s`);
+    console.log(`lab ceiling, lossless, same path: ${Object.entries(ceilings).map(([k, c]) => `${k} ${mb(c.Bps).trim()} (machine busy ${c.box.toFixed(2)}/${cores} cores)`).join(', ')} MB/s → ${mb(ceiling).trim()} MB/s`);
     console.log(`ceiling × (1 − loss) = ${mb(ceiling * (1 - loss))} MB/s`);
-    console.log(`                                      MB/s   CPU-s/GiB (both ends)`);
-    console.log(`TCP CUBIC (iperf3 -C cubic)        ${mb(med('cubic'))}      -    ${tcpNote('cubic')}`);
-    console.log(`TCP BBR (iperf3 -C bbr)            ${mb(med('bbr'))}      -    ${tcpNote('bbr')}`);
-    console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}`);
-    console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}`);
-    console.log(`payload-file, encrypted, disk→disk ${mb(med('file'))}   ${cpuPerGiB('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
-    console.log(`payload-file --insecure, disk→disk ${mb(med('filePlain'))}   ${cpuPerGiB('filePlain')}   streams used: ${res.filePlain.map((r) => r.streams).join(', ')}`);
+    console.log(`                                      MB/s   CPU-s/GiB (both ends)   machine cores busy`);
+    console.log(`TCP CUBIC (iperf3 -C cubic)        ${mb(med('cubic'))}      -                   ${busy('cubic')}   ${tcpNote('cubic')}`);
+    console.log(`TCP BBR (iperf3 -C bbr)            ${mb(med('bbr'))}      -                   ${busy('bbr')}   ${tcpNote('bbr')}`);
+    console.log(`raw udx, 1 stream (memory)         ${mb(med('udx1'))}   ${cpuPerGiB('udx1')}                 ${busy('udx1')}`);
+    console.log(`raw udx, ${STREAMS} streams (memory)        ${mb(med('udxN'))}   ${cpuPerGiB('udxN')}                 ${busy('udxN')}`);
+    console.log(`payload-file, encrypted, disk→disk ${mb(med('file'))}   ${cpuPerGiB('file')}                 ${busy('file')}   streams used: ${res.file.map((r) => r.streams).join(', ')}`);
+    console.log(`payload-file --insecure, disk→disk ${mb(med('filePlain'))}   ${cpuPerGiB('filePlain')}                 ${busy('filePlain')}   streams used: ${res.filePlain.map((r) => r.streams).join(', ')}`);
+    console.log(`per run, MB/s: ${kinds.map((k) => `${k} ${res[k].map((r) => (r.Bps / 1e6).toFixed(1)).join('/')}`).join('; ')}`);
     const f = med('file');
     const ratio = (x, goal) => `${x.toFixed(2)} (goal ≥ ${goal}${x >= goal ? ', met' : ', NOT met'})`;
     console.log(`payload-file / (ceiling × (1 − loss)) = ${ratio(f / (ceiling * (1 - loss)), 0.9)}`);

@@ -22,6 +22,17 @@ function cpuSeconds(pid) {
   }
 }
 
+/**
+ * Busy CPU seconds of the whole machine so far (every core, user + system + softirq: the lab's
+ * routers, NATs and delay line run in the kernel and in the wire namespace, not in the ends).
+ * A run's (after − before) / seconds is how many of the machine's cores it kept busy.
+ */
+function machineBusySeconds() {
+  const f = fs.readFileSync('/proc/stat', 'utf8');
+  const t = f.slice(0, f.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  return (t.reduce((a, b) => a + b, 0) - t[3] - t[4]) / CLK_TCK; // all but idle and iowait
+}
+
 /** Lets TCP (iperf3) and UDP (raw udx) to b through b's stateful filter: ports opened by hand, at the head of the forward chain. */
 async function openBenchPorts(lab) {
   for (const rule of [['tcp', IPERF_PORT], ['udp', UDX_PORT]]) {
@@ -54,6 +65,8 @@ async function iperf(lab, server, opts, attempts = 3) {
 
 async function iperfOnce(lab, server, { cc, seconds, streams = 1 }) {
   const serverCpu0 = cpuSeconds(server.pid);
+  const box0 = machineBusySeconds();
+  const t0 = process.hrtime.bigint();
   const child = lab.exec('a', ['iperf3', '-c', lab.nodes.b.address, '-p', String(IPERF_PORT), '-C', cc, '-t', String(seconds), '-P', String(streams), '-J']);
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -61,6 +74,7 @@ async function iperfOnce(lab, server, { cc, seconds, streams = 1 }) {
   await new Promise((r) => setTimeout(r, Math.min(2000, (seconds * 1000) / 2)));
   const ss = await lab.run('a', ['ss', '-tinH', 'dst', `${lab.nodes.b.address}:${IPERF_PORT}`]);
   await exited;
+  const box = (machineBusySeconds() - box0) / (Number(process.hrtime.bigint() - t0) / 1e9);
   const j = JSON.parse(out);
   if (j.error) throw new Error(`iperf3 (${cc}): ${j.error}`);
   // The data connection(s): the ones that carried most; the control connection runs the default.
@@ -78,6 +92,7 @@ async function iperfOnce(lab, server, { cc, seconds, streams = 1 }) {
     retransmits: j.end.sum_sent.retransmits,
     // The client's own report (it has exited) plus the server's CPU over the run.
     cpu: (j.end.cpu_utilization_percent.host_total / 100) * j.end.sum_sent.seconds + cpuSeconds(server.pid) - serverCpu0,
+    box,
   };
 }
 
@@ -91,12 +106,13 @@ async function rawUdx(lab, { bytes, streams, timeoutMs = 600000 }) {
   try {
     await Promise.all([rx.waitFor('ready', 10000), tx.waitFor('ready', 10000)]);
     const cpu0 = cpuSeconds(rx.child.pid) + cpuSeconds(tx.child.pid);
+    const box0 = machineBusySeconds();
     const t0 = process.hrtime.bigint();
     tx.child.stdin.write('go\n');
     await rx.waitFor('done', timeoutMs);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = cpuSeconds(rx.child.pid) + cpuSeconds(tx.child.pid) - cpu0;
-    return { Bps: bytes / seconds, seconds, cpu };
+    return { Bps: bytes / seconds, seconds, cpu, box: (machineBusySeconds() - box0) / seconds };
   } finally {
     await Promise.all([rx.stop(), tx.stop()]);
   }
@@ -105,4 +121,4 @@ async function rawUdx(lab, { bytes, streams, timeoutMs = 600000 }) {
 /** Loss of one direction of a host → host path crossing both routers, each dropping `perMille`. */
 const pathLoss = (perMille) => 1 - (1 - perMille / 1000) ** 2;
 
-module.exports = { cpuSeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss, IPERF_PORT, UDX_PORT };
+module.exports = { cpuSeconds, machineBusySeconds, openBenchPorts, iperfServer, iperf, rawUdx, pathLoss, IPERF_PORT, UDX_PORT };

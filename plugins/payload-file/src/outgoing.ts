@@ -13,6 +13,8 @@ import type { SourceFile } from './source';
 import { StreamCount } from './stream-count';
 import { deferred, secondsSince, Watchdog } from './timing';
 
+/** The value of `p` if it has settled by now, else `fallback` (a lost PING must not hold the transfer up). */
+const settledOr = <T>(p: Promise<T>, fallback: T): Promise<T> => Promise.race([p, Promise.resolve().then(() => fallback)]);
 const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 
 export interface OutgoingDeps {
@@ -83,7 +85,7 @@ export class OutgoingTransfer {
         this.cancel(fileError('E_FILE_STALLED', `nothing moved for ${deps.opts.idleTimeoutMs} ms while sending ${f.name} (${this.acked} of ${f.size} bytes confirmed); send it again to resume`, { name: f.name, bytes: this.acked })),
       );
       // A lost PING (a lossy path) leaves the offer's round trip, an upper bound, to size the start.
-      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), (await deps.rtt) ?? answeredIn, deps.opts.streams, 4 * this.pieces.pieceBytes);
+      const count = new StreamCount(Math.min(accept.streams, deps.opts.maxStreams), (await settledOr(deps.rtt, undefined)) ?? answeredIn, deps.opts.streams, 4 * this.pieces.pieceBytes);
       await Promise.all([this.sendMissing(have, count, accept.streams), this.hashHeld(have)]);
       const root = this.pieces.root(this.hashes);
       deps.control.send({ kind: 'end', id: this.id, root });

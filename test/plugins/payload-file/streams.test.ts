@@ -166,11 +166,47 @@ describe('payload-file: one transfer over several data streams', function () {
   });
 });
 
+describe('payload-file: a lost PING', function () {
+  this.timeout(30000);
+
+  it('does not hold the transfer up: the offer\'s own round trip sizes the start', async () => {
+    const host = await fileHost({});
+    const pair = await sessionPair(host);
+    const dir = tempDir('lost-ping');
+    try {
+      const inbox = path.join(dir, 'inbox');
+      fs.mkdirSync(inbox);
+      const file = await randomFile(dir, 'quick.bin', 3 * MiB);
+      // The sender's PING never comes back (lost on a lossy path; the session would time it out after 2 s).
+      const lossy = Object.create(pair.as) as DatagramSession;
+      lossy.ping = () => new Promise<number>(() => undefined);
+      const rx = filePayload(host).attach(pair.bs, { inbox });
+      const tx = filePayload(host).attach(lossy);
+      const t0 = Date.now();
+      const sent = await Promise.race([
+        tx.send({ path: file }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the transfer waited for the lost PING')), 10000)),
+      ]);
+      assert.equal(sent.bytes, 3 * MiB);
+      assert.equal(sent.streams, 1, 'a loopback path (the offer answered in well under 10 ms) starts with one stream');
+      assert.ok(Date.now() - t0 < 10000);
+      await Promise.all([tx.close(), rx.close()]);
+    } finally {
+      await pair.close();
+      await host.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('payload-file: the adaptive stream count', () => {
-  it('starts at one on a short path and two on a long one; a fixed count is kept', () => {
+  it('starts at one on a short path and one per 5 ms of RTT on a long one; a fixed count is kept', () => {
     assert.equal(new StreamCount(8, 0.3).current, 1);
     assert.equal(new StreamCount(8, undefined).current, 1);
-    assert.equal(new StreamCount(8, 40).current, 2);
+    assert.equal(new StreamCount(8, 10).current, 2);
+    assert.equal(new StreamCount(8, 22).current, 5);
+    assert.equal(new StreamCount(8, 40).current, 8);
+    assert.equal(new StreamCount(8, 400).current, 8);
     assert.equal(new StreamCount(1, 40).current, 1);
     const fixed = new StreamCount(8, 40, 5);
     assert.equal(fixed.sample(0, 0), 5);
@@ -178,7 +214,7 @@ describe('payload-file: the adaptive stream count', () => {
   });
 
   it('adds a stream while each step beats the last by 10 %, and settles at the first that does not', () => {
-    const c = new StreamCount(8, 40, 0, 1000); // steps of 4 RTT = 250 ms at least, and 1000 bytes
+    const c = new StreamCount(8, 10, 0, 1000); // steps of 4 RTT = 250 ms at least, and 1000 bytes
     let acked = 0;
     let t = 0;
     const step = (rate: number): number => {
@@ -195,7 +231,7 @@ describe('payload-file: the adaptive stream count', () => {
   });
 
   it('does not judge a step before enough bytes were acknowledged (a slow start is not "no gain")', () => {
-    const c = new StreamCount(8, 40, 0, 4 << 20);
+    const c = new StreamCount(8, 10, 0, 4 << 20);
     c.sample(0, 0);
     assert.equal(c.sample(300, 0), 2, 'nothing acknowledged yet: the step goes on');
     assert.equal(c.sample(2000, 1 << 20), 2, 'still under 4 MiB');
@@ -213,7 +249,7 @@ describe('payload-file: the adaptive stream count', () => {
   });
 
   it('never passes its maximum', () => {
-    const c = new StreamCount(3, 40);
+    const c = new StreamCount(3, 10);
     let t = 0;
     for (let i = 1; i < 10; i++) c.sample((t += 250), i * i * 1e6);
     assert.equal(c.current, 3);
