@@ -54,6 +54,12 @@ export interface NatClassifyOptions {
    * test mapping on a spare socket while filtering is tested: enough to pick a call's strategy.
    */
   onMapping?(early: NatInfo): void;
+  /**
+   * The server's alternate as its operator announced it (the manager's Registered): the port, and
+   * the address when it is a second one. With it the mapping test starts with the first Binding
+   * instead of after its answer (one round trip less); an answer naming another alternate wins.
+   */
+  other?: { port: number; address?: string };
 }
 
 /** The classification without its reflexive address (a record keeps that on its own): what the manager stores and forwards. */

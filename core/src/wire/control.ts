@@ -25,7 +25,7 @@ export interface ControlEnvelope {
     signature?: Uint8Array;
     policy?: CallPolicyMsg | null;
   };
-  registered?: { peerId: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string };
+  registered?: { peerId: string; keepaliveMs: number; expiryMs: number; stunPort?: number; reflexive?: CandidateMsg | null; probeToken?: string; stunAltPort?: number; stunAltAddress?: string };
   keepAlive?: { seq: number | Long };
   keepAliveAck?: { seq: number | Long };
   callRequest?: { callId: string; calleeId: string; payloadTypes?: string[]; optimistic?: boolean; expectedCalleeKey?: Uint8Array };

@@ -85,6 +85,7 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
     keepaliveMs: o.keepaliveMs,
     expiryMs: o.expiryMs,
     stunPort: stun.address().port,
+    stunAlternate: registeredAlternate(stun),
     replaceRemote: (node, peerId) => router.replaceRemote(node, peerId),
     onOutageKeepAlive: () => health.stats.keepAlivesInOutage++,
     log,
@@ -184,4 +185,16 @@ export async function startManager(options: StartManagerOptions): Promise<Runnin
 
 function prefixed(prefix: string, o: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
+/**
+ * The STUN alternate as Registered names it: the port, and the address only when it is a second
+ * one (a responder bound to one address, or to the wildcard, answers from the address the peer used).
+ */
+function registeredAlternate(stun: StunResponder): { port: number; address?: string } | undefined {
+  const alt = stun.alternate();
+  if (!alt) return undefined;
+  const primary = stun.address().host;
+  const second = alt.host !== primary && alt.host !== '0.0.0.0' && alt.host !== '::';
+  return second ? { port: alt.port, address: alt.host } : { port: alt.port };
 }

@@ -4,6 +4,7 @@ import { UdpMediaTransportFactory } from './factory';
 
 export { UdpMediaTransport } from './udp-transport';
 export { UdpDatagramSession } from './session';
+export { classifyNat, type ClassifierSocket } from './nat-classifier';
 
 /** The MediaTransportFactory: each create() binds one media socket. */
 export function containerModule(_ctx: PluginContext): ContainerModule {

@@ -1,4 +1,5 @@
 import { StunClass, type PinholeError, type Candidate, type DatagramAddress, type NatBehaviour, type NatClassifyOptions, type NatInfo, type StunAddress } from '@pinhole/core';
+import { isIP } from 'net';
 import type { StunAnswer, StunRequestOptions } from './stun-client';
 
 /** What the classifier needs: Binding transactions from the socket being classified, and its own addresses. */
@@ -9,6 +10,7 @@ export interface ClassifierSocket {
 }
 
 const DEFAULT_TEST_TIMEOUT_MS = 1000;
+const validPort = (p: number) => Number.isInteger(p) && p > 0 && p <= 0xffff;
 const same = (a?: StunAddress, b?: StunAddress) => !!a && !!b && a.address === b.address && a.port === b.port;
 const unspecified = (a: string) => a === '0.0.0.0' || a === '::';
 
@@ -32,6 +34,10 @@ const unspecified = (a: string) => a === '0.0.0.0' || a === '::';
 export async function classifyNat(sock: ClassifierSocket, server: DatagramAddress, opts: NatClassifyOptions = {}, spare?: ClassifierSocket): Promise<NatInfo> {
   const timeoutMs = opts.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const ask = (s: ClassifierSocket, to: DatagramAddress, o: StunRequestOptions = {}) => s.request(to, { timeoutMs, ...o }).catch(() => undefined);
+
+  // The alternate announced up front: the spare socket's mapping Bindings go out now, beside the first.
+  const announced = spare && opts.other && validPort(opts.other.port) ? { port: opts.other.port, altIp: opts.other.address && isIP(opts.other.address) ? opts.other.address : undefined } : undefined;
+  const announcedMapping = announced ? mappingOf(spare!, server, announced.port, announced.altIp, undefined, ask) : undefined;
 
   let first: StunAnswer;
   try {
@@ -58,9 +64,10 @@ export async function classifyNat(sock: ClassifierSocket, server: DatagramAddres
     return { natted, mapping: m, filtering, hard: natted && m !== 'endpoint-independent' && m !== 'unknown', reflexive, tested };
   };
 
-  // Mapping from the spare socket, in parallel: its own first Binding is its m1.
+  // Mapping from the spare socket, in parallel: its own first Binding is its m1. Started already when
+  // the alternate was announced and the first answer names the same one.
   const early = spare
-    ? mappingOf(spare, server, other.port, altIp, undefined, ask).then((mapping) => {
+    ? (announced && announced.port === other.port && announced.altIp === altIp ? announcedMapping! : mappingOf(spare, server, other.port, altIp, undefined, ask)).then((mapping) => {
         opts.onMapping?.(verdict(mapping, 'unknown'));
         return mapping;
       })

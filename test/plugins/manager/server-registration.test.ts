@@ -33,6 +33,8 @@ describe('manager-server: registration', () => {
     assert.equal(reg.expiryMs, 5678);
     assert.equal(reg.stunPort, m.address().udp.port);
     assert.match(reg.probeToken ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(reg.stunAltPort, m.address().stunAlternate!.port, 'the STUN alternate port, so the NAT mapping test need not wait for a first answer');
+    assert.ok(!reg.stunAltAddress, 'one address: no alternate address');
     const rec = await m.directory.get('alice');
     assert.ok(rec);
     assert.equal(rec.node, m.nodeId);

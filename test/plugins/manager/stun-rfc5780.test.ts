@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
 import { decodeStun, encodeStun, StunAttr, StunClass, StunMethod, type StunMessage } from '@pinhole/core';
 import { mediaHost, transport } from '../../helpers/media';
-import { testManager } from '../../helpers/manager';
+import { RawPeer, testManager, TestKey } from '../../helpers/manager';
+import { classifyNat, type ClassifierSocket } from '@pinhole/media-udp';
 import { coturnMissing, startCoturn } from '../../helpers/coturn';
 
 type Manager = Awaited<ReturnType<typeof testManager>>;
@@ -116,6 +117,19 @@ describe('media-udp: NAT classification against the manager (loopback: no NAT, n
     assert.equal(nat.hard, false);
   });
 
+  it('Registered names the alternate address and port when there is a second address', async () => {
+    const m = await testManager({ stunAltHost: '127.0.0.2', stunAltPort: 0 });
+    managers.push(m);
+    const peer = await RawPeer.tcp(m.address().tcp.port);
+    try {
+      const reg = await peer.register('alice', { key: new TestKey() });
+      assert.equal(reg.stunAltAddress, '127.0.0.2');
+      assert.equal(reg.stunAltPort, m.address().stunAlternate!.port);
+    } finally {
+      peer.close();
+    }
+  });
+
   it('no alternate: only the reflexive address is known', async () => {
     const nat = await classify({ stunAltPort: -1 });
     assert.equal(nat.tested, 'none');
@@ -146,5 +160,56 @@ describe("media-udp: NAT classification against coturn's RFC 5780 server (intero
       await host.dispose();
       await turn.stop();
     }
+  });
+});
+
+describe('media-udp: the NAT classifier with the alternate announced up front (unit, fake sockets)', () => {
+  const RTT = 150;
+  const SERVER = { address: '198.51.100.1', port: 3478 };
+  const ALT = { address: '198.51.100.2', port: 3479 };
+  /** A socket behind an endpoint-independent NAT whose every Binding is answered after `rttMs`; records when each went out. */
+  const natSocket = (rttMs: number, t0: () => number, sent: Array<{ to: string; at: number }>): ClassifierSocket => ({
+    local: [{ address: '10.0.0.2', port: 5000, kind: 'host' }],
+    request: (to, o) => {
+      sent.push({ to: `${to.address}:${to.port}`, at: Date.now() - t0() });
+      const change = o.changeRequest;
+      // The filter lets nothing in from where this socket has not sent: change requests go unanswered.
+      if (change && (change.changeIp || change.changePort)) return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), rttMs * 2));
+      return new Promise((resolve) =>
+        setTimeout(() => resolve({ from: to, message: { method: StunMethod.Binding, cls: StunClass.Success, transactionId: Buffer.alloc(12), attributes: [], xorMappedAddress: { family: 4, address: '203.0.113.7', port: 40000 }, otherAddress: { family: 4, ...ALT } } as unknown as StunMessage }), rttMs),
+      );
+    },
+  });
+
+  const run = async (announce: boolean) => {
+    const t = Date.now();
+    const sent: Array<{ to: string; at: number }> = [];
+    const spareSent: Array<{ to: string; at: number }> = [];
+    let mappingAt = -1;
+    const nat = await classifyNat(natSocket(RTT, () => t, sent), SERVER, { testTimeoutMs: 2 * RTT, onMapping: () => (mappingAt = Date.now() - t), ...(announce ? { other: { port: ALT.port, address: ALT.address } } : {}) }, natSocket(RTT, () => t, spareSent));
+    return { nat, mappingAt, spareSent };
+  };
+
+  it('sends the spare socket\'s mapping Bindings with the first one: the mapping is known after one round trip', async () => {
+    const { nat, mappingAt, spareSent } = await run(true);
+    assert.equal(nat.mapping, 'endpoint-independent');
+    assert.equal(nat.filtering, 'address-and-port-dependent');
+    assert.ok(spareSent.filter((s) => s.to !== `${SERVER.address}:${SERVER.port}`).every((s) => s.at < RTT / 2), `Bindings to the alternate went out at once: ${JSON.stringify(spareSent)}`);
+    assert.ok(mappingAt >= RTT - 5 && mappingAt < 2 * RTT - 5, `mapping known after one ${RTT} ms round trip: ${mappingAt} ms`);
+  });
+
+  it('without the announcement they wait for the first answer: two round trips', async () => {
+    const { nat, mappingAt, spareSent } = await run(false);
+    assert.equal(nat.mapping, 'endpoint-independent');
+    assert.ok(spareSent.every((s) => s.at >= RTT - 5), `nothing before the first answer: ${JSON.stringify(spareSent)}`);
+    assert.ok(mappingAt >= 2 * RTT - 5, `two round trips: ${mappingAt} ms`);
+  });
+
+  it('an announcement the server\'s own answer contradicts is not used (the answer names the alternate)', async () => {
+    const t = Date.now();
+    const spareSent: Array<{ to: string; at: number }> = [];
+    const nat = await classifyNat(natSocket(RTT, () => t, []), SERVER, { testTimeoutMs: 2 * RTT, other: { port: 9, address: '192.0.2.99' } }, natSocket(RTT, () => t, spareSent));
+    assert.equal(nat.mapping, 'endpoint-independent');
+    assert.ok(spareSent.some((s) => s.to === `${ALT.address}:${ALT.port}` && s.at >= RTT - 5), 'the mapping test was run again against the alternate the answer named');
   });
 });

@@ -242,6 +242,7 @@ export class ManagerPeerClient implements PeerClient {
         this.deps.options.connectTimeoutMs,
         this.deps.identity,
       );
+      const nat = this.startNat(registered, conn.remoteAddress);
       const { reflexive, blocked } = await this.probe(conn, registered);
       if (this.closing) throw new SignalError('E_CLIENT_CLOSED', `peer client "${this.peerId}" was closed while registering`);
       const failover = reconnected && addr !== this.addr;
@@ -266,7 +267,7 @@ export class ManagerPeerClient implements PeerClient {
         ...(failover ? { failover: true } : {}),
       });
       void this.observe('registered', undefined, registered);
-      this.classifyNat(conn, registered, blocked);
+      this.reportNat(conn, nat, blocked);
       this.emitter.emit('registered', { ...this.info, reconnected });
       return this.info;
     } catch (err) {
@@ -292,18 +293,34 @@ export class ManagerPeerClient implements PeerClient {
 
   /**
    * Mapping and filtering behaviour of the NAT in front of the media socket, against the manager's
-   * STUN ports (RFC 5780 style), in the background so registering is not slower. Each result goes
-   * to the manager (NatReport), which picks each call's strategies from both sides' NATs: the
-   * mapping as soon as it is known, the full result (`peer.nat`) later. A probe that got no STUN
-   * answer at all means UDP is blocked: that is reported at once.
+   * STUN ports (RFC 5780 style), started as soon as Registered names them: its Bindings go out
+   * beside the registration probe's, and with the alternate named too the mapping test goes with
+   * them, so the mapping is known one round trip after Registered (a fresh caller waits for it).
    */
-  private classifyNat(conn: ControlConnection, registered: Msg<'registered'>, blocked: boolean): void {
+  private startNat(registered: Msg<'registered'>, server: string): NatRun | undefined {
     const media = this.deps.media;
+    if (!this.deps.options.classifyNat || !media.classifyNat || !registered.stunPort) return undefined;
+    const other = registered.stunAltPort ? { port: registered.stunAltPort, ...(registered.stunAltAddress ? { address: registered.stunAltAddress } : {}) } : undefined;
+    let early!: (nat: NatInfo) => void;
+    const mapping = new Promise<NatInfo>((r) => (early = r));
+    const final = media.classifyNat({ address: server, port: registered.stunPort }, { onMapping: early, ...(other ? { other } : {}) });
+    final.catch(() => undefined); // reported once the registration is in place (reportNat)
+    return { mapping, final };
+  }
+
+  /**
+   * Each classification result goes to the manager (NatReport), which picks each call's strategies
+   * from both sides' NATs: the mapping as soon as it is known, the full result (`peer.nat`) later.
+   * A probe that got no STUN answer at all means UDP is blocked: that is reported at once.
+   */
+  private reportNat(conn: ControlConnection, run: NatRun | undefined, blocked: boolean): void {
     let settle!: () => void;
     this.natSettled = new Promise<void>((r) => (settle = r));
-    if (!this.deps.options.classifyNat || !media.classifyNat || !registered.stunPort) return settle();
+    if (!run) return settle();
+    let finished = false;
     const report = (nat: NatInfo, final: boolean) => {
-      if (this.closing || this.conn !== conn) return settle();
+      if (finished || this.closing || this.conn !== conn) return settle();
+      finished = final;
       if (this.info) this.info.nat = nat;
       this.trySend({ natReport: { nat: toNatMsg(nat) } });
       settle();
@@ -312,7 +329,8 @@ export class ManagerPeerClient implements PeerClient {
       this.deps.log.event('peer.nat', { id: this.peerId, ...fields });
     };
     if (blocked) return report({ natted: false, mapping: 'unknown', filtering: 'unknown', hard: false, tested: 'none', udpBlocked: true }, true);
-    media.classifyNat({ address: conn.remoteAddress, port: registered.stunPort }, { onMapping: (early) => report(early, false) }).then(
+    void run.mapping.then((early) => report(early, false));
+    run.final.then(
       (nat) => report(nat, true),
       (err) => {
         settle();
@@ -437,4 +455,10 @@ export class ManagerPeerClient implements PeerClient {
       this.deps.log.warn(`a notify:${kind} tap failed`, { error: (err as Error).message });
     }
   }
+}
+
+/** A NAT classification under way: its early mapping result (when the transport tests mapping apart) and the full one. */
+interface NatRun {
+  mapping: Promise<NatInfo>;
+  final: Promise<NatInfo>;
 }

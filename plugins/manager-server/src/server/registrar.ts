@@ -35,6 +35,8 @@ export interface RegistrarDeps {
   expiryMs: number;
   /** Where peers send their STUN probe (Registered.stun_port). */
   stunPort: number;
+  /** The STUN responder's RFC 5780 alternate, if any (Registered.stun_alt_port / stun_alt_address). */
+  stunAlternate?: { port: number; address?: string };
   /** Tells the node holding an older connection of `peerId` to close it (re-registration elsewhere). */
   replaceRemote(node: string, peerId: string): Promise<void>;
   /** Counts keep-alives acknowledged while the directory was unreachable. */
@@ -131,6 +133,7 @@ export class Registrar {
         expiryMs: this.d.expiryMs,
         stunPort: this.d.stunPort,
         probeToken,
+        ...(this.d.stunAlternate ? { stunAltPort: this.d.stunAlternate.port, stunAltAddress: this.d.stunAlternate.address ?? '' } : {}),
       },
     });
     this.d.monitor.registered({
