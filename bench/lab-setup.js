@@ -5,12 +5,14 @@
 // has its own PINHOLE_HOME (identity, known_peers, the manager's certificate) in a temp folder.
 // The same with --insecure on every end (plain TCP, PING/PONG probes) is the same-run baseline.
 // Needs root (network namespaces). Usage: node bench/lab-setup.js [delayMs=20] [calls=7 | env BENCH_CALLS]
+// BENCH_TURN=1: the manager advertises the lab's coturn (as a deployment that relays hard pairs
+// does); these pairs still go direct, so the figures show what the relay fallback costs a direct call.
 // The lab's prefix is BENCH_LAB_PREFIX, else one of this process's own.
 require('reflect-metadata');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites } = require('@pinhole/lab');
+const { Lab, MANAGER_ADDRESS, NdjsonProc, checkLabPrerequisites, turnArgs } = require('@pinhole/lab');
 const { median, machine } = require('./lib');
 
 const DELAY = Number(process.argv[2] || 20);
@@ -18,12 +20,13 @@ const CALLS = Number(process.argv[3] || process.env.BENCH_CALLS || 7);
 const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
 
 (async () => {
-  const pre = checkLabPrerequisites({ delayMs: DELAY });
+  const TURN = process.env.BENCH_TURN === '1';
+  const pre = checkLabPrerequisites({ delayMs: DELAY, turn: TURN });
   if (!pre.ok) {
     console.log(`lab-setup bench skipped: ${pre.missing.join('; ')}`);
     return;
   }
-  const lab = await Lab.up({ a: 'filter', b: 'nat', delayMs: DELAY, prefix: process.env.BENCH_LAB_PREFIX || `phs${process.pid % 1e6}` });
+  const lab = await Lab.up({ a: 'filter', b: 'nat', delayMs: DELAY, turn: TURN, prefix: process.env.BENCH_LAB_PREFIX || `phs${process.pid % 1e6}` });
   const homes = fs.mkdtempSync(path.join(os.tmpdir(), 'pinhole-bench-homes-'));
   const procs = [];
   const start = (node, args, home) => {
@@ -41,7 +44,7 @@ const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
     // Same lab, same delays: the default (TLS + Noise IK in the probes) against --insecure on every end.
     for (const security of ['secure', 'insecure']) {
       const flag = security === 'insecure' ? ['--insecure'] : [];
-      await start('manager', ['manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, ...flag], `manager-${security}`).waitFor('manager.ready', 10000);
+      await start('manager', ['manager', '--listen', managerAt, '--udp', `${MANAGER_ADDRESS}:3478`, ...(TURN ? turnArgs(lab) : []), ...flag], `manager-${security}`).waitFor('manager.ready', 10000);
       await start('b', ['peer', '--id', 'bob', '--manager', managerAt, '--allow-any', '--optimistic', ...flag], `bob-${security}`).waitFor('peer.registered', 10000);
       for (const mode of ['spec', 'optimistic']) {
         const setups = [];
@@ -63,7 +66,7 @@ const BIN = path.resolve(__dirname, '..', 'core', 'bin', 'pinhole.js');
       await stopAll();
     }
     const min = { spec: 8 * DELAY, optimistic: 6 * DELAY };
-    console.log(`# call setup in the lab (filter × nat, ${DELAY} ms one way per WAN link) — ${machine()} — median of ${CALLS} calls`);
+    console.log(`# call setup in the lab (filter × nat, ${DELAY} ms one way per WAN link${TURN ? ', the manager advertising the lab\'s coturn' : ''}) — ${machine()} — median of ${CALLS} calls`);
     console.log(`direct-path RTT (baseline for one A↔B round trip): secure ${results['secure spec'].rtt.toFixed(1)} ms, --insecure ${results['insecure spec'].rtt.toFixed(1)} ms (configured ${4 * DELAY} ms)`);
     for (const mode of ['spec', 'optimistic']) {
       const [s, i] = [results[`secure ${mode}`], results[`insecure ${mode}`]];

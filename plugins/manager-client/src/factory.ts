@@ -48,6 +48,7 @@ export class ManagerPeerClientFactory implements PeerClientFactory {
           security: this.security,
           ownsMedia: true,
           strategies: () => this.strategies.names(),
+          relayed: () => this.strategies.relayed(),
         },
       );
     } catch (err) {

@@ -19,6 +19,11 @@ export class PunchStrategies {
     this.log = log.child('manager-client');
   }
 
+  /** The strategies whose manifests say they relay (`relayed: true`): slow to prepare, the last resort. */
+  relayed(): Set<string> {
+    return new Set(punchStrategiesFor(this.contributions).filter((s) => s.relayed).map((s) => s.name));
+  }
+
   async names(): Promise<string[]> {
     const declared = punchStrategiesFor(this.contributions);
     const ready: string[] = [];

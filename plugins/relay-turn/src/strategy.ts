@@ -29,7 +29,7 @@ const text = (a: DatagramAddress) => formatHostPort(a.address, a.port);
  * - Callee: allocates (UDP, else TCP, else TLS), permits the caller's addresses (every port of
  *   each IP: a hard NAT's port is unknown) and its own relayed IP (a caller relaying through the
  *   same server), and hands back the relay as its window's socket and the relayed address as a
- *   candidate for the caller (WindowOpened).
+ *   candidate for the caller (WindowOpened: a second one when a direct window was ready first).
  * - Caller: sends its probe (Noise message 1 — the handshake rides through the relay too; the
  *   server sees only ciphertext) to the callee's relayed address, first straight from its media
  *   socket; without an answer (or without UDP at all) it allocates a relay of its own and probes

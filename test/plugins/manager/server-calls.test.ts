@@ -52,6 +52,24 @@ describe('manager-server: call control (spec Figure 6)', () => {
     assert.equal(m.stats().callLegs, 0);
   });
 
+  it("a second WindowOpened (the callee's relay, allocated after the first) reaches the caller once; empty ones and repeats are dropped", async () => {
+    m = await testManager();
+    const a = await peer('alice', 41000);
+    const b = await peer('bob', 42000);
+    a.send({ callRequest: { callId: 'late1', calleeId: 'bob', payloadTypes: [] } });
+    await b.next('openWindow');
+    b.send({ windowOpened: { callId: 'late1', nullPackets: 1 } });
+    assert.deepEqual((await a.next('ready')).ready!.calleeCandidates!.filter((c) => c.kind === 2), [], 'no relayed address yet');
+    b.send({ windowOpened: { callId: 'late1', candidates: [] } });
+    b.send({ windowOpened: { callId: 'late1', candidates: [{ address: '198.51.100.9', port: 3000, kind: 2 }] } });
+    const late = (await a.next('windowOpened')).windowOpened!;
+    assert.deepEqual(late.candidates!.map((c) => [c.address, c.port, c.kind]), [['198.51.100.9', 3000, 2]]);
+    b.send({ windowOpened: { callId: 'late1', candidates: [{ address: '198.51.100.9', port: 3001, kind: 2 }] } });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(a.received.filter((x) => x.kind === 'windowOpened').length, 0, 'only one follow-up is relayed');
+    assert.equal(m.stats().callLegs, 2, 'the call goes on');
+  });
+
   it('optimistic, when the callee opted in: Ready goes out at once (optimistic=true), WindowOpened follows to the caller', async () => {
     m = await testManager();
     const a = await peer('alice');

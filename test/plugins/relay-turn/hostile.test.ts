@@ -64,6 +64,17 @@ describe('relay-turn: hostile or broken servers never crash the client', functio
     }
   });
 
+  it('UDP: a server that goes away mid-request (ICMP port unreachable) ends in a clean timeout, not a crash of the retransmission', async () => {
+    // Swallows the first request and closes: the retransmissions meet a closed port (ECONNREFUSED on the connected socket).
+    const srv = await fakeUdpServer(() => undefined);
+    const gone = new Promise<void>((r) => setTimeout(() => (srv.close(), r()), 100));
+    try {
+      await assert.rejects(allocator.allocate({ uri: `turn:127.0.0.1:${srv.port}`, username: 'u', password: 'p' }), code('E_TURN_TIMEOUT'));
+    } finally {
+      await gone;
+    }
+  });
+
   it('UDP: after the challenge, a success without valid MESSAGE-INTEGRITY is ignored (spoofing); a signed one without a relayed address is refused', async () => {
     let spoof = true;
     const srv = await fakeUdpServer((req, _raw, reply) => {

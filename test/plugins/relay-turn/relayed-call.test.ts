@@ -6,7 +6,8 @@
  */
 import { strict as assert } from 'assert';
 import { createHash, randomBytes } from 'crypto';
-import { createLogger, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type SessionPath } from '@pinhole/core';
+import * as dgram from 'dgram';
+import { createLogger, decodeStun, isStunPacket, StunClass, StunMethod, ManagerServerFactory, PeerClientFactory, type EstablishedCall, type ManagerServer, type SessionPath } from '@pinhole/core';
 import { Host } from '@pinhole/core/host';
 import type { ManagerPeerClient } from '@pinhole/manager-client';
 import { coturnMissing, startCoturn, type Coturn } from '../../helpers/coturn';
@@ -40,6 +41,53 @@ function counter(call: EstablishedCall): Set<number> {
   const seen = new Set<number>();
   call.session.onData((p) => p.length === 8 && seen.add(p.readUInt32BE(0)));
   return seen;
+}
+
+/**
+ * A UDP hop in front of coturn that holds every datagram `delayMs` each way (a TURN server far
+ * away), and notes the STUN/TURN messages crossing it.
+ */
+async function slowHop(turnPort: number, delayMs: number): Promise<{ port: number; seen: Array<{ dir: 'up' | 'down'; method: number; cls: number; lifetime?: number; at: number }>; close(): void }> {
+  const front = dgram.createSocket('udp4');
+  await new Promise<void>((r) => front.bind(0, '127.0.0.1', () => r()));
+  const backs = new Map<string, dgram.Socket>();
+  const seen: Array<{ dir: 'up' | 'down'; method: number; cls: number; lifetime?: number; at: number }> = [];
+  const t0 = Date.now();
+  let closed = false;
+  const safe = (fn: () => void) => () => {
+    if (!closed) fn();
+  };
+  const note = (dir: 'up' | 'down', msg: Buffer) => {
+    if (!isStunPacket(msg)) return;
+    try {
+      const m = decodeStun(msg);
+      seen.push({ dir, method: m.method, cls: m.cls, lifetime: m.lifetime, at: Date.now() - t0 });
+    } catch {
+      // not for us to judge
+    }
+  };
+  front.on('message', (msg, from) => {
+    const key = `${from.address}:${from.port}`;
+    let back = backs.get(key);
+    if (!back) {
+      back = dgram.createSocket('udp4');
+      back.bind(0, '127.0.0.1');
+      back.on('message', (reply) => setTimeout(safe(() => (note('down', reply), front.send(reply, from.port, from.address))), delayMs));
+      backs.set(key, back);
+    }
+    const b = back;
+    note('up', msg);
+    setTimeout(safe(() => b.send(msg, turnPort, '127.0.0.1')), delayMs);
+  });
+  return {
+    port: front.address().port,
+    seen,
+    close: () => {
+      closed = true;
+      front.close();
+      for (const b of backs.values()) b.close();
+    },
+  };
 }
 
 describe('relay-turn: relayed calls through coturn, and the upgrade to direct', function () {
@@ -76,6 +124,30 @@ describe('relay-turn: relayed calls through coturn, and the upgrade to direct', 
     await p.start();
     return p;
   };
+
+  it('a direct call does not wait for the relay: the callee answers before its allocation is done, then releases it', async () => {
+    // null-udp on (the direct strategy) and a TURN server 200 ms away each way: an allocation takes ≥ 800 ms.
+    h = await relayHost({ 'punch-null-udp': { enabled: true } });
+    const hop = await slowHop(turn.port, 200);
+    open.push({ close: async () => hop.close() });
+    const m = await manager({ turn: [{ uri: `turn:127.0.0.1:${hop.port}`, secret: turn.secret }] });
+    const bob = await peer('late-bob', m);
+    const alice = await peer('late-alice', m);
+    const incoming = new Promise<EstablishedCall>((r) => bob.onIncomingCall(r));
+    const call = await alice.call('late-bob');
+    const answer = await incoming;
+    assert.equal(call.window.strategy, 'null-udp');
+    assert.equal(call.session.path.kind, 'direct');
+    assert.ok(call.setupMs < 400, `set up in ${Math.round(call.setupMs)} ms: the callee answered without waiting for its TURN allocation (≥ 800 ms through the slow hop)`);
+    // The allocation goes on in the background, then is released since the session runs direct.
+    const deadline = Date.now() + 8000;
+    const released = () => hop.seen.some((x) => x.dir === 'up' && x.method === StunMethod.Refresh && x.cls === StunClass.Request && x.lifetime === 0);
+    while (!released() && Date.now() < deadline) await wait(100);
+    assert.ok(hop.seen.some((x) => x.dir === 'down' && x.method === StunMethod.Allocate && x.cls === StunClass.Success), 'the callee did allocate a relay');
+    assert.ok(released(), `the relay was released once the call ran direct: ${JSON.stringify(hop.seen)}`);
+    assert.equal(answer.session.path.kind, 'direct');
+    await alice.hangup(call.callId);
+  });
 
   it('goes through the relay encrypted, carries a reliable stream, then moves to the direct path without losing a datagram', async () => {
     h = await relayHost();

@@ -11,6 +11,8 @@ export interface CallContext {
   readonly options: ClientOptions;
   /** The punch strategies to try, in order (see PunchStrategies). */
   strategies(): Promise<string[]>;
+  /** Which strategies relay: the callee tells the caller of their addresses when ready, not before WindowOpened. */
+  relayed(): Set<string>;
   /** The NAT in front of our media socket, once classified. */
   ownNat(): NatInfo | undefined;
   /** Settles once our NAT is classified enough for the manager to pick strategies (bounded). */

@@ -24,8 +24,12 @@ export class CallEntry {
   session?: DatagramSession;
   /** Run once when the call ends, after its session closed (window sockets, path upgrade timers). */
   readonly cleanup: Array<() => unknown> = [];
-  /** Caller: addresses the callee's strategies opened, from a WindowOpened that came after Ready (optimistic call). */
+  /**
+   * Caller: addresses the callee's strategies opened, from a WindowOpened that came after Ready
+   * (an optimistic call, or the callee's relay allocated after its first WindowOpened).
+   */
   readonly opened: Candidate[] = [];
+  private openedWaiters: Array<() => void> = [];
   private readonly t0 = performance.now();
   private resolveReady?: (r: ReadyMsg) => void;
   /** Caller: settles with the manager's Ready. */
@@ -41,6 +45,28 @@ export class CallEntry {
 
   onReady(r: ReadyMsg): void {
     this.resolveReady?.(r);
+  }
+
+  /** Caller: candidates from a later WindowOpened. */
+  addOpened(candidates: Candidate[]): void {
+    this.opened.push(...candidates);
+    const w = this.openedWaiters;
+    this.openedWaiters = [];
+    for (const fn of w) fn();
+  }
+
+  /** Resolves when `test` holds for the candidates opened so far, or after `ms` (false then). */
+  async untilOpened(test: (opened: Candidate[]) => boolean, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!test(this.opened)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.abort.signal.aborted) return false;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.openedWaiters.push(() => (clearTimeout(t), resolve()));
+      });
+    }
+    return true;
   }
 
   /** Records when `step` happened, in ms since the call started. */

@@ -42,6 +42,16 @@ export async function answerCall(c: CallContext, ow: Msg<'openWindow'>): Promise
     const nullPackets = path.windows.reduce((n, w) => n + (Number(w.detail?.nullPackets ?? 0) || 0), 0);
     c.send({ windowOpened: { callId, nullPackets, candidates: path.candidates.map(toCandidateMsg) } });
     entry.mark('windowOpened');
+    // A relay allocated after it: its address follows in a second WindowOpened (while the call is still being set up).
+    void path.late.then((candidates) => {
+      if (candidates.length === 0 || !c.calls.isLive(entry) || entry.session) return;
+      try {
+        c.send({ windowOpened: { callId, nullPackets: 0, candidates: candidates.map(toCandidateMsg) } });
+        entry.mark('relayOpened');
+      } catch {
+        // manager gone: the direct path is all the caller gets
+      }
+    });
     const session = await raceAbort(path.established, entry.abort.signal);
     c.calls.attach(entry, session);
     entry.mark('handshake');

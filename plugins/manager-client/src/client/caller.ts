@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { fingerprint, PinholeError, SecurityErrors, SignalError, type CallOptions, type ControlEnvelope, type EstablishedCall } from '@pinhole/core';
+import { fingerprint, PinholeError, SecurityErrors, SignalError, type Candidate, type CallOptions, type ControlEnvelope, type EstablishedCall } from '@pinhole/core';
 import { fromCandidateMsg, type CallRequestMsg } from '../protocol';
 import { raceAbort } from './abort';
 import type { CallContext } from './call-context';
@@ -36,12 +36,21 @@ export async function placeCall(c: CallContext, calleeId: string, opts: CallOpti
     // The manager is not trusted with keys: check what it says against our pin before sending anything.
     const calleeKey = await checkCalleeKey(c, calleeId, ready.calleeKey);
     const given = (ready.calleeCandidates ?? []).map(fromCandidateMsg);
-    // A relayed address may come later, with the WindowOpened of an optimistic call.
+    // A relayed address may come later: with the WindowOpened of an optimistic call, or the callee's second one once its relay is allocated.
     const remoteCandidates = () => [...given, ...entry.opened];
     const plan = planOf(ready, 'caller', c.ownNat());
     const { window, windows, session } = await openCallerPath(
       c,
-      { callId, localEndpoint: ready.callerEndpoint, remoteEndpoint: ready.calleeEndpoint, remoteCandidates, remoteKey: calleeKey, plan, signal: entry.abort.signal },
+      {
+        callId,
+        localEndpoint: ready.callerEndpoint,
+        remoteEndpoint: ready.calleeEndpoint,
+        remoteCandidates,
+        remoteKey: calleeKey,
+        plan,
+        signal: entry.abort.signal,
+        relayCandidate: (ms) => (given.some(isRelay) ? Promise.resolve(true) : entry.untilOpened((o) => o.some(isRelay), ms)),
+      },
       () => entry.mark('windowOpen'),
     );
     c.calls.attach(entry, session);
@@ -90,3 +99,5 @@ async function checkCalleeKey(c: CallContext, calleeId: string, key: Uint8Array 
   if (check.status === 'changed') throw SecurityErrors.PEER_KEY_CHANGED(calleeId, fingerprint(check.pinned), fingerprint(check.presented), c.knownPeers.file);
   return key;
 }
+
+const isRelay = (k: Candidate): boolean => k.kind === 'relay';

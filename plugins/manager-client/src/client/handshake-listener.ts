@@ -18,6 +18,8 @@ const MAX_HANDSHAKE_DATAGRAMS = 64;
 export interface CalleeHandshake extends Disposable {
   /** Settles with the session `open` made from the completed handshake. */
   readonly session: Promise<DatagramSession>;
+  /** Listens on one more socket (a relay allocated after the others were ready). */
+  add(socket: DatagramSocket): void;
 }
 
 /**
@@ -44,7 +46,8 @@ export function listenForHandshake(
   let session: Promise<DatagramSession> | undefined;
   let settle!: (s: Promise<DatagramSession>) => void;
   const opened = new Promise<DatagramSession>((resolve) => (settle = (s) => resolve(s)));
-  const listeners = sockets.map((socket) => {
+  let disposed = false;
+  const listenOn = (socket: DatagramSocket): Disposable => {
     let seen = 0;
     const listener: Disposable = socket.onDatagram((data, from) => {
       if (!sources.allows(from) || data.length < 16 || data[1] !== DatagramType.HANDSHAKE_INIT) return;
@@ -66,6 +69,14 @@ export function listenForHandshake(
       else void reply();
     });
     return listener;
-  });
-  return { session: opened, dispose: () => listeners.forEach((l) => l.dispose()) };
+  };
+  const listeners = sockets.map(listenOn);
+  return {
+    session: opened,
+    add: (socket) => void (!disposed && listeners.push(listenOn(socket))),
+    dispose: () => {
+      disposed = true;
+      listeners.forEach((l) => l.dispose());
+    },
+  };
 }

@@ -69,6 +69,8 @@ export interface PeerClientDeps {
   ownsMedia: boolean;
   /** The punch strategies to try, in order (their plugins activated). */
   strategies(): Promise<string[]>;
+  /** Which of them relay (a TURN allocation: slow to prepare); none when not given. */
+  relayed?(): Set<string>;
 }
 
 /** Call lifecycle events beyond the PeerClient interface (the `peer` command prints them). */
@@ -140,6 +142,7 @@ export class ManagerPeerClient implements PeerClient {
       media: deps.media,
       options: deps.options,
       strategies: deps.strategies,
+      relayed: () => deps.relayed?.() ?? new Set<string>(),
       ownNat: () => this.info?.nat,
       natKnown: () => this.natKnown(deps.options.stunTimeoutMs),
       calls: this.calls,
@@ -430,7 +433,7 @@ export class ManagerPeerClient implements PeerClient {
     else if (env.windowOpened) {
       const entry = this.calls.get(env.windowOpened.callId);
       entry?.mark('windowOpened');
-      entry?.opened.push(...(env.windowOpened.candidates ?? []).map(fromCandidateMsg));
+      entry?.addOpened((env.windowOpened.candidates ?? []).map(fromCandidateMsg));
     }
     else if (env.reject) {
       const { callId = '', code, reason } = env.reject;

@@ -15,6 +15,11 @@ export class SourceFilter {
     this.anyPortFrom = [...new Set(anyPortFrom)];
   }
 
+  /** IPs any port of which may send from now on (our relay, allocated after the filter was made); `anyPortFrom` is updated in place. */
+  addAnyPort(ips: string[]): void {
+    for (const ip of ips) if (!this.anyPortFrom.includes(ip)) this.anyPortFrom.push(ip);
+  }
+
   allows(from: DatagramAddress): boolean {
     return this.exact.has(`${from.address}:${from.port}`) || this.anyPortFrom.includes(from.address);
   }

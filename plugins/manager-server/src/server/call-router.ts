@@ -32,6 +32,8 @@ interface Leg {
   /** Caller legs: what Ready says of the pair (NATs, strategies, TURN servers with the caller's credentials). */
   pair?: PairMsg;
   timer?: NodeJS.Timeout;
+  /** A second WindowOpened (addresses a slower strategy opened: a TURN relay) was relayed already; only one is. */
+  followUp?: boolean;
 }
 
 export interface CallRouterDeps {
@@ -155,7 +157,14 @@ export class CallRouter {
   async windowOpened(conn: PeerConnection, msg: Msg<'windowOpened'>): Promise<void> {
     const leg = this.ownLeg(conn, msg.callId, 'WindowOpened');
     if (leg.role !== 'callee') throw fatal('E_OUT_OF_ORDER', `WindowOpened is sent by the callee; you are the caller of call ${msg.callId}`);
-    if (leg.state === 'active') return; // a repeat: already relayed
+    if (leg.state === 'active') {
+      // A follow-up: what a slower strategy opened after the first (the callee's TURN relay). One
+      // is relayed; repeats and empty ones are dropped.
+      const late = windowCandidates(msg.candidates ?? []);
+      if (leg.followUp || late.length === 0) return;
+      leg.followUp = true;
+      return void (await this.route(leg.remoteId, leg.peerId, { windowOpened: { callId: msg.callId, nullPackets: 0, candidates: late } }, leg.remoteNode));
+    }
     const candidates = windowCandidates(msg.candidates ?? []);
     leg.state = 'active';
     clearTimeout(leg.timer);
@@ -303,7 +312,13 @@ export class CallRouter {
 
   private async deliverWindowOpened(conn: PeerConnection, from: string, wo: Msg<'windowOpened'>): Promise<void> {
     const leg = this.legs.get(legKey(conn.peerId!, wo.callId));
-    if (!leg || leg.role !== 'caller' || leg.remoteId !== from || leg.state === 'active') return;
+    if (!leg || leg.role !== 'caller' || leg.remoteId !== from) return;
+    if (leg.state === 'active') {
+      // The callee's follow-up (its relay, allocated after its first WindowOpened): once.
+      if (leg.followUp || !wo.candidates?.length) return;
+      leg.followUp = true;
+      return conn.send({ windowOpened: wo });
+    }
     leg.state = 'active';
     clearTimeout(leg.timer);
     this.d.monitor.callActive(leg.peerId, leg.callId);

@@ -12,11 +12,14 @@ export async function openUdp(server: TurnServerAddress, maxMessageBytes: number
   const sock = dgram.createSocket({ type: ipFamily(server.host) === 'IPv6' ? 'udp6' : 'udp4' });
   const name = formatHostPort(server.host, server.port);
   await new Promise<void>((resolve, reject) => {
-    sock.once('error', (err) => {
+    const failed = (err: Error) => {
       sock.close();
       reject(TurnError.CONNECT(name, err.message));
-    });
-    sock.connect(server.port, server.host, () => resolve());
+    };
+    sock.once('error', failed);
+    // Only while connecting: left on, a later ICMP port unreachable (a server gone) closed the
+    // socket under a pending retransmission, whose send then threw out of its timer.
+    sock.connect(server.port, server.host, () => (sock.off('error', failed), resolve()));
   });
   const frameHandlers: Array<(f: Buffer) => void> = [];
   const closeHandlers: Array<(r: string) => void> = [];
@@ -31,7 +34,12 @@ export async function openUdp(server: TurnServerAddress, maxMessageBytes: number
     kind: 'udp',
     reliable: false,
     send: (frame) => {
-      if (!closed) sock.send(frame, () => undefined);
+      if (closed) return;
+      try {
+        sock.send(frame, () => undefined);
+      } catch {
+        // the socket is gone: the transaction times out and says so
+      }
     },
     onFrame: (h) => void frameHandlers.push(h),
     onClose: (h) => void closeHandlers.push(h),
