@@ -94,7 +94,7 @@ export async function openCallerPath(c: CallContext, p: PathParams, onWindow: ()
   let failure: unknown;
   const relayed = c.relayed();
   for (const strategy of await strategiesOf(c, p.plan, p.callId)) {
-    if (relayed.has(strategy) && p.relayCandidate) await raceAbort(p.relayCandidate(LATE_RELAY_WAIT_MS), p.signal);
+    if (relayed.has(strategy) && p.plan.relays?.length && p.relayCandidate) await raceAbort(p.relayCandidate(LATE_RELAY_WAIT_MS), p.signal);
     try {
       window = await raceAbort(c.hooks.openWindow.for(strategy).promise({ ...request(c, 'caller', p), probe: probe.probe }), p.signal);
       if (window) break;
