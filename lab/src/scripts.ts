@@ -9,7 +9,15 @@ const common = (ipv6: boolean) => [
   'set -e',
   // IPv6 autoconf chatter would cross delay lines and loss rules: off, or (with ipv6) static addresses only.
   ...(ipv6
-    ? ['echo 0 > /proc/sys/net/ipv6/conf/all/accept_ra', 'echo 0 > /proc/sys/net/ipv6/conf/default/accept_ra', 'echo 0 > /proc/sys/net/ipv6/conf/default/autoconf']
+    ? [
+        'echo 0 > /proc/sys/net/ipv6/conf/all/accept_ra',
+        'echo 0 > /proc/sys/net/ipv6/conf/default/accept_ra',
+        'echo 0 > /proc/sys/net/ipv6/conf/default/autoconf',
+        // No duplicate address detection on any device (the link-local addresses made at link-up
+        // included): they stayed tentative ~1.5–2 s after `up`, and a call that early lost its
+        // IPv6 head start now and then (measured: 1 in 10).
+        'for f in /proc/sys/net/ipv6/conf/*/accept_dad; do echo 0 > "$f"; done',
+      ]
     : ['echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6', 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6']),
   'ip link set lo up',
 ];
