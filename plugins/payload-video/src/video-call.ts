@@ -298,9 +298,23 @@ export class VideoCallSession implements VideoCall {
     const again = () => {
       this.send({ bye });
       if (++n < BYE_REPEATS && !this.closed) this.timers.push(setTimeout(again, 50));
-      else this.localDone.resolve();
+      else void this.peerCaughtUp(s.lastFrameId).then(() => this.localDone.resolve());
     };
     again();
+  }
+
+  /**
+   * Resolves once the peer's report accounts for every frame we sent (shown or given up), so a
+   * caller that hangs up when its video is done does not cut the last frames still in the peer's
+   * playout buffer or being repaired (up to half a second at 2 % loss). Bounded by the longest the
+   * peer can hold a frame: its largest playout delay, two repair round trips and a report.
+   */
+  private async peerCaughtUp(lastFrameId: number): Promise<void> {
+    if (lastFrameId < 0) return;
+    const o = this.cfg.options;
+    const deadline = this.now() + o.maxDelayMs + 2 * (this.rtt.rttMs ?? 100) + o.reportIntervalMs + 200;
+    const handled = () => (this.remote ? this.remote.framesDecoded + this.remote.framesDropped : 0);
+    while (!this.closed && handled() <= lastFrameId && this.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   private sendHello(): void {
