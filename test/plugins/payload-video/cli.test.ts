@@ -70,7 +70,10 @@ describe('cli: pinhole call --video / pinhole peer --video --inbox', function ()
   });
 
   it('shows live bitrate and frame rate in human output', async function () {
-    if (!haveFfmpeg()) return this.skip();
+    if (!haveFfmpeg()) {
+      console.log('      skipping: ffmpeg not found (apt-get install ffmpeg; .ci/run installs it)');
+      return this.skip();
+    }
     const manager = pinhole(['manager', '--listen', '127.0.0.1:0', '--udp', '127.0.0.1:0']);
     procs.push(manager);
     const ready = await manager.waitFor('manager.ready', 15000);

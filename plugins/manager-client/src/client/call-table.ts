@@ -17,6 +17,9 @@ export interface CallEnded {
 }
 
 /** One call from the first message until it ends. */
+/** The most late candidates a caller keeps for one call (the manager relays one follow-up of a few). */
+const MAX_OPENED = 16;
+
 export class CallEntry {
   /** Aborted when the call ends (or its setup fails): strategies and waits stop on it. */
   readonly abort = new AbortController();
@@ -47,9 +50,9 @@ export class CallEntry {
     this.resolveReady?.(r);
   }
 
-  /** Caller: candidates from a later WindowOpened. */
+  /** Caller: candidates from a later WindowOpened (at most MAX_OPENED kept: a call needs a relayed address or two). */
   addOpened(candidates: Candidate[]): void {
-    this.opened.push(...candidates);
+    this.opened.push(...candidates.slice(0, Math.max(0, MAX_OPENED - this.opened.length)));
     const w = this.openedWaiters;
     this.openedWaiters = [];
     for (const fn of w) fn();
@@ -61,9 +64,17 @@ export class CallEntry {
     while (!test(this.opened)) {
       const left = deadline - Date.now();
       if (left <= 0 || this.abort.signal.aborted) return false;
+      // Woken by new candidates, the deadline or the call's end (no timer outlives the call).
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.openedWaiters.push(() => (clearTimeout(t), resolve()));
+        const signal = this.abort.signal;
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, left);
+        signal.addEventListener('abort', done, { once: true });
+        this.openedWaiters.push(done);
       });
     }
     return true;
